@@ -1,0 +1,389 @@
+//! The two macros every model type is built with.
+//!
+//! * [`open_enum!`](crate::open_enum) makes a string enum that never fails to parse: a value the
+//!   service adds tomorrow becomes `Unknown(String)` and is written back exactly as it came.
+//! * [`model_struct!`](crate::model_struct) makes a struct with typed known fields plus an
+//!   `additional_properties` map that keeps every field the crate does not know, with a
+//!   hand-rolled `Deserialize` (one pass, no buffering; serde's `flatten` buffers the whole object
+//!   and is much slower) and a `Serialize` that writes known fields, then the unknown ones.
+//!
+//! A known field that arrives as JSON `null` is kept as `null` in `additional_properties`, so a
+//! round trip writes it back (no field is lost or invented).
+
+/// Defines an open string enum: known variants, plus `Unknown(String)` for anything else.
+///
+/// Parsing is exact first, then ASCII case-insensitive (ARM is loose about the casing of status
+/// values); the `Unknown` variant keeps the original text, so serialization round-trips.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version of the crate does not know; kept verbatim.
+            Unknown(::std::string::String),
+        }
+
+        impl $name {
+            /// Every value this crate knows, in the order of the specification.
+            pub const KNOWN: &'static [$name] = &[ $( $name::$variant ),+ ];
+
+            /// The value as it is written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::Unknown(s) => s.as_str(),
+                }
+            }
+
+            /// `true` for a value this crate does not know.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+
+            /// Parses a wire value; never fails (unknown values become `Unknown`).
+            pub fn parse(s: &str) -> Self {
+                match s {
+                    $( $wire => return $name::$variant, )+
+                    _ => {}
+                }
+                $( if s.eq_ignore_ascii_case($wire) { return $name::$variant; } )+
+                $name::Unknown(s.to_owned())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok($name::parse(s))
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::parse(s)
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    $name::Unknown(s) => write!(f, "{}::Unknown({:?})", stringify!($name), s),
+                    other => write!(f, "{}::{}", stringify!($name), other.as_str()),
+                }
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a string (", stringify!($name), ")"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(v))
+                    }
+                    fn visit_string<E: ::serde::de::Error>(self, v: ::std::string::String) -> ::std::result::Result<$name, E> {
+                        match $name::parse(&v) {
+                            $name::Unknown(_) => Ok($name::Unknown(v)),
+                            known => Ok(known),
+                        }
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+    };
+}
+
+/// Defines a lossless model struct.
+///
+/// ```ignore
+/// model_struct! {
+///     /// A thing.
+///     pub struct Thing {
+///         /// Its name.
+///         name: String => "name",
+///     }
+/// }
+/// ```
+///
+/// Every field is `Option<T>` (the service may omit anything); fields the crate does not know
+/// are kept in `additional_properties`. The struct also gets `serialize_fields` (write its fields
+/// into a map being serialized, used by tagged `customProperties`) and `deserialize_rest`
+/// (continue reading a map whose first keys were consumed by a caller).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! model_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty => $wire:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Default)]
+        #[non_exhaustive]
+        $vis struct $name {
+            $( $(#[$fmeta])* pub $field: ::std::option::Option<$ty>, )*
+            /// Fields this crate does not know (or known fields sent as `null`), kept verbatim so
+            /// that a round trip loses nothing.
+            pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        }
+
+        impl $name {
+            /// Writes this struct's fields (known, then unknown) into a map being serialized.
+            #[doc(hidden)]
+            pub fn serialize_fields<M: ::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
+                $( if let Some(v) = &self.$field { map.serialize_entry($wire, v)?; } )*
+                for (k, v) in &self.additional_properties {
+                    map.serialize_entry(k, v)?;
+                }
+                Ok(())
+            }
+
+            /// The number of entries [`Self::serialize_fields`] writes.
+            #[doc(hidden)]
+            pub fn field_count(&self) -> usize {
+                0 $( + usize::from(self.$field.is_some()) )* + self.additional_properties.len()
+            }
+
+            /// Reads the remaining entries of a map into `self`.
+            #[doc(hidden)]
+            pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, mut map: A) -> ::std::result::Result<Self, A::Error> {
+                while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
+                    match key.as_str() {
+                        $( $wire => {
+                            match map.next_value::<::std::option::Option<$ty>>()? {
+                                Some(v) => self.$field = Some(v),
+                                None => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
+                            }
+                        } )*
+                        _ => {
+                            let v: ::serde_json::Value = map.next_value()?;
+                            self.additional_properties.insert(key.into_string(), v);
+                        }
+                    }
+                }
+                Ok(self)
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                use ::serde::ser::SerializeMap;
+                let mut map = s.serialize_map(Some(self.field_count()))?;
+                self.serialize_fields(&mut map)?;
+                map.end()
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> ::std::result::Result<$name, A::Error> {
+                        $name::default().deserialize_rest(map)
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+/// Defines a polymorphic `customProperties` enum, dispatched on `instanceType`.
+///
+/// Known `instanceType` values map to a [`model_struct!`](crate::model_struct) type; anything else
+/// (or an object without `instanceType`) is kept as raw JSON in `Unknown` and round-trips. When
+/// `instanceType` is the first key (as the service writes it) the object is read in one pass;
+/// otherwise it is buffered once and then dispatched.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! polymorphic {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident($ty:ty) = $tag:literal ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant($ty), )*
+            /// An `instanceType` this crate does not know (or none at all): the whole object,
+            /// verbatim, `instanceType` included.
+            Unknown(::serde_json::Map<::std::string::String, ::serde_json::Value>),
+        }
+
+        impl $name {
+            /// The `instanceType` discriminator, if any.
+            pub fn instance_type(&self) -> ::std::option::Option<&str> {
+                match self {
+                    $( $name::$variant(_) => Some($tag), )*
+                    $name::Unknown(m) => m.get("instanceType").and_then(|v| v.as_str()),
+                }
+            }
+
+            fn from_tag_and_rest<'de, A: ::serde::de::MapAccess<'de>>(tag: ::std::string::String, map: A) -> ::std::result::Result<Self, A::Error> {
+                match tag.as_str() {
+                    $( $tag => Ok($name::$variant(<$ty>::default().deserialize_rest(map)?)), )*
+                    _ => {
+                        let mut m = ::serde_json::Map::new();
+                        m.insert("instanceType".to_owned(), ::serde_json::Value::String(tag));
+                        let rest = $crate::model::macros::collect_map(map, m)?;
+                        Ok($name::Unknown(rest))
+                    }
+                }
+            }
+
+            fn from_object(m: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> ::std::result::Result<Self, ::serde_json::Error> {
+                let tag = m.get("instanceType").and_then(|v| v.as_str()).map(str::to_owned);
+                match tag.as_deref() {
+                    $( Some($tag) => {
+                        let mut m = m;
+                        m.remove("instanceType");
+                        Ok($name::$variant(<$ty as ::serde::Deserialize>::deserialize(::serde_json::Value::Object(m))?))
+                    } )*
+                    _ => Ok($name::Unknown(m)),
+                }
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                #[allow(unused_imports)]
+                use ::serde::ser::SerializeMap;
+                match self {
+                    $( $name::$variant(inner) => {
+                        let mut map = s.serialize_map(Some(1 + inner.field_count()))?;
+                        map.serialize_entry("instanceType", $tag)?;
+                        inner.serialize_fields(&mut map)?;
+                        map.end()
+                    } )*
+                    $name::Unknown(m) => m.serialize(s),
+                }
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::serde::de::Visitor<'de> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a JSON object with an instanceType (", stringify!($name), ")"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
+                        let first = map.next_key::<$crate::model::macros::Key<'de>>()?;
+                        match first {
+                            None => Ok($name::Unknown(::serde_json::Map::new())),
+                            Some(k) if k.as_str() == "instanceType" => {
+                                let tag: ::serde_json::Value = map.next_value()?;
+                                match tag {
+                                    ::serde_json::Value::String(tag) => $name::from_tag_and_rest(tag, map),
+                                    other => {
+                                        let mut m = ::serde_json::Map::new();
+                                        m.insert("instanceType".to_owned(), other);
+                                        Ok($name::Unknown($crate::model::macros::collect_map(map, m)?))
+                                    }
+                                }
+                            }
+                            Some(k) => {
+                                let mut m = ::serde_json::Map::new();
+                                let v: ::serde_json::Value = map.next_value()?;
+                                m.insert(k.into_string(), v);
+                                let m = $crate::model::macros::collect_map(map, m)?;
+                                $name::from_object(m).map_err(<A::Error as ::serde::de::Error>::custom)
+                            }
+                        }
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+    };
+}
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt;
+
+/// A map key, borrowed from the input where possible (no allocation for known keys).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Key<'de>(Cow<'de, str>);
+
+impl Key<'_> {
+    /// The key text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The key as an owned string.
+    pub fn into_string(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KV;
+        impl<'de> Visitor<'de> for KV {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(KV)
+    }
+}
+
+/// Reads the remaining entries of a map into `into`.
+#[doc(hidden)]
+pub fn collect_map<'de, A: MapAccess<'de>>(
+    mut map: A,
+    mut into: Map<String, Value>,
+) -> Result<Map<String, Value>, A::Error> {
+    while let Some(k) = map.next_key::<Key<'de>>()? {
+        let v: Value = map.next_value()?;
+        into.insert(k.into_string(), v);
+    }
+    Ok(into)
+}

@@ -1,0 +1,96 @@
+//! The transport: one small object-safe trait that sends a [`Request`] and returns a
+//! [`Response`]. reqwest is the default implementation; the emulator is another; users can add
+//! theirs.
+
+use crate::http::{Request, Response};
+use std::fmt;
+
+/// Sends HTTP requests.
+///
+/// The request is taken by reference so that a retry can send it again. A transport reports
+/// failures as [`TransportError`]s that say how far the request got, which is what makes retries
+/// safe: a POST that may have reached the service is never sent twice.
+#[async_trait::async_trait]
+pub trait Transport: Send + Sync + fmt::Debug {
+    /// Sends one request and reads the whole response.
+    async fn send(&self, request: &Request) -> Result<Response, TransportError>;
+}
+
+#[async_trait::async_trait]
+impl<T: Transport + ?Sized> Transport for std::sync::Arc<T> {
+    async fn send(&self, request: &Request) -> Result<Response, TransportError> {
+        (**self).send(request).await
+    }
+}
+
+/// How far a failed request got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The request never left the client (connection refused, DNS, TLS handshake): it is safe to
+    /// send again, whatever the method.
+    NotSent,
+    /// The request may have reached the service (a reset or timeout after sending began).
+    MaybeSent,
+    /// The service answered but the response could not be read whole (dropped mid-body).
+    ResponseUnreadable,
+}
+
+/// A failure of the transport itself (no HTTP response to speak of).
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A new error of `kind`.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        TransportError {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// How far the request got.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// `true` when the request provably never reached the service.
+    pub fn is_not_sent(&self) -> bool {
+        self.kind == TransportErrorKind::NotSent
+    }
+
+    /// What went wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let how = match self.kind {
+            TransportErrorKind::NotSent => "request not sent",
+            TransportErrorKind::MaybeSent => "request may have been sent",
+            TransportErrorKind::ResponseUnreadable => "response could not be read",
+        };
+        write!(f, "{how}: {}", self.message)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
