@@ -7,6 +7,7 @@ pub mod api_version;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod pipeline;
 pub mod transport;
 
 pub use api_version::ApiVersion;
