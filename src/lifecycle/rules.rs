@@ -229,7 +229,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
             } else {
                 Err(refuse(
                     format!(
-                        "a test failover needs a protected item; the item is in {} ({ps})",
+                        "a test failover needs a protected item; the item is {ps} ({} phase)",
                         ps.phase()
                     ),
                     String::new(),
@@ -275,7 +275,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
             } else {
                 Err(refuse(
                     format!(
-                        "a planned failover needs a protected item; the item is in {} ({ps})",
+                        "a planned failover needs a protected item; the item is {ps} ({} phase)",
                         ps.phase()
                     ),
                     String::new(),
@@ -289,7 +289,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
             } else {
                 Err(refuse(
                     format!(
-                        "an unplanned failover needs a protected item; the item is in {} ({ps})",
+                        "an unplanned failover needs a protected item; the item is {ps} ({} phase)",
                         ps.phase()
                     ),
                     String::new(),
@@ -308,7 +308,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
             } else {
                 Err(refuse(
                     format!(
-                        "there is no completed failover to commit; the item is in {} ({ps})",
+                        "there is no completed failover to commit; the item is {ps} ({} phase)",
                         ps.phase()
                     ),
                     String::new(),
@@ -328,7 +328,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
             } else {
                 Err(refuse(
                     format!(
-                        "there is no uncommitted failover to cancel; the item is in {} ({ps})",
+                        "there is no uncommitted failover to cancel; the item is {ps} ({} phase)",
                         ps.phase()
                     ),
                     String::new(),
@@ -341,7 +341,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
                 Ok(())
             } else {
                 Err(refuse(
-                    format!("the recovery point can only change on a completed, uncommitted failover; the item is in {} ({ps})", ps.phase()),
+                    format!("the recovery point can only change on a completed, uncommitted failover; the item is {ps} ({} phase)", ps.phase()),
                     String::new(),
                     RULE_CHANGE_RP,
                 ))
@@ -372,7 +372,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
                         "the item is protected: re-protect applies after a failover".to_owned()
                     }
                     _ => format!(
-                        "re-protect applies after a failover; the item is in {} ({ps})",
+                        "re-protect applies after a failover; the item is {ps} ({} phase)",
                         ps.phase()
                     ),
                 },
@@ -394,7 +394,7 @@ fn decide(state: &ItemState, op: &Operation) -> Result<(), Verdict> {
                 Ok(())
             } else {
                 Err(refuse(
-                    format!("resynchronize applies to a protected item or a failed initial replication; the item is in {} ({ps})", ps.phase()),
+                    format!("resynchronize applies to a protected item or a failed initial replication; the item is {ps} ({} phase)", ps.phase()),
                     String::new(),
                     RULE_RESYNC,
                 ))
