@@ -229,13 +229,17 @@ impl ItemState {
     /// * re-protect: it sets up the failback cycle from the recovery stamp, so `Recovery`
     ///   means failback.
     ///
-    /// Unknown location: forward.
+    /// Unknown location, or enabling/disabling protection: forward.
     pub fn derive_direction(
         state: &ProtectionState,
         active_location: Option<&ProtectedItemActiveLocation>,
     ) -> Direction {
         use ProtectedItemActiveLocation as L;
         use ProtectionState as S;
+        if state.phase() == Phase::Unprotected {
+            // Enabling or disabling: no failover can follow, the direction does not matter.
+            return Direction::Forward;
+        }
         let on_recovery = match active_location {
             Some(L::Recovery) => true,
             Some(L::Primary) => false,
