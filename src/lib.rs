@@ -6,6 +6,7 @@
 pub mod api_version;
 pub mod error;
 pub mod http;
+pub mod lifecycle;
 pub mod model;
 pub mod pipeline;
 pub mod transport;

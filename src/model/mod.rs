@@ -10,11 +10,13 @@ pub mod macros;
 mod common;
 mod enums;
 mod protected_item;
+mod protection_state;
 mod timestamp;
 
 pub use common::*;
 pub use enums::*;
 pub use protected_item::*;
+pub use protection_state::*;
 pub use timestamp::Timestamp;
 
 #[cfg(test)]
