@@ -3,6 +3,13 @@
 //!
 //! Pure: no I/O. Ids compare case-insensitively (as ARM does) and print as written.
 //!
+//! **Names in typed ids are not validated on construction.** `VaultId::new(...)` and the
+//! navigation methods (`vault.protected_item(name)`, ...) take names as given and never fail, so
+//! building ids stays cheap and infallible; a name containing `/` yields an id that does not parse
+//! back. Names are checked in one place, before any request: a typed id's `validate_names` or
+//! [`validate_name`], under the chosen [`NameRules`] (ARM's general rules by default, the spec's
+//! strict pattern on request).
+//!
 //! ```
 //! use azs_site_recovery::id::{protected_item_name_for_vm, NameRules, VaultId};
 //!
@@ -15,8 +22,10 @@
 //! ```
 
 mod error;
+mod grammar;
 pub mod names;
 mod resource_id;
+mod resource_id_traits;
 #[macro_use]
 mod typed_macro;
 mod typed;

@@ -131,7 +131,8 @@ pub enum NameRules {
 }
 
 /// The characters ARM forbids in resource names (besides control characters).
-pub const ARM_FORBIDDEN_CHARACTERS: &[char] = &['/', '\\', '?', '#', '%', '&', '<', '>', '*', ':', '"'];
+pub const ARM_FORBIDDEN_CHARACTERS: &[char] =
+    &['/', '\\', '?', '#', '%', '&', '<', '>', '*', ':', '"'];
 
 /// What is wrong with a name. Positions are 1-based character positions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -313,7 +314,11 @@ fn find_problem(kind: NameKind, name: &str, rules: NameRules) -> Option<NameProb
         return Some(NameProblem::TrailingDotOrSpace { character: c });
     }
     if rules == NameRules::Strict {
-        if let Some((i, c)) = name.chars().enumerate().find(|&(_, c)| !kind.strict_allows(c)) {
+        if let Some((i, c)) = name
+            .chars()
+            .enumerate()
+            .find(|&(_, c)| !kind.strict_allows(c))
+        {
             return Some(NameProblem::NotInPattern {
                 character: c,
                 position: i + 1,

@@ -1,10 +1,6 @@
 //! The generic ARM resource id: parse, validate, print, compare, navigate.
 
-use std::cmp::Ordering;
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::str::FromStr;
-
+use super::grammar::{is_kw, layout, Layout};
 use super::IdError;
 
 /// A parsed Azure Resource Manager resource id.
@@ -65,23 +61,6 @@ pub struct ResourceId {
     layout: Layout,
 }
 
-/// Where the structural parts of an id are, as segment indexes (0-based).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Layout {
-    /// Index of the subscription id value.
-    sub: Option<usize>,
-    /// Index of the resource group name.
-    rg: Option<usize>,
-    /// Index of the last provider namespace; the `{type}/{name}` pairs follow it.
-    ns: Option<usize>,
-    /// How many `providers/{Namespace}` sections the id has (more than one: extension resource).
-    sections: usize,
-}
-
-fn is_kw(seg: &str, kw: &str) -> bool {
-    seg.eq_ignore_ascii_case(kw)
-}
-
 impl ResourceId {
     /// Parses and validates an ARM id. Same as `str::parse`.
     pub fn parse(s: &str) -> Result<Self, IdError> {
@@ -89,7 +68,9 @@ impl ResourceId {
             return Err(IdError::Empty);
         }
         let Some(rest) = s.strip_prefix('/') else {
-            return Err(IdError::MissingLeadingSlash { found: s.to_owned() });
+            return Err(IdError::MissingLeadingSlash {
+                found: s.to_owned(),
+            });
         };
         if rest.is_empty() || s.ends_with('/') {
             return Err(IdError::TrailingSlash { id: s.to_owned() });
@@ -131,7 +112,10 @@ impl ResourceId {
     }
 
     /// The id of a resource group: `/subscriptions/{subscription_id}/resourceGroups/{resource_group}`.
-    pub fn for_resource_group(subscription_id: &str, resource_group: &str) -> Result<Self, IdError> {
+    pub fn for_resource_group(
+        subscription_id: &str,
+        resource_group: &str,
+    ) -> Result<Self, IdError> {
         Self::parse(&format!(
             "/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
         ))
@@ -253,6 +237,11 @@ impl ResourceId {
         &self.raw
     }
 
+    /// The id as written (or built), by value.
+    pub fn into_string(self) -> String {
+        self.raw
+    }
+
     /// The segments between the slashes, in order.
     pub fn segments(&self) -> impl DoubleEndedIterator<Item = &str> + ExactSizeIterator + '_ {
         self.segs.iter().map(|&(a, b)| &self.raw[a..b])
@@ -282,7 +271,10 @@ impl ResourceId {
     /// The type segments after the namespace, e.g. `["replicationVaults", "protectedItems"]`.
     pub fn resource_type_segments(&self) -> impl Iterator<Item = &str> + '_ {
         let from = self.layout.ns.map_or(self.segs.len(), |ns| ns + 1);
-        self.segs[from..].iter().step_by(2).map(|&(a, b)| &self.raw[a..b])
+        self.segs[from..]
+            .iter()
+            .step_by(2)
+            .map(|&(a, b)| &self.raw[a..b])
     }
 
     /// The names that go with [`resource_type_segments`](Self::resource_type_segments), e.g.
@@ -331,9 +323,7 @@ impl ResourceId {
     /// a subscription id the subscription id).
     pub fn name(&self) -> &str {
         // Every valid id has at least two segments; the fallback is never taken.
-        self.segs
-            .last()
-            .map_or("", |&(a, b)| &self.raw[a..b])
+        self.segs.last().map_or("", |&(a, b)| &self.raw[a..b])
     }
 
     /// Whether this is a resource (it has a provider namespace), not a subscription or resource
@@ -436,193 +426,7 @@ impl ResourceId {
     }
 
     /// Folded bytes for comparing and hashing.
-    fn folded(&self) -> impl Iterator<Item = u8> + '_ {
+    pub(super) fn folded(&self) -> impl Iterator<Item = u8> + '_ {
         self.raw.bytes().map(|b| b.to_ascii_lowercase())
-    }
-}
-
-/// Checks the grammar over already-split segments and finds the structural parts.
-fn layout(raw: &str, segs: &[(usize, usize)]) -> Result<Layout, IdError> {
-    let seg = |i: usize| &raw[segs[i].0..segs[i].1];
-    let n = segs.len();
-    let missing = |i: usize| IdError::MissingName {
-        position: i + 1,
-        after: seg(i).to_owned(),
-    };
-    let mut l = Layout {
-        sub: None,
-        rg: None,
-        ns: None,
-        sections: 0,
-    };
-    let mut i = 0;
-    let first = seg(0);
-    if is_kw(first, "subscriptions") {
-        if n < 2 {
-            return Err(missing(0));
-        }
-        l.sub = Some(1);
-        i = 2;
-        if i < n {
-            let s = seg(i);
-            if is_kw(s, "resourceGroups") {
-                if i + 1 >= n {
-                    return Err(missing(i));
-                }
-                l.rg = Some(i + 1);
-                i += 2;
-                if i < n && !is_kw(seg(i), "providers") {
-                    return Err(IdError::UnexpectedSegment {
-                        position: i + 1,
-                        expected: "\"providers\"",
-                        found: seg(i).to_owned(),
-                    });
-                }
-            } else if !is_kw(s, "providers") {
-                return Err(IdError::UnexpectedSegment {
-                    position: i + 1,
-                    expected: "\"resourceGroups\" or \"providers\"",
-                    found: s.to_owned(),
-                });
-            }
-        }
-    } else if !is_kw(first, "providers") {
-        return Err(IdError::UnexpectedSegment {
-            position: 1,
-            expected: "\"subscriptions\" or \"providers\"",
-            found: first.to_owned(),
-        });
-    }
-    // Here `i` is at a `providers` segment or at the end.
-    while i < n {
-        // seg(i) is "providers": a namespace, then at least one pair follows.
-        if i + 1 >= n {
-            return Err(missing(i));
-        }
-        let ns = seg(i + 1);
-        let dot = ns.find('.');
-        if !dot.is_some_and(|d| d > 0 && d + 1 < ns.len()) {
-            return Err(IdError::UnexpectedSegment {
-                position: i + 2,
-                expected: "a provider namespace such as \"Microsoft.DataReplication\"",
-                found: ns.to_owned(),
-            });
-        }
-        l.ns = Some(i + 1);
-        l.sections += 1;
-        i += 2;
-        if i >= n {
-            return Err(IdError::MissingResourceType {
-                position: i,
-                namespace: ns.to_owned(),
-            });
-        }
-        while i < n {
-            if is_kw(seg(i), "providers") {
-                break;
-            }
-            if i + 1 >= n {
-                return Err(missing(i));
-            }
-            i += 2;
-        }
-    }
-    Ok(l)
-}
-
-impl fmt::Display for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
-    }
-}
-
-impl fmt::Debug for ResourceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("ResourceId").field(&self.raw).finish()
-    }
-}
-
-impl PartialEq for ResourceId {
-    fn eq(&self, other: &Self) -> bool {
-        self.raw.eq_ignore_ascii_case(&other.raw)
-    }
-}
-
-impl Eq for ResourceId {}
-
-impl Hash for ResourceId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for b in self.folded() {
-            state.write_u8(b);
-        }
-        // Terminator, as `str`'s own Hash does, so prefixes hash apart in tuples.
-        state.write_u8(0xff);
-    }
-}
-
-impl Ord for ResourceId {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.folded().cmp(other.folded())
-    }
-}
-
-impl PartialOrd for ResourceId {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl FromStr for ResourceId {
-    type Err = IdError;
-    fn from_str(s: &str) -> Result<Self, IdError> {
-        ResourceId::parse(s)
-    }
-}
-
-impl TryFrom<&str> for ResourceId {
-    type Error = IdError;
-    fn try_from(s: &str) -> Result<Self, IdError> {
-        ResourceId::parse(s)
-    }
-}
-
-impl TryFrom<String> for ResourceId {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        ResourceId::parse(&s)
-    }
-}
-
-impl AsRef<str> for ResourceId {
-    fn as_ref(&self) -> &str {
-        &self.raw
-    }
-}
-
-impl From<ResourceId> for String {
-    fn from(id: ResourceId) -> String {
-        id.raw
-    }
-}
-
-impl serde::Serialize for ResourceId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.raw)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for ResourceId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = ResourceId;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an ARM resource id string")
-            }
-            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ResourceId, E> {
-                ResourceId::parse(v).map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
     }
 }

@@ -36,16 +36,14 @@ typed_id! {
 }
 
 impl VaultId {
-    /// A vault id from its parts (names not validated, see the [module docs](self)).
+    /// A vault id from its parts (names not validated, see the [module docs](crate::id)).
     pub fn new(subscription_id: &str, resource_group: &str, vault: &str) -> Self {
         Self::build(subscription_id, resource_group, &[vault])
     }
 
     /// The resource group the vault is in.
     pub fn parent(&self) -> ResourceId {
-        self.0
-            .parent()
-            .unwrap_or_else(|| self.0.clone())
+        self.0.parent().unwrap_or_else(|| self.0.clone())
     }
 
     /// A protected item of this vault.
@@ -93,16 +91,14 @@ typed_id! {
 }
 
 impl FabricId {
-    /// A fabric id from its parts (names not validated, see the [module docs](self)).
+    /// A fabric id from its parts (names not validated, see the [module docs](crate::id)).
     pub fn new(subscription_id: &str, resource_group: &str, fabric: &str) -> Self {
         Self::build(subscription_id, resource_group, &[fabric])
     }
 
     /// The resource group the fabric is in.
     pub fn parent(&self) -> ResourceId {
-        self.0
-            .parent()
-            .unwrap_or_else(|| self.0.clone())
+        self.0.parent().unwrap_or_else(|| self.0.clone())
     }
 
     /// A fabric agent (appliance) of this fabric.
@@ -118,7 +114,7 @@ typed_id! {
 }
 
 impl FabricAgentId {
-    /// A fabric agent id from its parts (names not validated, see the [module docs](self)).
+    /// A fabric agent id from its parts (names not validated, see the [module docs](crate::id)).
     pub fn new(subscription_id: &str, resource_group: &str, fabric: &str, agent: &str) -> Self {
         Self::build(subscription_id, resource_group, &[fabric, agent])
     }
@@ -143,7 +139,7 @@ impl FabricAgentId {
 macro_rules! vault_child {
     ($name:ident, $what:literal) => {
         impl $name {
-            #[doc = concat!("A ", $what, " id from its parts (names not validated, see the [module docs](self)).")]
+            #[doc = concat!("A ", $what, " id from its parts (names not validated, see the [module docs](crate::id)).")]
             pub fn new(subscription_id: &str, resource_group: &str, vault: &str, name: &str) -> Self {
                 Self::build(subscription_id, resource_group, &[vault, name])
             }
@@ -211,7 +207,7 @@ typed_id! {
 }
 
 impl RecoveryPointId {
-    /// A recovery point id from its parts (names not validated, see the [module docs](self)).
+    /// A recovery point id from its parts (names not validated, see the [module docs](crate::id)).
     pub fn new(
         subscription_id: &str,
         resource_group: &str,

@@ -1,10 +1,13 @@
 use std::collections::HashMap;
 
-use crate::id::names::{MAPPED_NAME_HASH_LEN, ARM_FORBIDDEN_CHARACTERS};
+use crate::id::names::{ARM_FORBIDDEN_CHARACTERS, MAPPED_NAME_HASH_LEN};
 use crate::id::*;
 
 fn problem(kind: NameKind, name: &str, rules: NameRules) -> NameProblem {
-    validate_name(kind, name, rules).unwrap_err().problem().clone()
+    validate_name(kind, name, rules)
+        .unwrap_err()
+        .problem()
+        .clone()
 }
 
 #[test]
@@ -19,15 +22,26 @@ fn arm_rules_accept_the_names_azure_stack_hub_uses() {
         (NameKind::Job, "0f3b2c9e-1a2b-4c5d-8e9f-0123456789ab"),
         (NameKind::ProtectedItem, &"a".repeat(64)),
     ] {
-        assert_eq!(validate_name(kind, name, NameRules::Arm), Ok(()), "{kind} {name}");
+        assert_eq!(
+            validate_name(kind, name, NameRules::Arm),
+            Ok(()),
+            "{kind} {name}"
+        );
         assert_eq!(validate_name(kind, name, NameRules::default()), Ok(()));
     }
 }
 
 #[test]
 fn arm_rules_refuse_with_position_and_character() {
-    assert_eq!(problem(NameKind::Vault, "", NameRules::Arm), NameProblem::Empty);
-    for c in ARM_FORBIDDEN_CHARACTERS.iter().copied().chain(['\n', '\u{7f}', '\0']) {
+    assert_eq!(
+        problem(NameKind::Vault, "", NameRules::Arm),
+        NameProblem::Empty
+    );
+    for c in ARM_FORBIDDEN_CHARACTERS
+        .iter()
+        .copied()
+        .chain(['\n', '\u{7f}', '\0'])
+    {
         let name = format!("ab{c}d");
         assert_eq!(
             problem(NameKind::ProtectedItem, &name, NameRules::Arm),
@@ -63,13 +77,21 @@ fn arm_rules_refuse_with_position_and_character() {
     assert_eq!(e.rules(), NameRules::Arm);
     assert_eq!(e.suggestion(), None);
     let msg = e.to_string();
-    assert!(msg.starts_with("invalid vault name \"dr:vault\" (ARM rules): character ':' at position 3"), "{msg}");
+    assert!(
+        msg.starts_with("invalid vault name \"dr:vault\" (ARM rules): character ':' at position 3"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn strict_rules_apply_the_spec_pattern() {
     assert!(validate_name(NameKind::ProtectedItem, "sqlvm01", NameRules::Strict).is_ok());
-    assert!(validate_name(NameKind::PrivateLinkResource, "vault-1.backup", NameRules::Strict).is_ok());
+    assert!(validate_name(
+        NameKind::PrivateLinkResource,
+        "vault-1.backup",
+        NameRules::Strict
+    )
+    .is_ok());
     assert_eq!(
         problem(NameKind::Policy, "my_policy", NameRules::Strict),
         NameProblem::NotInPattern {
@@ -87,7 +109,10 @@ fn strict_rules_apply_the_spec_pattern() {
         }
     );
     // ARM rules still apply in strict mode.
-    assert_eq!(problem(NameKind::Vault, "", NameRules::Strict), NameProblem::Empty);
+    assert_eq!(
+        problem(NameKind::Vault, "", NameRules::Strict),
+        NameProblem::Empty
+    );
     assert!(matches!(
         problem(NameKind::ProtectedItem, "a?", NameRules::Strict),
         NameProblem::ForbiddenCharacter { character: '?', .. }
@@ -96,7 +121,10 @@ fn strict_rules_apply_the_spec_pattern() {
     // Strict protected-item errors suggest the mapped name; other kinds do not.
     let e = validate_name(NameKind::ProtectedItem, "web-01", NameRules::Strict).unwrap_err();
     assert_eq!(e.suggestion(), Some("web018b8f603e"));
-    assert!(e.to_string().contains("use \"web018b8f603e\" instead"), "{e}");
+    assert!(
+        e.to_string().contains("use \"web018b8f603e\" instead"),
+        "{e}"
+    );
     let e = validate_name(NameKind::Vault, "dr-vault", NameRules::Strict).unwrap_err();
     assert_eq!(e.suggestion(), None);
     assert!(e.to_string().contains("(strict rules)"));
@@ -155,7 +183,16 @@ fn mapped_names_are_always_strictly_valid() {
 #[test]
 fn mapping_is_injective_up_to_case_over_generated_names() {
     // Names in the shapes VMs get: stems, separators, numbers, case variants, long names.
-    let stems = ["web", "Web", "sql", "dc", "app-srv", "db_node", "file.share", "x"];
+    let stems = [
+        "web",
+        "Web",
+        "sql",
+        "dc",
+        "app-srv",
+        "db_node",
+        "file.share",
+        "x",
+    ];
     let seps = ["", "-", "_", ".", "--", " "];
     let mut names = Vec::new();
     for stem in stems {

@@ -17,7 +17,10 @@ fn err(s: &str) -> IdError {
 
 #[test]
 fn parses_every_example_id_of_the_specs() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/datareplication");
+    let root = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/datareplication"
+    );
     let Ok(versions) = std::fs::read_dir(root) else {
         return; // the shared reference is not shipped with the crate
     };
@@ -59,7 +62,10 @@ fn parses_every_example_id_of_the_specs() {
 #[test]
 fn accessors_of_a_nested_resource() {
     let id = parse(PI);
-    assert_eq!(id.subscription_id(), Some("ab5daf5c-38a8-40ff-9d90-4c394a40e094"));
+    assert_eq!(
+        id.subscription_id(),
+        Some("ab5daf5c-38a8-40ff-9d90-4c394a40e094")
+    );
     assert_eq!(id.resource_group(), Some("group1"));
     assert_eq!(id.provider_namespace(), Some("Microsoft.DataReplication"));
     assert_eq!(
@@ -132,7 +138,10 @@ fn names_that_look_like_keywords_are_names() {
     );
     assert_eq!(id.subscription_id(), Some("providers"));
     assert_eq!(id.resource_group(), Some("providers"));
-    assert_eq!(id.resource_names().collect::<Vec<_>>(), ["providers", "subscriptions"]);
+    assert_eq!(
+        id.resource_names().collect::<Vec<_>>(),
+        ["providers", "subscriptions"]
+    );
     assert_eq!(id.parent().unwrap().name(), "providers");
 }
 
@@ -172,13 +181,19 @@ fn display_keeps_the_users_casing_and_equality_ignores_it() {
 #[test]
 fn errors_name_the_segment_position_and_expectation() {
     assert_eq!(err(""), IdError::Empty);
-    assert!(matches!(err("subscriptions/s"), IdError::MissingLeadingSlash { .. }));
+    assert!(matches!(
+        err("subscriptions/s"),
+        IdError::MissingLeadingSlash { .. }
+    ));
     assert!(matches!(
         err("https://management.local/subscriptions/s"),
         IdError::MissingLeadingSlash { .. }
     ));
     assert!(matches!(err("/"), IdError::TrailingSlash { .. }));
-    assert!(matches!(err("/subscriptions/s/"), IdError::TrailingSlash { .. }));
+    assert!(matches!(
+        err("/subscriptions/s/"),
+        IdError::TrailingSlash { .. }
+    ));
     assert_eq!(
         err("/subscriptions//resourceGroups/rg"),
         IdError::EmptySegment { position: 2 }
@@ -272,14 +287,31 @@ fn errors_name_the_segment_position_and_expectation() {
             character: '?'
         }
     );
-    assert!(matches!(err(&format!("{PI}\n")), IdError::InvalidCharacter { character: '\n', .. }));
-    assert!(matches!(err(" /subscriptions/s"), IdError::MissingLeadingSlash { .. }));
-    assert!(matches!(err("/subscriptions/s #1"), IdError::InvalidCharacter { .. }));
+    assert!(matches!(
+        err(&format!("{PI}\n")),
+        IdError::InvalidCharacter {
+            character: '\n',
+            ..
+        }
+    ));
+    assert!(matches!(
+        err(" /subscriptions/s"),
+        IdError::MissingLeadingSlash { .. }
+    ));
+    assert!(matches!(
+        err("/subscriptions/s #1"),
+        IdError::InvalidCharacter { .. }
+    ));
 }
 
 #[test]
 fn resourcegroups_in_any_casing_is_fine() {
-    for rg in ["resourceGroups", "resourcegroups", "RESOURCEGROUPS", "ResourceGroups"] {
+    for rg in [
+        "resourceGroups",
+        "resourcegroups",
+        "RESOURCEGROUPS",
+        "ResourceGroups",
+    ] {
         let id = parse(&format!(
             "/Subscriptions/s/{rg}/rg/PROVIDERS/microsoft.datareplication/replicationvaults/v"
         ));
@@ -297,9 +329,15 @@ fn parent_and_child_round_trip() {
         "/subscriptions/ab5daf5c-38a8-40ff-9d90-4c394a40e094/resourceGroups/group1/providers/Microsoft.DataReplication/replicationVaults/vault1"
     );
     let rg = vault.parent().unwrap();
-    assert_eq!(rg.as_str(), "/subscriptions/ab5daf5c-38a8-40ff-9d90-4c394a40e094/resourceGroups/group1");
+    assert_eq!(
+        rg.as_str(),
+        "/subscriptions/ab5daf5c-38a8-40ff-9d90-4c394a40e094/resourceGroups/group1"
+    );
     let sub = rg.parent().unwrap();
-    assert_eq!(sub.as_str(), "/subscriptions/ab5daf5c-38a8-40ff-9d90-4c394a40e094");
+    assert_eq!(
+        sub.as_str(),
+        "/subscriptions/ab5daf5c-38a8-40ff-9d90-4c394a40e094"
+    );
     assert_eq!(sub.parent(), None);
 
     // And back down.
@@ -328,17 +366,32 @@ fn child_refuses_what_would_not_be_one_more_pair() {
     let vault = rg
         .child("Microsoft.DataReplication/replicationVaults", "v")
         .unwrap();
-    assert!(matches!(vault.child("protectedItems", "a/b"), Err(IdError::InvalidChild { .. })));
-    assert!(matches!(vault.child("a/b", "x"), Err(IdError::InvalidChild { .. })));
-    assert!(matches!(vault.child("providers", "x"), Err(IdError::InvalidChild { .. })));
-    assert!(matches!(rg.child("replicationVaults", "v"), Err(IdError::InvalidChild { .. })));
+    assert!(matches!(
+        vault.child("protectedItems", "a/b"),
+        Err(IdError::InvalidChild { .. })
+    ));
+    assert!(matches!(
+        vault.child("a/b", "x"),
+        Err(IdError::InvalidChild { .. })
+    ));
+    assert!(matches!(
+        vault.child("providers", "x"),
+        Err(IdError::InvalidChild { .. })
+    ));
+    assert!(matches!(
+        rg.child("replicationVaults", "v"),
+        Err(IdError::InvalidChild { .. })
+    ));
     assert_eq!(
         vault.child("protectedItems", ""),
         Err(IdError::TrailingSlash {
             id: format!("{vault}/protectedItems/")
         })
     );
-    assert!(matches!(vault.child("protectedItems", "a?b"), Err(IdError::InvalidCharacter { .. })));
+    assert!(matches!(
+        vault.child("protectedItems", "a?b"),
+        Err(IdError::InvalidCharacter { .. })
+    ));
     assert!(ResourceId::for_subscription("a/resourceGroups/b").is_err());
     assert!(ResourceId::for_subscription("").is_err());
     assert!(ResourceId::for_resource_group("s", "rg/providers/Microsoft.X/t/n").is_err());
@@ -352,7 +405,8 @@ fn serde_is_a_plain_string() {
     assert_eq!(json, format!("\"{PI}\""));
     let back: ResourceId = serde_json::from_str(&json).unwrap();
     assert_eq!(back.as_str(), PI);
-    let e = serde_json::from_str::<ResourceId>("\"/subscriptions/s/resourcegroup/rg\"").unwrap_err();
+    let e =
+        serde_json::from_str::<ResourceId>("\"/subscriptions/s/resourcegroup/rg\"").unwrap_err();
     assert!(e.to_string().contains("at segment 3"), "{e}");
     assert!(serde_json::from_str::<ResourceId>("42").is_err());
 }

@@ -14,18 +14,30 @@ fn navigation_builds_the_documented_urls() {
     assert_eq!(vault.name(), "vault1");
     assert_eq!(vault.subscription_id(), SUB);
     assert_eq!(vault.resource_group(), RG);
-    assert_eq!(vault.parent().to_string(), format!("/subscriptions/{SUB}/resourceGroups/{RG}"));
+    assert_eq!(
+        vault.parent().to_string(),
+        format!("/subscriptions/{SUB}/resourceGroups/{RG}")
+    );
 
     let cases: [(String, String); 6] = [
-        (vault.protected_item("sqlvm01").to_string(), format!("{v}/protectedItems/sqlvm01")),
-        (vault.policy("p1").to_string(), format!("{v}/replicationPolicies/p1")),
+        (
+            vault.protected_item("sqlvm01").to_string(),
+            format!("{v}/protectedItems/sqlvm01"),
+        ),
+        (
+            vault.policy("p1").to_string(),
+            format!("{v}/replicationPolicies/p1"),
+        ),
         (
             vault.replication_extension("e1").to_string(),
             format!("{v}/replicationExtensions/e1"),
         ),
         (vault.job("j1").to_string(), format!("{v}/jobs/j1")),
         (vault.event("ev1").to_string(), format!("{v}/events/ev1")),
-        (vault.email_configuration("c1").to_string(), format!("{v}/alertSettings/c1")),
+        (
+            vault.email_configuration("c1").to_string(),
+            format!("{v}/alertSettings/c1"),
+        ),
     ];
     for (got, want) in cases {
         assert_eq!(got, want);
@@ -34,7 +46,10 @@ fn navigation_builds_the_documented_urls() {
     }
 
     let rp = vault.protected_item("sqlvm01").recovery_point("rp1");
-    assert_eq!(rp.to_string(), format!("{v}/protectedItems/sqlvm01/recoveryPoints/rp1"));
+    assert_eq!(
+        rp.to_string(),
+        format!("{v}/protectedItems/sqlvm01/recoveryPoints/rp1")
+    );
     assert_eq!(rp.protected_item_name(), "sqlvm01");
     assert_eq!(rp.vault_name(), "vault1");
     assert_eq!(rp.name(), "rp1");
@@ -48,7 +63,10 @@ fn navigation_builds_the_documented_urls() {
     let fabric = FabricId::new(SUB, RG, "f1");
     assert_eq!(fabric.to_string(), format!("{BASE}/replicationFabrics/f1"));
     let agent = fabric.fabric_agent("a1");
-    assert_eq!(agent.to_string(), format!("{BASE}/replicationFabrics/f1/fabricAgents/a1"));
+    assert_eq!(
+        agent.to_string(),
+        format!("{BASE}/replicationFabrics/f1/fabricAgents/a1")
+    );
     assert_eq!(agent.fabric_name(), "f1");
     assert_eq!(agent.parent(), fabric);
     assert_eq!(agent, FabricAgentId::new(SUB, RG, "f1", "a1"));
@@ -88,14 +106,25 @@ fn parsing_checks_the_type_ignoring_case() {
     let item: ProtectedItemId = s.parse().unwrap();
     assert_eq!(item.to_string(), s, "casing kept");
     assert_eq!(item.vault_name(), "VAULT1");
-    assert_eq!(item.vault().to_string(), format!("{BASE}/replicationVaults/vault1").to_uppercase());
-    assert_eq!(item, VaultId::new(SUB, RG, "vault1").protected_item("web01"));
+    assert_eq!(
+        item.vault().to_string(),
+        format!("{BASE}/replicationVaults/vault1").to_uppercase()
+    );
+    assert_eq!(
+        item,
+        VaultId::new(SUB, RG, "vault1").protected_item("web01")
+    );
 
     let e = s.parse::<VaultId>().unwrap_err();
     match &e {
-        IdError::WrongResourceType { expected, found, .. } => {
+        IdError::WrongResourceType {
+            expected, found, ..
+        } => {
             assert_eq!(*expected, "Microsoft.DataReplication/replicationVaults");
-            assert_eq!(found, "MICROSOFT.DATAREPLICATION/REPLICATIONVAULTS/PROTECTEDITEMS");
+            assert_eq!(
+                found,
+                "MICROSOFT.DATAREPLICATION/REPLICATIONVAULTS/PROTECTEDITEMS"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -105,8 +134,12 @@ fn parsing_checks_the_type_ignoring_case() {
 
     let fabric = format!("{BASE}/replicationFabrics/f1");
     assert!(fabric.parse::<VaultId>().is_err());
-    assert!(format!("{BASE}/replicationVaults/v/jobs/j").parse::<EventId>().is_err());
-    assert!(format!("{BASE}/replicationVaults/v/jobs/j").parse::<JobId>().is_ok());
+    assert!(format!("{BASE}/replicationVaults/v/jobs/j")
+        .parse::<EventId>()
+        .is_err());
+    assert!(format!("{BASE}/replicationVaults/v/jobs/j")
+        .parse::<JobId>()
+        .is_ok());
     // The spec example's recovery point directly under a vault is not a recovery point id.
     assert!(format!("{BASE}/replicationVaults/v/recoveryPoints/p")
         .parse::<RecoveryPointId>()
@@ -157,12 +190,19 @@ fn conversions_and_serde() {
     let back: ProtectedItemId = serde_json::from_str(&json).unwrap();
     assert_eq!(back, item);
     let e = serde_json::from_str::<VaultId>(&json).unwrap_err();
-    assert!(e.to_string().contains("expected an id of Microsoft.DataReplication/replicationVaults"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("expected an id of Microsoft.DataReplication/replicationVaults"),
+        "{e}"
+    );
 
     // Usable as map keys, case-insensitively.
-    let set: HashSet<ProtectedItemId> = [item.clone(), item.to_string().to_lowercase().parse().unwrap()]
-        .into_iter()
-        .collect();
+    let set: HashSet<ProtectedItemId> = [
+        item.clone(),
+        item.to_string().to_lowercase().parse().unwrap(),
+    ]
+    .into_iter()
+    .collect();
     assert_eq!(set.len(), 1);
 }
 
@@ -189,7 +229,10 @@ fn every_typed_id_round_trips_through_its_string() {
     check(vault.job("j"));
     check(vault.event("e"));
     check(vault.email_configuration("c"));
-    assert_eq!(VaultId::RESOURCE_TYPE, "Microsoft.DataReplication/replicationVaults");
+    assert_eq!(
+        VaultId::RESOURCE_TYPE,
+        "Microsoft.DataReplication/replicationVaults"
+    );
     assert_eq!(
         RecoveryPointId::RESOURCE_TYPE,
         "Microsoft.DataReplication/replicationVaults/protectedItems/recoveryPoints"
@@ -211,7 +254,10 @@ fn names_are_validated_on_request_not_on_construction() {
         .validate_names(NameRules::Strict)
         .unwrap_err();
     assert_eq!(e.kind(), NameKind::ProtectedItem);
-    assert_eq!(e.suggestion(), Some(protected_item_name_for_vm("web-01").as_str()));
+    assert_eq!(
+        e.suggestion(),
+        Some(protected_item_name_for_vm("web-01").as_str())
+    );
     assert!(ok_vault
         .protected_item(e.suggestion().unwrap())
         .validate_names(NameRules::Strict)
@@ -220,6 +266,12 @@ fn names_are_validated_on_request_not_on_construction() {
     // A name with a slash builds an id (no panic) that validation refuses.
     let bad = vault.protected_item("a/b");
     let e = bad.validate_names(NameRules::Arm).unwrap_err();
-    assert!(matches!(e.problem(), NameProblem::ForbiddenCharacter { character: '/', position: 2 }));
+    assert!(matches!(
+        e.problem(),
+        NameProblem::ForbiddenCharacter {
+            character: '/',
+            position: 2
+        }
+    ));
     assert!(vault.job("").validate_names(NameRules::Arm).is_err());
 }
