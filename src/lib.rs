@@ -6,6 +6,7 @@
 pub mod api_version;
 pub mod error;
 pub mod http;
+pub mod id;
 pub mod lifecycle;
 pub mod model;
 pub mod pipeline;
@@ -13,3 +14,4 @@ pub mod transport;
 
 pub use api_version::ApiVersion;
 pub use error::Error;
+pub use id::ResourceId;
