@@ -8,6 +8,7 @@
 //! picked up with no code change; an example whose `operationId` has no mapping fails the test,
 //! so a new kind of operation forces a decision about its model.
 
+use azs_site_recovery::model::RequestBody;
 use azs_site_recovery::model::{
     CheckNameAvailability, CheckNameAvailabilityResponse, DeploymentPreflight, EmailConfiguration,
     Event, Fabric, FabricAgent, FabricUpdate, Job, Operation, OperationStatus, Page,
@@ -304,4 +305,112 @@ fn examples_use_no_field_the_models_do_not_know() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `true` when every value of `part` is in `whole` at the same place (objects may have fewer
+/// keys; arrays must have the same length).
+fn is_subset(part: &Value, whole: &Value) -> bool {
+    match (part, whole) {
+        (Value::Object(p), Value::Object(w)) => p
+            .iter()
+            .all(|(k, v)| w.get(k).is_some_and(|wv| is_subset(v, wv))),
+        (Value::Array(p), Value::Array(w)) => {
+            p.len() == w.len() && p.iter().zip(w).all(|(a, b)| is_subset(a, b))
+        }
+        (p, w) => p == w,
+    }
+}
+
+/// Checks the request body built from a resource: a subset of what was read, free of the
+/// envelope's and the properties' read-only fields, parseable as the same type, and stable when
+/// built again from itself.
+fn request_body_check<T: DeserializeOwned + RequestBody>(v: &Value) -> Result<(), String> {
+    let typed: T = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+    let body = typed.to_request_body();
+    if !is_subset(&body, v) {
+        return Err(format!(
+            "request body is not a subset of the resource: {body}"
+        ));
+    }
+    for field in ["id", "name", "type", "systemData"] {
+        if body.get(field).is_some() {
+            return Err(format!("request body keeps read-only `{field}`: {body}"));
+        }
+    }
+    if body["properties"].get("provisioningState").is_some() {
+        return Err(format!("request body keeps `provisioningState`: {body}"));
+    }
+    let again: T = serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
+    if again.to_request_body() != body {
+        return Err(format!("request body is not stable: {body}"));
+    }
+    Ok(())
+}
+
+type BodyCheck = fn(&Value) -> Result<(), String>;
+
+/// The writable resources, by the operations that return or take one, and whether the
+/// operation's response is a list page.
+fn writable_model_of(operation_id: &str) -> Option<(BodyCheck, bool)> {
+    let op = operation_id;
+    let kind = |prefixes: &[&str]| prefixes.iter().any(|p| op.starts_with(p));
+    let list = op.ends_with("_List") || op.ends_with("_ListBySubscription");
+    let check: BodyCheck = if kind(&["Vault_"]) {
+        request_body_check::<Vault>
+    } else if kind(&["Fabric_"]) {
+        request_body_check::<Fabric>
+    } else if kind(&["FabricAgent_", "Dra_"]) {
+        request_body_check::<FabricAgent>
+    } else if kind(&["Policy_"]) {
+        request_body_check::<ReplicationPolicy>
+    } else if kind(&["ReplicationExtension_"]) {
+        request_body_check::<ReplicationExtension>
+    } else if kind(&["EmailConfiguration_"]) {
+        request_body_check::<EmailConfiguration>
+    } else if kind(&["PrivateEndpointConnections_"]) {
+        request_body_check::<PrivateEndpointConnection>
+    } else {
+        return None;
+    };
+    Some((check, list))
+}
+
+#[test]
+fn request_bodies_built_from_examples_drop_read_only_fields() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for path in example_files() {
+        let example: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON");
+        let op = example["operationId"].as_str().unwrap_or_default();
+        let Some((check, list)) = writable_model_of(op) else {
+            continue;
+        };
+        let mut resources = Vec::new();
+        // Vault_Update / Fabric_Update take an update body, not a resource.
+        if op.ends_with("_Create") || op == "PrivateEndpointConnections_Update" {
+            resources.extend(example["parameters"].get("body").cloned());
+        }
+        for response in example["responses"].as_object().into_iter().flatten() {
+            match (response.1.get("body"), list) {
+                (Some(Value::Object(page)), true) => resources.extend(
+                    page.get("value")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                        .cloned(),
+                ),
+                (Some(body), false) => resources.push(body.clone()),
+                _ => {}
+            }
+        }
+        for resource in resources {
+            checked += 1;
+            if let Err(e) = check(&resource) {
+                failures.push(format!("{}: {e}", path.display()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(checked > 50, "only {checked} resources checked");
 }
