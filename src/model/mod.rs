@@ -7,11 +7,13 @@
 #[doc(hidden)]
 pub mod macros;
 
+mod actions;
 mod common;
 mod enums;
 mod protected_item;
 mod timestamp;
 
+pub use actions::*;
 pub use common::*;
 pub use enums::*;
 pub use protected_item::*;
