@@ -10,6 +10,7 @@
 //! | [`Error::Refused`] | the crate refused before sending (lifecycle, preflight, security) | after fixing the cause |
 //! | [`Error::InvalidInput`] | a bad id, name or option | after fixing the input |
 //! | [`Error::Decode`] | a body that does not parse as the expected type | no |
+//! | [`Error::WaitTimedOut`] | a wait for a long-running operation went past `max_wait` | resume it |
 //! | [`Error::Authentication`] | no token could be had from the token endpoint | after fixing the credential |
 //!
 //! No variant ever carries a token or client secret: messages are built from status codes, error
@@ -72,6 +73,11 @@ pub enum Error {
     /// A body did not parse as the type the crate expected.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// A wait for a long-running operation went past its `max_wait`. The operation itself goes
+    /// on: resume it with the continuation inside
+    /// ([`SiteRecoveryClient::resume_poller`](crate::SiteRecoveryClient::resume_poller)).
+    #[error("{0}")]
+    WaitTimedOut(Box<crate::client::WaitTimedOut>),
     /// No access token could be obtained.
     #[error("authentication failed: {message}")]
     Authentication {

@@ -4,6 +4,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api_version;
+pub mod client;
 pub mod error;
 pub mod http;
 pub mod id;
@@ -13,5 +14,6 @@ pub mod pipeline;
 pub mod transport;
 
 pub use api_version::ApiVersion;
+pub use client::SiteRecoveryClient;
 pub use error::Error;
 pub use id::ResourceId;

@@ -1,0 +1,323 @@
+//! Building a [`SiteRecoveryClient`].
+
+use super::actions::ActionSegments;
+use super::{Inner, SiteRecoveryClient};
+use crate::api_version::ApiVersion;
+use crate::error::Error;
+use crate::id::NameRules;
+use crate::lifecycle::Lifecycle;
+use crate::pipeline::auth::TokenCredential;
+use crate::pipeline::clock::{Clock, Sleep};
+use crate::pipeline::retry::RetryPolicy;
+use crate::pipeline::Pipeline;
+use crate::transport::Transport;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// How long-running operations are polled. The waits themselves use the pipeline's
+/// [`Sleep`] and [`Clock`] (set them on the builder; a
+/// [`ManualClock`](crate::pipeline::clock::ManualClock) makes tests take no time).
+///
+/// ```
+/// use azs_site_recovery::client::PollingOptions;
+/// use std::time::Duration;
+/// let opts = PollingOptions::default()
+///     .with_min_interval(Duration::from_secs(5))
+///     .with_max_wait(Some(Duration::from_secs(3600)));
+/// assert_eq!(opts.default_interval, Duration::from_secs(10));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PollingOptions {
+    /// The wait between polls when the service sends no `Retry-After` (default 10 s).
+    pub default_interval: Duration,
+    /// The shortest wait between polls, whatever `Retry-After` says (default 1 s): a service
+    /// answering `Retry-After: 0` is not hammered.
+    pub min_interval: Duration,
+    /// The longest wait between polls, whatever `Retry-After` says (default 5 min).
+    pub max_interval: Duration,
+    /// How long a [`Poller`](super::Poller) waits in all before it gives up with
+    /// [`Error::WaitTimedOut`] (default: no limit). The operation itself goes on; the error
+    /// carries a continuation to resume from.
+    pub max_wait: Option<Duration>,
+}
+
+impl Default for PollingOptions {
+    fn default() -> Self {
+        PollingOptions {
+            default_interval: Duration::from_secs(10),
+            min_interval: Duration::from_secs(1),
+            max_interval: Duration::from_secs(300),
+            max_wait: None,
+        }
+    }
+}
+
+impl PollingOptions {
+    /// Sets [`PollingOptions::default_interval`].
+    pub fn with_default_interval(mut self, d: Duration) -> Self {
+        self.default_interval = d;
+        self
+    }
+
+    /// Sets [`PollingOptions::min_interval`].
+    pub fn with_min_interval(mut self, d: Duration) -> Self {
+        self.min_interval = d;
+        self
+    }
+
+    /// Sets [`PollingOptions::max_interval`].
+    pub fn with_max_interval(mut self, d: Duration) -> Self {
+        self.max_interval = d;
+        self
+    }
+
+    /// Sets [`PollingOptions::max_wait`].
+    pub fn with_max_wait(mut self, d: Option<Duration>) -> Self {
+        self.max_wait = d;
+        self
+    }
+
+    /// The wait before the next poll: `Retry-After` if the service sent one, else the default,
+    /// kept within `[min_interval, max_interval]`.
+    pub(crate) fn interval(&self, retry_after: Option<Duration>) -> Duration {
+        let d = retry_after.unwrap_or(self.default_interval);
+        d.min(self.max_interval).max(self.min_interval)
+    }
+}
+
+/// Builds a [`SiteRecoveryClient`].
+///
+/// Only the endpoint is required. The transport defaults to
+/// [`ReqwestTransport`](crate::transport::ReqwestTransport) (feature `reqwest`); without that
+/// feature, pass one.
+///
+/// ```
+/// # fn main() -> Result<(), azs_site_recovery::Error> {
+/// use azs_site_recovery::pipeline::auth::StaticTokenCredential;
+/// use azs_site_recovery::{ApiVersion, SiteRecoveryClient};
+/// use std::sync::Arc;
+///
+/// let client = SiteRecoveryClient::builder()
+///     .endpoint("https://management.local.azurestack.external")?
+///     .credential(Arc::new(StaticTokenCredential::new("a token")))
+///     .api_version(ApiVersion::V2024_09_01)
+///     .build()?;
+/// assert_eq!(client.api_version(), &ApiVersion::V2024_09_01);
+/// # Ok(()) }
+/// ```
+#[derive(Default)]
+pub struct ClientBuilder {
+    endpoint: Option<Url>,
+    api_version: ApiVersion,
+    transport: Option<Arc<dyn Transport>>,
+    credential: Option<Arc<dyn TokenCredential>>,
+    retry: Option<Arc<dyn RetryPolicy>>,
+    clock: Option<Arc<dyn Clock>>,
+    sleep: Option<Arc<dyn Sleep>>,
+    user_agent_suffix: Option<String>,
+    allowed_hosts: Vec<String>,
+    pipeline: Option<Pipeline>,
+    polling: PollingOptions,
+    actions: ActionSegments,
+    unchecked: bool,
+    name_rules: NameRules,
+    lifecycle: Option<Lifecycle>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("endpoint", &self.endpoint.as_ref().map(Url::as_str))
+            .field("api_version", &self.api_version)
+            .field("polling", &self.polling)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with every default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The stamp's ARM endpoint, e.g. `https://management.<region>.<fqdn>` (Azure:
+    /// `https://management.azure.com`). Plain `http` is accepted only for loopback (the
+    /// emulator, a test server).
+    pub fn endpoint(mut self, endpoint: &str) -> Result<Self, Error> {
+        let url = Url::parse(endpoint).map_err(|e| {
+            Error::invalid_input(
+                "endpoint",
+                format!("`{endpoint}` is not an absolute URL ({e}); pass e.g. https://management.local.azurestack.external"),
+            )
+        })?;
+        self.endpoint = Some(url);
+        Ok(self)
+    }
+
+    /// The api-version of `Microsoft.DataReplication` (default
+    /// [`ApiVersion::V2021_02_16_Preview`], what Azure Stack Hub ships).
+    pub fn api_version(mut self, v: ApiVersion) -> Self {
+        self.api_version = v;
+        self
+    }
+
+    /// The transport requests are sent with (the emulator, a mock, your own).
+    pub fn transport(mut self, t: impl Transport + 'static) -> Self {
+        self.transport = Some(Arc::new(t));
+        self
+    }
+
+    /// The transport, already shared.
+    pub fn shared_transport(mut self, t: Arc<dyn Transport>) -> Self {
+        self.transport = Some(t);
+        self
+    }
+
+    /// Where bearer tokens come from (without one, requests go unauthenticated, as to the
+    /// emulator).
+    pub fn credential(mut self, c: Arc<dyn TokenCredential>) -> Self {
+        self.credential = Some(c);
+        self
+    }
+
+    /// The retry policy (default: the pipeline's exponential retry, which never resends a
+    /// POST or PATCH that may have reached the service).
+    pub fn retry_policy(mut self, r: Arc<dyn RetryPolicy>) -> Self {
+        self.retry = Some(r);
+        self
+    }
+
+    /// The clock (retry budgets, `max_wait`).
+    pub fn clock(mut self, c: Arc<dyn Clock>) -> Self {
+        self.clock = Some(c);
+        self
+    }
+
+    /// The sleep between retries and polls.
+    pub fn sleep(mut self, s: Arc<dyn Sleep>) -> Self {
+        self.sleep = Some(s);
+        self
+    }
+
+    /// Appends `suffix` to the `User-Agent`.
+    pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.user_agent_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Also trusts `host` with requests and the token (see
+    /// [`PipelineBuilder::allow_host`](crate::pipeline::PipelineBuilder::allow_host)).
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.allowed_hosts.push(host.into());
+        self
+    }
+
+    /// A pipeline built elsewhere; the endpoint, transport, credential, retry, clock, sleep,
+    /// user agent and allowed hosts of this builder are then ignored.
+    pub fn pipeline(mut self, p: Pipeline) -> Self {
+        self.pipeline = Some(p);
+        self
+    }
+
+    /// The polling options of long-running operations.
+    pub fn polling(mut self, p: PollingOptions) -> Self {
+        self.polling = p;
+        self
+    }
+
+    /// The path segments of protected-item actions (for a stamp whose names differ from the
+    /// inferred defaults).
+    pub fn action_segments(mut self, a: ActionSegments) -> Self {
+        self.actions = a;
+        self
+    }
+
+    /// The rules names are checked against before any request (default: ARM's general rules;
+    /// [`NameRules::Strict`] for the spec's `^[a-zA-Z0-9]*$`).
+    pub fn name_rules(mut self, rules: NameRules) -> Self {
+        self.name_rules = rules;
+        self
+    }
+
+    /// The lifecycle actions are checked against (e.g. one taught a stamp's own `allowedJobs`
+    /// names with [`Lifecycle::with_job_name`]).
+    pub fn lifecycle(mut self, l: Lifecycle) -> Self {
+        self.lifecycle = Some(l);
+        self
+    }
+
+    /// Turns off the lifecycle check before every protected-item action, for every call of
+    /// this client (for experts; one handle can opt out with
+    /// [`Handle::unchecked`](super::Handle::unchecked)). The service still has the final word.
+    pub fn unchecked_actions(mut self) -> Self {
+        self.unchecked = true;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<SiteRecoveryClient, Error> {
+        let pipeline = match self.pipeline {
+            Some(p) => p,
+            None => {
+                let endpoint = self.endpoint.ok_or_else(|| {
+                    Error::invalid_input(
+                        "client builder",
+                        "no endpoint; call .endpoint(\"https://management.<region>.<fqdn>\")",
+                    )
+                })?;
+                let transport = match self.transport {
+                    Some(t) => t,
+                    None => default_transport()?,
+                };
+                let mut b = Pipeline::builder(endpoint, transport);
+                if let Some(c) = self.credential {
+                    b = b.credential(c);
+                }
+                if let Some(r) = self.retry {
+                    b = b.retry_policy(r);
+                }
+                if let Some(c) = self.clock {
+                    b = b.clock(c);
+                }
+                if let Some(s) = self.sleep {
+                    b = b.sleep(s);
+                }
+                if let Some(s) = self.user_agent_suffix {
+                    b = b.user_agent_suffix(s);
+                }
+                for h in self.allowed_hosts {
+                    b = b.allow_host(h);
+                }
+                b.build()?
+            }
+        };
+        Ok(SiteRecoveryClient {
+            inner: Arc::new(Inner {
+                pipeline,
+                api_version: self.api_version,
+                polling: self.polling,
+                actions: self.actions,
+                check_lifecycle: !self.unchecked,
+                name_rules: self.name_rules,
+                lifecycle: self.lifecycle.unwrap_or_default(),
+            }),
+        })
+    }
+}
+
+#[cfg(feature = "reqwest")]
+fn default_transport() -> Result<Arc<dyn Transport>, Error> {
+    Ok(Arc::new(crate::transport::ReqwestTransport::new()?))
+}
+
+#[cfg(not(feature = "reqwest"))]
+fn default_transport() -> Result<Arc<dyn Transport>, Error> {
+    Err(Error::invalid_input(
+        "client builder",
+        "no transport, and the `reqwest` feature (the default transport) is off; call \
+         .transport(...) with the emulator, a mock or your own",
+    ))
+}

@@ -1,0 +1,239 @@
+//! Lists as lazy streams that follow `nextLink`.
+
+use super::{decode, SiteRecoveryClient};
+use crate::error::Error;
+use crate::http::{Method, Request};
+use crate::model::Page;
+use futures_core::Stream;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use url::Url;
+
+/// The wire shape of a list page; every other field is skipped without being kept.
+#[derive(Deserialize)]
+struct WirePage<T> {
+    #[serde(default = "Vec::new")]
+    value: Vec<T>,
+    #[serde(rename = "nextLink", default)]
+    next_link: Option<String>,
+}
+
+type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
+
+/// A list of `T`: a lazy [`Stream`] of items that follows `nextLink`.
+///
+/// * Lazy: nothing is sent until the stream is polled.
+/// * One page in memory at a time, however long the list.
+/// * Every `nextLink` is resolved against the page it came from and gets the client's
+///   `api-version` when it has none; a link to another host is refused, never followed.
+/// * Resumable: [`Pager::continuation`] is the link of the next page not yet fetched; pass it to
+///   [`SiteRecoveryClient::resume_pager`] (in this process or a later one).
+///
+/// ```no_run
+/// # async fn run(client: azs_site_recovery::SiteRecoveryClient) -> Result<(), azs_site_recovery::Error> {
+/// use futures_util::TryStreamExt;
+/// let vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults/v1";
+/// let mut items = client.protected_items(vault).list();
+/// while let Some(item) = items.try_next().await? {
+///     println!("{:?}", item.name);
+/// }
+/// # Ok(()) }
+/// ```
+pub struct Pager<T> {
+    client: SiteRecoveryClient,
+    next: Option<Url>,
+    in_flight: Option<PageFuture<T>>,
+    buffer: std::vec::IntoIter<T>,
+    failed: bool,
+    pending_error: Option<Error>,
+}
+
+// The pager never pins its items; it only pins the boxed future of the page in flight.
+impl<T> Unpin for Pager<T> {}
+
+impl<T> fmt::Debug for Pager<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pager")
+            .field("next", &self.next.as_ref().map(Url::as_str))
+            .field("in_flight", &self.in_flight.is_some())
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Pager<T> {
+    /// A pager whose first page is `first`.
+    pub(crate) fn new(client: SiteRecoveryClient, first: Url) -> Self {
+        Pager {
+            client,
+            next: Some(first),
+            in_flight: None,
+            buffer: Vec::new().into_iter(),
+            failed: false,
+            pending_error: None,
+        }
+    }
+
+    /// A pager that yields `error` once (a list whose URL could not be built).
+    pub(crate) fn failed(client: SiteRecoveryClient, error: Error) -> Self {
+        Pager {
+            client,
+            next: None,
+            in_flight: None,
+            buffer: Vec::new().into_iter(),
+            failed: false,
+            pending_error: Some(error),
+        }
+    }
+
+    /// The link of the next page not fetched yet (`None` once the last page has been fetched).
+    /// Items of the current page not yet yielded are not covered: save it between pages (see
+    /// [`Pager::into_pages`]) to resume without skipping any.
+    pub fn continuation(&self) -> Option<String> {
+        self.next.as_ref().map(|u| u.to_string())
+    }
+
+    /// The same list as a stream of whole pages.
+    pub fn into_pages(self) -> Pages<T> {
+        Pages { pager: self }
+    }
+
+    fn fetch(&self, url: Url) -> PageFuture<T> {
+        let client = self.client.clone();
+        Box::pin(async move {
+            let response = client.send(Request::new(Method::Get, url.clone())).await?;
+            let page: WirePage<T> =
+                decode(&response.body, || format!("list page GET {}", url.path()))?;
+            let next_link = match page.next_link.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(link) => Some(resolve_next_link(&client, &url, link)?),
+            };
+            let mut out = Page::new(page.value);
+            out.next_link = next_link.map(String::from);
+            Ok(out)
+        })
+    }
+
+    /// Polls for the next whole page (the buffer must be empty).
+    fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<T>, Error>>> {
+        if let Some(e) = self.pending_error.take() {
+            self.failed = true;
+            return Poll::Ready(Some(Err(e)));
+        }
+        if self.failed {
+            return Poll::Ready(None);
+        }
+        if self.in_flight.is_none() {
+            match self.next.take() {
+                None => return Poll::Ready(None),
+                Some(url) => {
+                    // Keep the link until the page has arrived, so the continuation still
+                    // points at it while it is in flight.
+                    self.next = Some(url.clone());
+                    self.in_flight = Some(self.fetch(url));
+                }
+            }
+        }
+        let Some(fut) = self.in_flight.as_mut() else {
+            return Poll::Ready(None);
+        };
+        match fut.as_mut().poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(result) => {
+                self.in_flight = None;
+                match result {
+                    Ok(page) => {
+                        self.next = page.next_link.as_deref().and_then(|l| Url::parse(l).ok());
+                        Poll::Ready(Some(Ok(page)))
+                    }
+                    Err(e) => {
+                        // The continuation still names the failed page: a caller can resume
+                        // from it after fixing the cause.
+                        self.failed = true;
+                        Poll::Ready(Some(Err(e)))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Resolves a `nextLink` against the page it came from and applies the client's api-version
+/// when the link has none. A link on another host is kept as is: `send` refuses it.
+fn resolve_next_link(
+    client: &SiteRecoveryClient,
+    page_url: &Url,
+    link: &str,
+) -> Result<Url, Error> {
+    let mut url = page_url.join(link).map_err(|e| {
+        Error::invalid_input(
+            "nextLink",
+            format!("the service sent `{link}`, which is not a URL ({e})"),
+        )
+    })?;
+    if !url
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+    {
+        url.query_pairs_mut()
+            .append_pair("api-version", client.api_version().as_str());
+    }
+    Ok(url)
+}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.buffer.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match this.poll_page(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
+                Poll::Ready(Some(Ok(page))) => this.buffer = page.into_items().into_iter(),
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let more = self.next.is_some() || self.in_flight.is_some();
+        (
+            self.buffer.len(),
+            if more { None } else { Some(self.buffer.len()) },
+        )
+    }
+}
+
+/// A list as a stream of whole pages ([`Pager::into_pages`]).
+pub struct Pages<T> {
+    pager: Pager<T>,
+}
+
+impl<T> fmt::Debug for Pages<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Pages").field(&self.pager).finish()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Pages<T> {
+    /// The link of the next page not fetched yet.
+    pub fn continuation(&self) -> Option<String> {
+        self.pager.continuation()
+    }
+}
+
+impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
+    type Item = Result<Page<T>, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().pager.poll_page(cx)
+    }
+}

@@ -1,0 +1,338 @@
+//! Lists, get/get_opt, lifecycle checks and actions.
+
+use super::*;
+use crate::error::{Error, RefusalKind};
+use crate::lifecycle::RecoveryPointChoice;
+use crate::model::ProtectedItem;
+use crate::transport::TransportErrorKind;
+use futures_util::{StreamExt, TryStreamExt};
+
+fn page(names: &[&str], next: Option<&str>) -> Value {
+    let value: Vec<Value> = names.iter().map(|n| item(n, "Protected", "None")).collect();
+    match next {
+        Some(n) => json!({"value": value, "nextLink": n}),
+        None => json!({"value": value}),
+    }
+}
+
+#[test]
+fn three_pages_are_followed_lazily_with_the_api_version_reapplied() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        // A relative link without api-version: resolved and given the client's version.
+        page(
+            &["a", "b"],
+            Some(&format!("{VAULT}/protectedItems?$skiptoken=2")),
+        ),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(
+            &["c"],
+            Some(&format!(
+                "{ARM}{VAULT}/protectedItems?$skiptoken=3&api-version=2024-09-01"
+            )),
+        ),
+    );
+    t.ok(Method::Get, "/protectedItems", 200, page(&["d", "e"], None));
+
+    let pager = c.protected_items(&vault()).list();
+    assert!(
+        t.requests().is_empty(),
+        "a pager sends nothing before it is polled"
+    );
+    let names: Vec<String> = block_on(
+        pager
+            .map_ok(|i: ProtectedItem| i.name.unwrap())
+            .try_collect(),
+    )
+    .unwrap();
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    let sent = t.sent();
+    assert_eq!(sent.len(), 3);
+    assert!(
+        sent[0].ends_with("/protectedItems?api-version=2024-09-01"),
+        "{}",
+        sent[0]
+    );
+    assert!(
+        sent[1].contains("skiptoken=2") && sent[1].contains("api-version=2024-09-01"),
+        "{}",
+        sent[1]
+    );
+    assert_eq!(sent[2].matches("api-version").count(), 1, "{}", sent[2]);
+    t.assert_done();
+}
+
+#[test]
+fn pages_stream_and_resume_from_the_continuation() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let next = format!("{ARM}{VAULT}/protectedItems?$skiptoken=2&api-version=2024-09-01");
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&["a"], Some(&next)),
+    );
+    let mut pages = c.protected_items(&vault()).list().into_pages();
+    let first = block_on(pages.next()).unwrap().unwrap();
+    assert_eq!(first.items().len(), 1);
+    let saved = pages.continuation().expect("a next page");
+    assert_eq!(saved, next);
+    drop(pages);
+
+    // Later (another process): resume from the saved link.
+    t.ok(Method::Get, "/protectedItems", 200, page(&["b", "c"], None));
+    let resumed = c.resume_pager::<ProtectedItem>(&saved).unwrap();
+    let rest: Vec<ProtectedItem> = block_on(resumed.try_collect()).unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(t.sent()[1].contains("skiptoken=2"));
+    t.assert_done();
+}
+
+#[test]
+fn a_next_link_on_another_host_is_refused_not_followed() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&["a"], Some("https://evil.example/steal?api-version=1")),
+    );
+    let results: Vec<Result<ProtectedItem, Error>> =
+        block_on(c.protected_items(&vault()).list().collect());
+    assert_eq!(results.len(), 2);
+    assert!(results[0].is_ok());
+    match &results[1] {
+        Err(Error::Refused(r)) => assert_eq!(r.kind, RefusalKind::Security),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(t.requests().len(), 1, "nothing sent to the foreign host");
+}
+
+#[test]
+fn get_opt_turns_404_into_none_and_keeps_other_errors() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let items = c.protected_items(&vault());
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        404,
+        json!({"error": {"code": "ResourceNotFound", "message": "no such item"}}),
+    );
+    assert!(block_on(items.get_opt("web01")).unwrap().is_none());
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "Protected", "None"),
+    );
+    let got = block_on(items.get_opt("web01")).unwrap().unwrap();
+    assert_eq!(got.name.as_deref(), Some("web01"));
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        403,
+        json!({"error": {"code": "AuthorizationFailed", "message": "no"}}),
+    );
+    let err = block_on(items.get_opt("web01")).unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    t.assert_done();
+}
+
+#[test]
+fn an_invalid_name_is_refused_before_sending() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let err = block_on(c.protected_items(&vault()).get("web/01")).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    assert!(t.requests().is_empty());
+}
+
+#[test]
+fn a_lifecycle_refusal_sends_nothing_but_the_read() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "Protected", "None"),
+    );
+    let err = block_on(c.protected_items(&vault()).commit("web01")).unwrap_err();
+    match &err {
+        Error::Refused(r) => {
+            assert_eq!(r.kind, RefusalKind::Lifecycle);
+            assert!(r.message.contains("web01"), "{}", r.message);
+            assert!(r.reason.is_some(), "the lifecycle's refusal is attached");
+        }
+        other => panic!("expected a lifecycle refusal, got {other:?}"),
+    }
+    let sent = t.requests();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].method, Method::Get, "no POST was sent");
+}
+
+#[test]
+fn unchecked_skips_the_read_and_sends_the_action() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(Method::Post, "/protectedItems/web01/commit", 200, json!({}));
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "CommitFailoverCompleted", "None"),
+    );
+    let items = c.protected_items(&vault()).unchecked();
+    let done = block_on(async { items.commit("web01").await?.await }).unwrap();
+    assert_eq!(
+        done.properties.unwrap().protection_state.unwrap().as_str(),
+        "CommitFailoverCompleted"
+    );
+    let body: Value = serde_json::from_slice(&t.requests()[0].body).unwrap();
+    assert_eq!(
+        body["properties"]["customProperties"]["instanceType"],
+        "AzStackToAzStack"
+    );
+    t.assert_done();
+}
+
+#[test]
+fn test_failover_is_checked_then_posted_with_the_inferred_body() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "Protected", "None"),
+    );
+    t.expect(
+        Method::Post,
+        "/protectedItems/web01/testFailover",
+        Ok(with_header(
+            json_response(202, Value::Null),
+            "Location",
+            &format!("{ARM}/subscriptions/s1/providers/Microsoft.DataReplication/operationResults/op1?api-version=2024-09-01"),
+        )),
+    );
+    let poller = block_on(
+        c.protected_items(&vault())
+            .test_failover("web01", RecoveryPointChoice::Custom("rp7".into())),
+    )
+    .unwrap();
+    assert!(!poller.is_done());
+    let body: Value = serde_json::from_slice(&t.requests()[1].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"properties": {"customProperties": {
+            "instanceType": "AzStackToAzStack", "recoveryPoint": "Custom", "recoveryPointId": "rp7"}}})
+    );
+    t.assert_done();
+}
+
+#[test]
+fn action_segments_can_be_overridden_per_client() {
+    use crate::client::ActionSegments;
+    use crate::lifecycle::OperationKind;
+    let t = Scripted::new();
+    let c = SiteRecoveryClient::builder()
+        .endpoint(ARM)
+        .unwrap()
+        .shared_transport(t.clone())
+        .action_segments(ActionSegments::default().with(OperationKind::Resynchronize, "resync"))
+        .unchecked_actions()
+        .build()
+        .unwrap();
+    t.ok(Method::Post, "/protectedItems/web01/resync", 200, json!({}));
+    block_on(c.protected_items(&vault()).resynchronize("web01")).unwrap();
+    t.assert_done();
+}
+
+#[test]
+fn a_post_that_may_have_been_sent_is_not_sent_again() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.expect(
+        Method::Post,
+        "/protectedItems/web01/plannedFailover",
+        Err(TransportError::new(
+            TransportErrorKind::MaybeSent,
+            "connection reset after sending",
+        )),
+    );
+    let err = block_on(
+        c.protected_items(&vault())
+            .unchecked()
+            .planned_failover("web01", true),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::MaybeSent(_)), "{err:?}");
+    let posts = t
+        .requests()
+        .iter()
+        .filter(|r| r.method == Method::Post)
+        .count();
+    assert_eq!(posts, 1, "the failover POST is sent once");
+    t.assert_done();
+}
+
+#[test]
+fn the_raw_action_posts_the_body_as_given() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Post,
+        "/protectedItems/web01/applyRecoveryPoint",
+        200,
+        json!({"ok": true}),
+    );
+    let body = json!({"properties": {"customProperties": {"instanceType": "X", "k": 1}}});
+    let out = block_on(async {
+        c.protected_items(&vault())
+            .action("web01", "applyRecoveryPoint", body.clone())
+            .await?
+            .await
+    })
+    .unwrap();
+    assert_eq!(out, Some(json!({"ok": true})));
+    let sent: Value = serde_json::from_slice(&t.requests()[0].body).unwrap();
+    assert_eq!(sent, body);
+}
+
+#[test]
+fn disable_with_force_sends_force_delete() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "Protected", "None"),
+    );
+    t.ok(Method::Delete, "/protectedItems/web01", 204, Value::Null);
+    block_on(async {
+        c.protected_items(&vault())
+            .disable("web01", true)
+            .await?
+            .await
+    })
+    .unwrap();
+    let del = &t.requests()[1];
+    assert!(
+        del.url.query().unwrap().contains("forceDelete=true"),
+        "{}",
+        del.url
+    );
+    t.assert_done();
+}
