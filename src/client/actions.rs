@@ -35,19 +35,10 @@ use std::collections::BTreeMap;
 /// assert_eq!(segments.segment(OperationKind::Failback), Some("plannedFailover"));
 /// assert_eq!(segments.segment(OperationKind::EnableProtection), None); // a PUT, not an action
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ActionSegments {
     overrides: BTreeMap<OperationKind, String>,
     instance_type: Option<String>,
-}
-
-impl Default for ActionSegments {
-    fn default() -> Self {
-        ActionSegments {
-            overrides: BTreeMap::new(),
-            instance_type: None,
-        }
-    }
 }
 
 impl ActionSegments {
@@ -189,12 +180,14 @@ pub(crate) fn default_body(
                  reprotect(name, body)",
             ))
         }
-        other => return Err(Error::invalid_input(
-            "action",
-            format!(
+        other => {
+            return Err(Error::invalid_input(
+                "action",
+                format!(
                 "{other} is not a protected-item action; use create_or_update (enable) or disable"
             ),
-        )),
+            ))
+        }
     };
     if let Some(t) = instance_type {
         if let Some(custom) = body.pointer_mut("/properties/customProperties") {

@@ -5,16 +5,20 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), azs_site_recovery::Error> {
+//! use azs_site_recovery::id::VaultId;
+//! use azs_site_recovery::lifecycle::RecoveryPointChoice;
 //! use azs_site_recovery::model::ProtectedItem;
+//! use azs_site_recovery::pipeline::auth::StaticTokenCredential;
 //! use azs_site_recovery::SiteRecoveryClient;
 //! use futures_util::TryStreamExt;
+//! use std::sync::Arc;
 //!
 //! let client = SiteRecoveryClient::builder()
 //!     .endpoint("https://management.local.azurestack.external")?
+//!     .credential(Arc::new(StaticTokenCredential::new("<token>")))
 //!     .build()?;
-//! let vault = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/dr\
-//!              /providers/Microsoft.DataReplication/replicationVaults/vault1";
-//! let items = client.protected_items(vault);
+//! let vault = VaultId::new("00000000-0000-0000-0000-000000000000", "dr-rg", "vault1");
+//! let items = client.protected_items(&vault);
 //!
 //! // A lazy stream of every protected item: one page in memory at a time.
 //! let all: Vec<ProtectedItem> = items.list().try_collect().await?;
@@ -24,18 +28,21 @@
 //!     println!("{:?}", web01.properties.and_then(|p| p.protection_state));
 //! }
 //!
-//! // An action is checked against the lifecycle first, then sent, then awaited.
-//! let item: ProtectedItem = items
-//!     .test_failover("web01", &serde_json::json!({"properties": {"customProperties": {
-//!         "instanceType": "AzStackToAzStack", "recoveryPoint": "Latest"}}}))
-//!     .await?
-//!     .await?;
+//! // An action is checked against the lifecycle first (a refusal sends nothing), then sent,
+//! // then awaited: the poller resolves to the item as it is afterwards.
+//! let item = items.test_failover("web01", RecoveryPointChoice::Latest).await?.await?;
+//! let item = items.cleanup_test_failover("web01").await?.await?;
 //! # let _ = (all, item); Ok(()) }
 //! ```
 //!
-//! Everything the client sends goes through one place ([`SiteRecoveryClient::send`]): the
-//! request is refused unless it goes to the configured ARM host, and the answer is turned into an
-//! [`Error`] when it is not a success.
+//! Everything the client sends goes through the [`Pipeline`] (auth, retry, host pinning,
+//! logging): a `nextLink`, `Location` or `Azure-AsyncOperation` URL on another host is refused,
+//! never followed, and a POST that may have reached the service is never sent twice.
+//!
+//! What Microsoft documents and what is inferred: only `plannedFailover` is a public action and
+//! `reprotect` is documented for Azure Stack Hub; the other action names and the
+//! `AzStackToAzStack` bodies are inferred (see [`ActionSegments`] to override them, and
+//! [`Handle::action`] to send any body to any segment).
 
 mod actions;
 mod builder;

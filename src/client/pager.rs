@@ -33,15 +33,41 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 /// * Resumable: [`Pager::continuation`] is the link of the next page not yet fetched; pass it to
 ///   [`SiteRecoveryClient::resume_pager`] (in this process or a later one).
 ///
-/// ```no_run
-/// # async fn run(client: azs_site_recovery::SiteRecoveryClient) -> Result<(), azs_site_recovery::Error> {
+/// ```
+/// # use azs_site_recovery::http::{Request, Response};
+/// # use azs_site_recovery::transport::{Transport, TransportError};
+/// # #[derive(Debug)]
+/// # struct TwoPages;
+/// # #[async_trait::async_trait]
+/// # impl Transport for TwoPages {
+/// #     async fn send(&self, r: &Request) -> Result<Response, TransportError> {
+/// #         let body = if r.url.query().unwrap_or("").contains("skiptoken") {
+/// #             r#"{"value":[{"name":"db01"}]}"#.to_string()
+/// #         } else {
+/// #             format!(r#"{{"value":[{{"name":"web01"}}],"nextLink":"{}?$skiptoken=2"}}"#, r.url.path())
+/// #         };
+/// #         let mut resp = Response::new(200);
+/// #         resp.body = body.into_bytes();
+/// #         Ok(resp)
+/// #     }
+/// # }
+/// # futures_util::FutureExt::now_or_never(async {
+/// use azs_site_recovery::{id::VaultId, SiteRecoveryClient};
 /// use futures_util::TryStreamExt;
-/// let vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults/v1";
-/// let mut items = client.protected_items(vault).list();
+///
+/// let client = SiteRecoveryClient::builder()
+///     .endpoint("https://management.local.azurestack.external")?
+///     .transport(TwoPages)
+///     .build()?;
+/// let vault = VaultId::new("00000000-0000-0000-0000-000000000000", "dr-rg", "vault1");
+/// let mut items = client.protected_items(&vault).list(); // nothing sent yet
+/// let mut names = Vec::new();
 /// while let Some(item) = items.try_next().await? {
-///     println!("{:?}", item.name);
+///     names.extend(item.name);
 /// }
-/// # Ok(()) }
+/// assert_eq!(names, ["web01", "db01"]);
+/// # Ok::<(), azs_site_recovery::Error>(())
+/// # }).unwrap().unwrap();
 /// ```
 pub struct Pager<T> {
     client: SiteRecoveryClient,

@@ -149,8 +149,8 @@ pub(crate) fn final_state_via(api: &ApiVersion, method: Method) -> FinalStateVia
 /// # async fn run(client: azs_site_recovery::SiteRecoveryClient) -> Result<(), azs_site_recovery::Error> {
 /// use futures_util::StreamExt;
 /// use azs_site_recovery::client::PollUpdate;
-/// let vault = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults/v1";
-/// let poller = client.protected_items(vault).delete("web01").await?;
+/// let vault = azs_site_recovery::id::VaultId::new("s", "rg", "vault1");
+/// let poller = client.protected_items(&vault).disable("web01", false).await?;
 /// std::fs::write("op.json", serde_json::to_vec(&poller.continuation()).unwrap()).unwrap();
 /// let mut updates = poller.into_stream();
 /// while let Some(update) = updates.next().await {

@@ -194,9 +194,11 @@ impl SiteRecoveryClient {
         let url = self.url(&format!(
             "/subscriptions/{subscription_id}/{PROVIDER}/locations/{location}/checkNameAvailability"
         ))?;
-        let mut body = CheckNameAvailability::default();
-        body.name = Some(name.to_owned());
-        body.resource_type = Some(resource_type.to_owned());
+        let body = CheckNameAvailability {
+            name: Some(name.to_owned()),
+            resource_type: Some(resource_type.to_owned()),
+            ..Default::default()
+        };
         let body = to_bytes(&body.to_request_body(), "name availability")?;
         let response = self
             .send(Request::new(Method::Post, url.clone()).with_json(body))
