@@ -1,0 +1,230 @@
+//! Listing 10,000 protected items (100 pages of 100) from a loopback HTTP server: the client
+//! (reqwest transport, pipeline, Pager, typed lossless `ProtectedItem`s) against plain reqwest +
+//! `serde_json::Value` over the same pages, in the same run. Target: client <= 1.3x plain.
+//!
+//! `cargo bench --bench client -- --warm-up-time 1 --measurement-time 3`
+#![recursion_limit = "256"]
+
+use azs_site_recovery::id::VaultId;
+use azs_site_recovery::model::ProtectedItem;
+use azs_site_recovery::{ApiVersion, SiteRecoveryClient};
+use criterion::{black_box, Criterion};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const PAGES: usize = 100;
+const PER_PAGE: usize = 100;
+const SUB: &str = "00000000-0000-0000-0000-000000000000";
+
+fn vault_path() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/dr-rg/providers/Microsoft.DataReplication/replicationVaults/vault1")
+}
+
+/// A protected item as an Azure Stack Hub stamp returns it (~3 KB).
+fn item(i: usize) -> Value {
+    let name = format!("vm{i:05}");
+    let id = format!("{}/protectedItems/{name}", vault_path());
+    let vm = format!("/subscriptions/{SUB}/resourceGroups/apps/providers/Microsoft.Compute/virtualMachines/{name}");
+    json!({
+        "id": id, "name": name, "type": "Microsoft.DataReplication/replicationVaults/protectedItems",
+        "systemData": {"createdBy": "ops@contoso.com", "createdByType": "User",
+            "createdAt": "2026-01-02T03:04:05.1234567Z", "lastModifiedBy": "ops@contoso.com",
+            "lastModifiedByType": "User", "lastModifiedAt": "2026-01-03T03:04:05Z"},
+        "properties": {
+            "policyName": "policy1", "replicationExtensionName": "ext1",
+            "correlationId": format!("c0ffee00-0000-0000-0000-{i:012}"),
+            "provisioningState": "Succeeded", "protectionState": "Protected",
+            "protectionStateDescription": "Protected", "testFailoverState": "None",
+            "testFailoverStateDescription": "None", "resynchronizationState": "None",
+            "fabricObjectId": vm, "fabricObjectName": name,
+            "sourceFabricProviderId": "AzStack", "targetFabricProviderId": "AzStack",
+            "fabricId": format!("/subscriptions/{SUB}/resourceGroups/dr-rg/providers/Microsoft.DataReplication/replicationFabrics/source"),
+            "targetFabricId": format!("/subscriptions/{SUB}/resourceGroups/dr-rg/providers/Microsoft.DataReplication/replicationFabrics/target"),
+            "draId": "appliance1", "targetDraId": "appliance2", "resyncRequired": false,
+            "lastSuccessfulTestFailoverTime": "2026-01-10T00:00:00Z",
+            "currentJob": {"scenarioName": "EnableProtection", "id": format!("{}/jobs/job{i}", vault_path()),
+                "name": format!("job{i}"), "displayName": "Enable protection", "state": "Succeeded",
+                "startTime": "2026-01-02T03:04:05Z", "endTime": "2026-01-02T05:04:05Z"},
+            "allowedJobs": ["TestFailover", "PlannedFailover", "UnplannedFailover", "DisableProtection"],
+            "replicationHealth": "Normal", "healthErrors": [],
+            "customProperties": {
+                "instanceType": "AzStackToAzStack",
+                "sourceAzStackVirtualMachineId": vm,
+                "applianceId": "appliance1",
+                "targetResourceGroupId": format!("/subscriptions/{SUB}/resourceGroups/recovery"),
+                "targetNetworkId": format!("/subscriptions/{SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/recovery"),
+                "targetSubnetName": "default",
+                "testNetworkId": format!("/subscriptions/{SUB}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/test"),
+                "testSubnetName": "default",
+                "logStorageAccountId": format!("/subscriptions/{SUB}/resourceGroups/dr-rg/providers/Microsoft.Storage/storageAccounts/cache1"),
+                "targetVmName": name, "targetVmSize": "Standard_DS2_v2",
+                "activeLocation": "Primary", "sourceVmName": name, "osType": "Windows",
+                "initialReplicationProgressPercentage": 100, "resyncProgressPercentage": 0,
+                "lastRecoveryPointReceived": "2026-01-11T10:00:00.1234567Z",
+                "lastRecoveryPointId": format!("{id}/recoveryPoints/rp1"),
+                "protectedDisks": [
+                    {"sourceDiskId": format!("{vm}/disks/os"), "sourceDiskName": "os", "isOsDisk": true, "capacityInBytes": 136365211648u64, "seedManagedDiskId": "seed-os"},
+                    {"sourceDiskId": format!("{vm}/disks/data0"), "sourceDiskName": "data0", "isOsDisk": false, "capacityInBytes": 1099511627776u64, "seedManagedDiskId": "seed-data0"}
+                ],
+                "protectedNics": [{"nicId": format!("{vm}/nics/nic0"), "macAddress": "00-15-5D-00-00-01", "networkName": "apps", "targetNetworkId": "recovery", "testNetworkId": "test"}]
+            }
+        }
+    })
+}
+
+fn page_body(port: u16, page: usize) -> Vec<u8> {
+    let value: Vec<Value> = (page * PER_PAGE..(page + 1) * PER_PAGE).map(item).collect();
+    let mut body = json!({ "value": value });
+    if page + 1 < PAGES {
+        body["nextLink"] = json!(format!(
+            "http://127.0.0.1:{port}{}/protectedItems?api-version=2024-09-01&$skiptoken={}",
+            vault_path(),
+            page + 1
+        ));
+    }
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// A minimal HTTP/1.1 server: keep-alive, GET only, the page chosen by `$skiptoken`.
+async fn serve(listener: TcpListener, pages: Arc<Vec<Vec<u8>>>) {
+    loop {
+        let Ok((sock, _)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(connection(sock, pages.clone()));
+    }
+}
+
+async fn connection(mut sock: TcpStream, pages: Arc<Vec<Vec<u8>>>) {
+    let _ = sock.set_nodelay(true);
+    let mut buf = Vec::with_capacity(8192);
+    loop {
+        match sock.read_buf(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).into_owned();
+            buf.drain(..end + 4);
+            let target = head.split_whitespace().nth(1).unwrap_or("/");
+            let page = target
+                .split("skiptoken=")
+                .nth(1)
+                .and_then(|s| s.split('&').next())
+                .and_then(|s| s.parse::<usize>().ok())
+                .unwrap_or(0);
+            let body = &pages[page.min(PAGES - 1)];
+            let header = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            if sock.write_all(header.as_bytes()).await.is_err()
+                || sock.write_all(body).await.is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+async fn with_client(client: &SiteRecoveryClient, vault: &VaultId) -> usize {
+    let mut items = client.protected_items(vault).list();
+    let mut n = 0;
+    while let Some(item) = items.next().await {
+        let item: ProtectedItem = item.expect("item");
+        black_box(&item);
+        n += 1;
+    }
+    n
+}
+
+async fn with_plain_reqwest(http: &reqwest::Client, first: &str) -> usize {
+    let mut next = Some(first.to_owned());
+    let mut n = 0;
+    while let Some(url) = next.take() {
+        let bytes = http.get(&url).send().await.unwrap().bytes().await.unwrap();
+        let page: Value = serde_json::from_slice(&bytes).unwrap();
+        if let Some(items) = page["value"].as_array() {
+            for item in items {
+                black_box(item);
+                n += 1;
+            }
+        }
+        next = page["nextLink"].as_str().map(str::to_owned);
+    }
+    n
+}
+
+fn main() {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = server_rt
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let pages: Arc<Vec<Vec<u8>>> = Arc::new((0..PAGES).map(|p| page_body(port, p)).collect());
+    let total: usize = pages.iter().map(Vec::len).sum();
+    server_rt.spawn(serve(listener, pages));
+
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let client = SiteRecoveryClient::builder()
+        .endpoint(&endpoint)
+        .unwrap()
+        .api_version(ApiVersion::V2024_09_01)
+        .build()
+        .unwrap();
+    let vault = VaultId::new(SUB, "dr-rg", "vault1");
+    let http = reqwest::Client::new();
+    let first = format!(
+        "{endpoint}{}/protectedItems?api-version=2024-09-01",
+        vault_path()
+    );
+
+    assert_eq!(rt.block_on(with_client(&client, &vault)), PAGES * PER_PAGE);
+    assert_eq!(
+        rt.block_on(with_plain_reqwest(&http, &first)),
+        PAGES * PER_PAGE
+    );
+
+    // The ratio, measured interleaved so both see the same machine load.
+    let rounds = 5;
+    let (mut t_client, mut t_plain) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        rt.block_on(with_client(&client, &vault));
+        t_client += t.elapsed();
+        let t = Instant::now();
+        rt.block_on(with_plain_reqwest(&http, &first));
+        t_plain += t.elapsed();
+    }
+    println!(
+        "list {} items in {PAGES} pages ({:.1} MB): client {:.1} ms, plain reqwest + serde_json::Value {:.1} ms, ratio {:.2}x (target <= 1.30x)",
+        PAGES * PER_PAGE,
+        total as f64 / 1e6,
+        t_client.as_secs_f64() * 1e3 / rounds as f64,
+        t_plain.as_secs_f64() * 1e3 / rounds as f64,
+        t_client.as_secs_f64() / t_plain.as_secs_f64()
+    );
+
+    let mut c = Criterion::default().sample_size(10).configure_from_args();
+    let mut group = c.benchmark_group("list_10000_protected_items");
+    group.bench_function("client", |b| {
+        b.iter(|| rt.block_on(with_client(&client, &vault)))
+    });
+    group.bench_function("plain_reqwest_serde_json", |b| {
+        b.iter(|| rt.block_on(with_plain_reqwest(&http, &first)))
+    });
+    group.finish();
+    c.final_summary();
+}
