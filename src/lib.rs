@@ -6,8 +6,10 @@
 pub mod api_version;
 pub mod error;
 pub mod http;
+pub mod id;
 pub mod model;
 pub mod transport;
 
 pub use api_version::ApiVersion;
 pub use error::Error;
+pub use id::ResourceId;
