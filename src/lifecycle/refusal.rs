@@ -20,7 +20,7 @@ pub struct Refusal {
     /// The operation refused.
     pub operation: OperationKind,
     /// The state of the item when it was refused.
-    pub current: StateSummary,
+    pub current: Box<StateSummary>,
     /// Why, in words.
     pub reason: String,
     /// What to do instead.
