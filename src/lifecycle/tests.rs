@@ -364,7 +364,7 @@ fn refusals_read_well() {
     let r = check(&s, &Operation::Commit).unwrap_err();
     assert_eq!(
         r.to_string(),
-        "cannot commit: there is no completed failover to commit; the item is Protected \
+        "commit refused: there is no completed failover to commit; the item is Protected \
          (protected phase) (current state: protectionState=Protected, testFailoverState=None, \
          direction=forward, activeLocation=Primary). What to do: allowed now: test failover, \
          planned failover, unplanned failover, resynchronize, disable protection"
