@@ -27,6 +27,7 @@ mod protected_item;
 mod recovery_point;
 pub(crate) mod request_body;
 mod resource_enums;
+mod protection_state;
 mod timestamp;
 mod vault;
 
@@ -47,6 +48,7 @@ pub use protected_item::*;
 pub use recovery_point::*;
 pub use request_body::RequestBody;
 pub use resource_enums::*;
+pub use protection_state::*;
 pub use timestamp::Timestamp;
 pub use vault::*;
 
