@@ -6,11 +6,8 @@
 pub mod api_version;
 pub mod error;
 pub mod http;
-<<<<<<< HEAD
 pub mod id;
-=======
 pub mod lifecycle;
->>>>>>> lifecycle
 pub mod model;
 pub mod transport;
 
