@@ -56,7 +56,7 @@ fn parses_every_example_id_of_the_specs() {
             }
         }
     }
-    assert!(seen > 50, "only {seen} ids found in the examples");
+    assert!(seen >= 40, "only {seen} ids found in the examples");
 }
 
 #[test]
