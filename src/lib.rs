@@ -4,9 +4,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api_version;
+pub mod capacity;
 pub mod error;
 pub mod http;
 pub mod model;
+pub mod preflight;
 pub mod transport;
 
 pub use api_version::ApiVersion;
