@@ -155,7 +155,9 @@ pub enum CapacityError {
         in_use: u32,
     },
     /// The low target-storage factor is above the high one.
-    #[error("target_storage_factor_low ({low}) is above target_storage_factor_high ({high}); swap them")]
+    #[error(
+        "target_storage_factor_low ({low}) is above target_storage_factor_high ({high}); swap them"
+    )]
     FactorsReversed {
         /// The low factor given.
         low: f64,
@@ -168,14 +170,23 @@ impl CapacityAssumptions {
     /// Checks that every number can be planned with.
     pub fn validate(&self) -> Result<(), CapacityError> {
         let positive = [
-            ("churn_mib_per_sec_per_disk", self.churn_mib_per_sec_per_disk),
+            (
+                "churn_mib_per_sec_per_disk",
+                self.churn_mib_per_sec_per_disk,
+            ),
             ("target_storage_factor_low", self.target_storage_factor_low),
-            ("target_storage_factor_high", self.target_storage_factor_high),
+            (
+                "target_storage_factor_high",
+                self.target_storage_factor_high,
+            ),
             (
                 "throughput_mib_per_sec_per_disk",
                 self.throughput_mib_per_sec_per_disk,
             ),
-            ("throughput_cap_mib_per_sec", self.throughput_cap_mib_per_sec),
+            (
+                "throughput_cap_mib_per_sec",
+                self.throughput_cap_mib_per_sec,
+            ),
         ];
         for (field, value) in positive {
             if !value.is_finite() || value <= 0.0 {
@@ -321,8 +332,8 @@ pub fn plan(vms: &[VmDisks], a: &CapacityAssumptions) -> Result<CapacityPlan, Ca
     let source_bytes = vms
         .iter()
         .fold(0u64, |acc, v| acc.saturating_add(v.total_bytes()));
-    let throughput = (disk_count as f64 * a.throughput_mib_per_sec_per_disk)
-        .min(a.throughput_cap_mib_per_sec);
+    let throughput =
+        (disk_count as f64 * a.throughput_mib_per_sec_per_disk).min(a.throughput_cap_mib_per_sec);
     let initial_replication_secs = if disk_count == 0 {
         0
     } else {
@@ -476,7 +487,13 @@ impl fmt::Display for CapacityPlan {
             .zip(&self.reprotect.disks_per_batch)
             .enumerate()
         {
-            writeln!(f, "    batch {}: {} disks: {}", i + 1, disks, vms.join(", "))?;
+            writeln!(
+                f,
+                "    batch {}: {} disks: {}",
+                i + 1,
+                disks,
+                vms.join(", ")
+            )?;
         }
         for (vm, disks) in &self.reprotect.too_large {
             writeln!(

@@ -1,7 +1,9 @@
 use super::*;
 
 fn singles(n: usize) -> Vec<VmDisks> {
-    (0..n).map(|i| VmDisks::new(format!("vm{i}"), [10])).collect()
+    (0..n)
+        .map(|i| VmDisks::new(format!("vm{i}"), [10]))
+        .collect()
 }
 
 #[test]
@@ -115,7 +117,13 @@ fn invalid_assumptions_are_typed_errors() {
         ..CapacityAssumptions::default()
     };
     let e = plan(&[], &bad).unwrap_err();
-    assert!(matches!(e, CapacityError::InvalidNumber { field: "throughput_cap_mib_per_sec", .. }));
+    assert!(matches!(
+        e,
+        CapacityError::InvalidNumber {
+            field: "throughput_cap_mib_per_sec",
+            ..
+        }
+    ));
     assert!(e.to_string().contains("greater than zero"));
     let nan = CapacityAssumptions {
         churn_mib_per_sec_per_disk: f64::NAN,
@@ -126,21 +134,38 @@ fn invalid_assumptions_are_typed_errors() {
         appliance_disks_in_use: 32,
         ..CapacityAssumptions::default()
     };
-    assert!(matches!(plan(&[], &full), Err(CapacityError::NoFreeSlots { .. })));
+    assert!(matches!(
+        plan(&[], &full),
+        Err(CapacityError::NoFreeSlots { .. })
+    ));
     let reversed = CapacityAssumptions {
         target_storage_factor_low: 3.0,
         ..CapacityAssumptions::default()
     };
-    assert!(matches!(plan(&[], &reversed), Err(CapacityError::FactorsReversed { .. })));
+    assert!(matches!(
+        plan(&[], &reversed),
+        Err(CapacityError::FactorsReversed { .. })
+    ));
 }
 
 #[test]
 fn display_lists_figures_batches_and_sourced_assumptions() {
-    let vms = vec![VmDisks::new("huge", vec![1; 40]), VmDisks::new("web01", [128])];
-    let text = plan(&vms, &CapacityAssumptions::default()).unwrap().to_string();
-    assert!(text.contains("cache storage, normal operation:  20.0 GiB"), "{text}");
+    let vms = vec![
+        VmDisks::new("huge", vec![1; 40]),
+        VmDisks::new("web01", [128]),
+    ];
+    let text = plan(&vms, &CapacityAssumptions::default())
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains("cache storage, normal operation:  20.0 GiB"),
+        "{text}"
+    );
     assert!(text.contains("batch 1: 1 disks: web01"), "{text}");
-    assert!(text.contains("cannot re-protect huge: 40 disks > 31 free slots"), "{text}");
+    assert!(
+        text.contains("cannot re-protect huge: 40 disks > 31 free slots"),
+        "{text}"
+    );
     assert!(text.contains("Assumptions:"));
     assert!(text.contains("[CAP] Cache storage account, 1. normal operation"));
     assert!(text.contains("[KI] 1"));
