@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 mod access;
 mod appliance;
-mod network;
+pub(crate) mod network;
 mod operation;
 mod quota;
 pub(crate) mod reprotect;
