@@ -12,7 +12,7 @@
 //!   <https://learn.microsoft.com/en-us/azure-stack/operator/site-recovery-deploy-source>
 //!
 //! The documents give starting points, not guarantees ("numbers are a baseline and do not scale
-//! linearly" [CAP]); every assumption is a field of [`CapacityAssumptions`] so a measured value can
+//! linearly" \[CAP\]); every assumption is a field of [`CapacityAssumptions`] so a measured value can
 //! replace it.
 //!
 //! ```
@@ -57,7 +57,7 @@ impl fmt::Display for Assumption {
     }
 }
 
-/// The disks of one VM to protect (OS disk and data disks; all are replicated [PROT]).
+/// The disks of one VM to protect (OS disk and data disks; all are replicated \[PROT\]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VmDisks {
     /// The VM's name (used to name it in re-protect batches).
@@ -92,26 +92,26 @@ impl VmDisks {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CapacityAssumptions {
-    /// Average change rate per replicated disk, MiB/s. Default 2 ([CAP] example "2 MB x 250 s").
+    /// Average change rate per replicated disk, MiB/s. Default 2 (\[CAP\] example "2 MB x 250 s").
     pub churn_mib_per_sec_per_disk: f64,
-    /// The RPO window the cache must hold in normal operation, seconds. Default 250 ([CAP]).
+    /// The RPO window the cache must hold in normal operation, seconds. Default 250 (\[CAP\]).
     pub rpo_window_secs: u64,
     /// The worst-case window, seconds. Default 86,400: at most one day of difflog accumulates
-    /// before Site Recovery times out ([CAP]).
+    /// before Site Recovery times out (\[CAP\]).
     pub worst_case_window_secs: u64,
-    /// Data-disk slots of the appliance VM. Default 32 (Standard DS4_v2 [CAP][SRC][KI]).
+    /// Data-disk slots of the appliance VM. Default 32 (Standard DS4_v2 \[CAP\]\[SRC\]\[KI\]).
     pub appliance_data_disk_slots: u32,
-    /// Slots the appliance uses itself. Default 1 ([KI] 1).
+    /// Slots the appliance uses itself. Default 1 (\[KI\] 1).
     pub appliance_disks_in_use: u32,
-    /// Lower bound of target storage per byte of source storage. Default 1.5 ([CAP]).
+    /// Lower bound of target storage per byte of source storage. Default 1.5 (\[CAP\]).
     pub target_storage_factor_low: f64,
-    /// Upper bound of target storage per byte of source storage. Default 2.0 ([CAP]).
+    /// Upper bound of target storage per byte of source storage. Default 2.0 (\[CAP\]).
     pub target_storage_factor_high: f64,
-    /// Replication throughput per disk, MiB/s. Default 2 ([CAP] test configuration: 2 MB/s per
+    /// Replication throughput per disk, MiB/s. Default 2 (\[CAP\] test configuration: 2 MB/s per
     /// disk for 2 MB and 64 KB blocks).
     pub throughput_mib_per_sec_per_disk: f64,
     /// Total replication throughput of one appliance, MiB/s. Default 136, the highest total the
-    /// [CAP] tests reached (68 disks, storage-bound).
+    /// \[CAP\] tests reached (68 disks, storage-bound).
     pub throughput_cap_mib_per_sec: f64,
 }
 
@@ -208,7 +208,7 @@ impl CapacityAssumptions {
         Ok(())
     }
 
-    /// Data-disk slots left for replica disks (31 on the default appliance [KI] 1).
+    /// Data-disk slots left for replica disks (31 on the default appliance \[KI\] 1).
     pub fn free_slots(&self) -> u32 {
         self.appliance_data_disk_slots
             .saturating_sub(self.appliance_disks_in_use)
@@ -221,12 +221,12 @@ fn rate_bytes(mib_per_sec: f64, secs: u64) -> u64 {
     (mib_per_sec.max(0.0) * MIB as f64 * secs as f64) as u64
 }
 
-/// Cache storage for normal operation: replicated disks x average churn x RPO window [CAP].
+/// Cache storage for normal operation: replicated disks x average churn x RPO window \[CAP\].
 pub fn cache_normal_bytes(disk_count: u64, a: &CapacityAssumptions) -> u64 {
     disk_count.saturating_mul(rate_bytes(a.churn_mib_per_sec_per_disk, a.rpo_window_secs))
 }
 
-/// Cache storage in the worst case: a full day of change per replicated disk [CAP].
+/// Cache storage in the worst case: a full day of change per replicated disk \[CAP\].
 pub fn cache_worst_case_bytes(disk_count: u64, a: &CapacityAssumptions) -> u64 {
     disk_count.saturating_mul(rate_bytes(
         a.churn_mib_per_sec_per_disk,
@@ -247,11 +247,11 @@ pub struct ReprotectBatches {
     /// (name, disk count).
     pub too_large: Vec<(String, u32)>,
     /// The largest sum of disk sizes of one batch, in bytes: the failback peak in the cache
-    /// storage account, since a batch's disks are copied whole and deleted after apply [CAP].
+    /// storage account, since a batch's disks are copied whole and deleted after apply \[CAP\].
     pub failback_peak_bytes: u64,
 }
 
-/// Splits VMs into re-protect batches by data-disk slots [KI] 1.
+/// Splits VMs into re-protect batches by data-disk slots \[KI\] 1.
 ///
 /// Re-protect attaches every disk of a VM (OS disk included) to the appliance, so a VM is never
 /// split across batches. VMs are placed first-fit in the order given: each goes to the first batch

@@ -92,9 +92,9 @@ pub struct PolicyBounds {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReprotectSettings {
-    /// `policyName`; default `failback-default-replication-policy` [KI] 4.
+    /// `policyName`; default `failback-default-replication-policy` \[KI\] 4.
     pub policy_name: String,
-    /// `replicationExtensionName`; default `default-failback-extension` [KI] 4.
+    /// `replicationExtensionName`; default `default-failback-extension` \[KI\] 4.
     pub extension_name: String,
     /// `logStorageAccountId`.
     pub log_storage_account_id: Option<String>,
@@ -140,11 +140,11 @@ pub struct PreflightPlan {
     pub policy: Option<PolicyValues>,
     /// Bounds for the policy values.
     pub policy_bounds: PolicyBounds,
-    /// A failover without a successful test failover in this many days gets a warning (180 [PROT]).
+    /// A failover without a successful test failover in this many days gets a warning (180 \[PROT\]).
     pub test_failover_max_age_days: i64,
     /// An appliance heartbeat older than this many minutes is stale (30; inferred, not documented).
     pub heartbeat_max_age_minutes: i64,
-    /// VMs the portal protects at a time (10 [PROT]).
+    /// VMs the portal protects at a time (10 \[PROT\]).
     pub portal_batch_limit: usize,
     /// Re-protect settings.
     pub reprotect: ReprotectSettings,

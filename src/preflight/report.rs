@@ -69,7 +69,7 @@ pub struct PreflightReport {
 impl PreflightReport {
     pub(crate) fn new(intent: Intent, checked_at: String, mut findings: Vec<Finding>) -> Self {
         // Stable sort: checks' order is kept within a severity.
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
         PreflightReport {
             intent,
             checked_at,

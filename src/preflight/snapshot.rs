@@ -139,9 +139,9 @@ pub struct ApplianceStatus {
     pub last_heartbeat: Option<DateTime<Utc>>,
     /// Health error messages the fabric agent reports (`healthErrors[].message`).
     pub health_errors: Vec<String>,
-    /// Data-disk slots of the appliance VM (32 on the default Standard DS4_v2 [CAP]).
+    /// Data-disk slots of the appliance VM (32 on the default Standard DS4_v2 \[CAP\]).
     pub data_disk_slots: u32,
-    /// Data disks attached now (1 for the appliance itself [KI] 1, more while re-protecting).
+    /// Data disks attached now (1 for the appliance itself \[KI\] 1, more while re-protecting).
     pub data_disks_attached: u32,
 }
 
@@ -233,7 +233,7 @@ pub struct TargetSettings {
     pub network_id: Option<String>,
     /// Target subnet name.
     pub subnet_name: Option<String>,
-    /// Test failover virtual network id (a per-item setting [PROT]).
+    /// Test failover virtual network id (a per-item setting \[PROT\]).
     pub test_network_id: Option<String>,
     /// Test failover subnet name.
     pub test_subnet_name: Option<String>,
@@ -242,7 +242,7 @@ pub struct TargetSettings {
 }
 
 /// Where a protected VM came from, as recorded on its protected item: re-protect and failback
-/// need all of it to still exist on the primary stamp [PROT].
+/// need all of it to still exist on the primary stamp \[PROT\].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OriginalSource {
@@ -280,7 +280,7 @@ pub struct VmToProtect {
     pub size_family: Option<String>,
     /// Power state on the source stamp.
     pub power_state: PowerState,
-    /// All disks (OS disk included): all are replicated [PROT].
+    /// All disks (OS disk included): all are replicated \[PROT\].
     pub disks: Vec<VmDisk>,
     /// NICs.
     pub nics: Vec<VmNic>,

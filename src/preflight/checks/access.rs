@@ -1,4 +1,4 @@
-//! Target resource groups and tags, and the acting principal's roles [PROT][DEP][SRC].
+//! Target resource groups and tags, and the acting principal's roles \[PROT\]\[DEP\]\[SRC\].
 
 use super::{leaf, norm_id, same_id, scope_covers, Ctx};
 use crate::preflight::code::Code;
@@ -65,7 +65,7 @@ fn holds(ctx: &Ctx<'_>, role: &str, scope: &str) -> bool {
     })
 }
 
-/// The acting principal is Owner on every source subscription holding the VMs [DEP][SRC].
+/// The acting principal is Owner on every source subscription holding the VMs \[DEP\]\[SRC\].
 pub(super) fn source_owner(ctx: &mut Ctx<'_>) {
     let mut subs: Vec<String> = ctx
         .snap

@@ -1,4 +1,4 @@
-//! The replication appliance is registered, responsive and healthy [PROT][TGT][SRC].
+//! The replication appliance is registered, responsive and healthy \[PROT\]\[TGT\]\[SRC\].
 
 use super::Ctx;
 use crate::preflight::code::Code;

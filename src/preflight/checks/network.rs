@@ -10,7 +10,7 @@ fn find<'a>(nets: &'a [VirtualNetwork], id: &str) -> Option<&'a VirtualNetwork> 
     nets.iter().find(|n| same_id(&n.id, id))
 }
 
-/// Every VM's target network and subnet exist on the target stamp [PROT].
+/// Every VM's target network and subnet exist on the target stamp \[PROT\].
 pub(super) fn target_networks(ctx: &mut Ctx<'_>) {
     for vm in &ctx.snap.vms {
         let Some(net_id) = vm.target.network_id.as_deref() else {
@@ -45,7 +45,7 @@ pub(super) fn target_networks(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// Test failover networks exist; at test failover they must be set [PROT].
+/// Test failover networks exist; at test failover they must be set \[PROT\].
 pub(super) fn test_networks(ctx: &mut Ctx<'_>) {
     let must_be_set = ctx.plan.intent == crate::preflight::Intent::TestFailover;
     for vm in &ctx.snap.vms {
@@ -132,7 +132,7 @@ pub(crate) fn overlaps(a: Block, b: Block) -> bool {
     a.v6 == b.v6 && a.first <= b.last && b.first <= a.last
 }
 
-/// Production (source) and DR (target) address spaces should not overlap [CAP].
+/// Production (source) and DR (target) address spaces should not overlap \[CAP\].
 pub(super) fn overlap(ctx: &mut Ctx<'_>) {
     let mut pairs: BTreeSet<(String, String)> = BTreeSet::new();
     for vm in &ctx.snap.vms {

@@ -69,7 +69,7 @@ pub(super) fn protected_item_names(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// More VMs than the portal's 10 at a time is fine for the SDK [PROT].
+/// More VMs than the portal's 10 at a time is fine for the SDK \[PROT\].
 pub(super) fn portal_batch(ctx: &mut Ctx<'_>) {
     let n = ctx.snap.vms.len();
     if n > ctx.plan.portal_batch_limit {
@@ -157,7 +157,7 @@ fn kernel_listed(kernel: &str, list: &[String]) -> bool {
     })
 }
 
-/// Linux kernels on the user's unsupported list [KI] 2.
+/// Linux kernels on the user's unsupported list \[KI\] 2.
 pub(super) fn kernels(ctx: &mut Ctx<'_>) {
     if ctx.plan.unsupported_kernels.is_empty() {
         return;
@@ -184,7 +184,7 @@ pub(super) fn kernels(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The test VM runs alongside the source VM [PROT].
+/// The test VM runs alongside the source VM \[PROT\].
 pub(super) fn alongside_source(ctx: &mut Ctx<'_>) {
     for vm in &ctx.snap.vms {
         if vm.power_state == PowerState::Running {
@@ -198,7 +198,7 @@ pub(super) fn alongside_source(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// No successful test failover within the limit (180 days) before a failover [PROT].
+/// No successful test failover within the limit (180 days) before a failover \[PROT\].
 pub(super) fn test_failover_age(ctx: &mut Ctx<'_>) {
     let days = ctx.plan.test_failover_max_age_days;
     for vm in &ctx.snap.vms {
@@ -220,7 +220,7 @@ pub(super) fn test_failover_age(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The source VM still runs at failover [PROT].
+/// The source VM still runs at failover \[PROT\].
 pub(super) fn source_running(ctx: &mut Ctx<'_>) {
     for vm in &ctx.snap.vms {
         if vm.power_state == PowerState::Running {

@@ -1,4 +1,4 @@
-//! Target compute quota covers every VM that may fail over [PROT][CAP].
+//! Target compute quota covers every VM that may fail over \[PROT\]\[CAP\].
 
 use super::Ctx;
 use crate::preflight::code::Code;

@@ -1,4 +1,4 @@
-//! Re-protect preconditions [PROT] Re-protect, [KI] 1 and 4.
+//! Re-protect preconditions \[PROT\] Re-protect, \[KI\] 1 and 4.
 
 use super::{leaf, same_id, Ctx};
 use crate::capacity::{self, format_bytes};
@@ -6,12 +6,12 @@ use crate::model::ProtectionState;
 use crate::preflight::code::Code;
 use crate::preflight::snapshot::OsFamily;
 
-/// Commands to trust the Site Recovery certificate on Ubuntu/Debian [PROT].
+/// Commands to trust the Site Recovery certificate on Ubuntu/Debian \[PROT\].
 pub const TRUST_CERTIFICATE_UBUNTU_DEBIAN: &str = "sudo cp /var/lib/waagent/Certificates.pem /usr/local/share/ca-certificates/Certificates.crt\nsudo update-ca-certificates";
-/// Commands to trust the Site Recovery certificate on Red Hat [PROT].
+/// Commands to trust the Site Recovery certificate on Red Hat \[PROT\].
 pub const TRUST_CERTIFICATE_RED_HAT: &str = "sudo update-ca-trust force-enable\nsudo cp /var/lib/waagent/Certificates.pem /etc/pki/ca-trust/source/anchors/\nsudo update-ca-trust extract";
 
-/// Free appliance data-disk slots cover the replica disks; else batches [KI] 1.
+/// Free appliance data-disk slots cover the replica disks; else batches \[KI\] 1.
 pub(super) fn disk_slots(ctx: &mut Ctx<'_>) {
     let Some(app) = ctx.snap.appliance.clone() else {
         return; // APPLIANCE_NOT_FOUND is reported by the appliance check
@@ -62,7 +62,7 @@ pub(super) fn disk_slots(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The original source subscription, resource group and vnet/subnet still exist [PROT].
+/// The original source subscription, resource group and vnet/subnet still exist \[PROT\].
 pub(super) fn original_source(ctx: &mut Ctx<'_>) {
     for vm in &ctx.snap.vms {
         let Some(orig) = vm.original_source.as_ref() else {
@@ -123,7 +123,7 @@ pub(super) fn original_source(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// Linux VMs trust the Site Recovery certificate [PROT].
+/// Linux VMs trust the Site Recovery certificate \[PROT\].
 pub(super) fn certificates(ctx: &mut Ctx<'_>) {
     for vm in &ctx.snap.vms {
         if vm.os != OsFamily::Linux || vm.trusts_service_certificate == Some(true) {
@@ -158,7 +158,7 @@ pub(super) fn certificates(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// An uncommitted failover is committed first by re-protect [PROT].
+/// An uncommitted failover is committed first by re-protect \[PROT\].
 pub(super) fn uncommitted(ctx: &mut Ctx<'_>) {
     for vm in &ctx.snap.vms {
         if matches!(
@@ -178,7 +178,7 @@ pub(super) fn uncommitted(ctx: &mut Ctx<'_>) {
     }
 }
 
-/// The re-protect body's names and log storage account [KI] 4.
+/// The re-protect body's names and log storage account \[KI\] 4.
 pub(super) fn settings(ctx: &mut Ctx<'_>) {
     let r = ctx.plan.reprotect.clone();
     let empty: Vec<&str> = [

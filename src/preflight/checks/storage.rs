@@ -1,4 +1,4 @@
-//! The cache storage account [PROT] and the space it needs [CAP].
+//! The cache storage account \[PROT\] and the space it needs \[CAP\].
 
 use super::{leaf, same_id, same_location, Ctx};
 use crate::capacity::{self, format_bytes};
