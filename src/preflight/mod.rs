@@ -55,7 +55,7 @@ mod snapshot;
 #[cfg(test)]
 mod tests;
 
-pub use checks::reprotect_commands::{TRUST_CERTIFICATE_RED_HAT, TRUST_CERTIFICATE_UBUNTU_DEBIAN};
+pub use checks::reprotect::{TRUST_CERTIFICATE_RED_HAT, TRUST_CERTIFICATE_UBUNTU_DEBIAN};
 pub use code::{Code, Severity, UnknownCode};
 pub use plan::{
     Intent, MinuteBounds, PolicyBounds, PolicyValues, PreflightPlan, ReprotectSettings,

@@ -146,12 +146,14 @@ pub struct ApplianceStatus {
 }
 
 impl Default for ApplianceStatus {
-    /// A registered, responsive default appliance with no heartbeat recorded yet.
+    /// Nothing known yet: not registered, not responsive, no heartbeat, and the default
+    /// appliance's slots (32, 1 attached). A field missing from JSON therefore never makes an
+    /// appliance look healthy.
     fn default() -> Self {
         ApplianceStatus {
             id: String::new(),
-            registered: true,
-            responsive: true,
+            registered: false,
+            responsive: false,
             last_heartbeat: None,
             health_errors: Vec::new(),
             data_disk_slots: 32,
@@ -161,10 +163,13 @@ impl Default for ApplianceStatus {
 }
 
 impl ApplianceStatus {
-    /// A healthy default appliance (32 slots, 1 used) that last reported at `heartbeat`.
+    /// A registered, responsive default appliance (32 slots, 1 used) that last reported at
+    /// `heartbeat`.
     pub fn healthy(id: impl Into<String>, heartbeat: DateTime<Utc>) -> Self {
         ApplianceStatus {
             id: id.into(),
+            registered: true,
+            responsive: true,
             last_heartbeat: Some(heartbeat),
             ..ApplianceStatus::default()
         }
@@ -330,14 +335,22 @@ impl VmToProtect {
         }
     }
 
-    /// Sets the source id and subscription.
-    pub fn in_subscription(mut self, subscription_id: impl Into<String>) -> Self {
-        let sub = subscription_id.into();
-        self.id = format!(
-            "/subscriptions/{sub}/resourceGroups/prod/providers/Microsoft.Compute/virtualMachines/{}",
-            self.name
-        );
-        self.subscription_id = sub;
+    /// Sets the VM's ARM id on the source stamp and the subscription id taken from it.
+    ///
+    /// ```
+    /// use azs_site_recovery::preflight::VmToProtect;
+    /// let vm = VmToProtect::windows("web01")
+    ///     .with_id("/subscriptions/1234/resourceGroups/prod/providers/Microsoft.Compute/virtualMachines/web01");
+    /// assert_eq!(vm.subscription_id, "1234");
+    /// ```
+    pub fn with_id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        let mut segments = self.id.split('/').filter(|s| !s.is_empty());
+        if let (Some(key), Some(sub)) = (segments.next(), segments.next()) {
+            if key.eq_ignore_ascii_case("subscriptions") {
+                self.subscription_id = sub.to_owned();
+            }
+        }
         self
     }
 

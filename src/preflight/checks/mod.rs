@@ -12,7 +12,6 @@ pub(crate) mod network;
 mod operation;
 mod quota;
 pub(crate) mod reprotect;
-pub(crate) use reprotect as reprotect_commands;
 mod storage;
 
 /// What every check reads.

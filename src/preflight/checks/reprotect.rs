@@ -74,10 +74,12 @@ pub(super) fn original_source(ctx: &mut Ctx<'_>) {
         };
         let src = &ctx.snap.source;
         let mut gone = Vec::new();
-        if !src
-            .subscriptions
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(&orig.subscription_id))
+        // An empty list means "not gathered" (a principal that can act sees at least one).
+        if !src.subscriptions.is_empty()
+            && !src
+                .subscriptions
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&orig.subscription_id))
         {
             gone.push(format!("subscription {}", orig.subscription_id));
         }

@@ -640,3 +640,26 @@ fn unsupported_kernel_exact_and_prefix() {
     l.kernel = None;
     assert!(run(&p, &good_env(vec![l]), now()).has(Code::DataNotGathered));
 }
+
+#[test]
+fn a_default_appliance_is_not_taken_for_healthy() {
+    let mut env = good_env(vec![good_vm("a")]);
+    env.appliance = Some(ApplianceStatus::default());
+    let p = problems(&enable(), &env);
+    assert!(p.contains(&Code::ApplianceNotRegistered) && p.contains(&Code::ApplianceNotResponsive));
+    let parsed: EnvironmentSnapshot = serde_json::from_str(r#"{"appliance":{"id":"x"}}"#).unwrap();
+    assert!(!parsed.appliance.unwrap().registered);
+}
+
+#[test]
+fn ungathered_source_subscriptions_are_not_reported_missing() {
+    let mut env = good_env(vec![good_vm("a").protected("a", ProtectionState::Protected)]);
+    env.source.subscriptions.clear();
+    let p = problems(&plan(Intent::Reprotect), &env);
+    assert!(p.is_empty(), "{p:?}");
+    env.source.subscriptions = vec!["other".into()];
+    assert_eq!(
+        problems(&plan(Intent::Reprotect), &env),
+        vec![Code::ReprotectOriginalSourceMissing]
+    );
+}

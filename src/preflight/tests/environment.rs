@@ -12,7 +12,7 @@ fn estate() -> EnvironmentSnapshot {
             kernel: Some("5.4.0-1103-azure".into()),
             ..VmToProtect::linux("db-01", "Ubuntu 18.04")
         }
-        .in_subscription(SRC_SUB)
+        .with_id(vm_id("db-01"))
         .sized("Standard_DS4_v2", 8, "standardDSv2Family")
         .disk(128)
         .disk(1024)
@@ -31,7 +31,7 @@ fn estate() -> EnvironmentSnapshot {
     );
     vms.push(
         VmToProtect::linux("cache01", "RHEL 8.6")
-            .in_subscription(SRC_SUB)
+            .with_id(vm_id("cache01"))
             .sized("Standard_A2", 2, "standardAFamily")
             .disk(64)
             .nic(prod_net(), "app")

@@ -18,6 +18,9 @@ pub(super) fn now() -> DateTime<Utc> {
 pub(super) fn prod_net() -> String {
     format!("/subscriptions/{SRC_SUB}/resourceGroups/prod/providers/Microsoft.Network/virtualNetworks/prod-vnet")
 }
+pub(super) fn vm_id(name: &str) -> String {
+    format!("/subscriptions/{SRC_SUB}/resourceGroups/prod/providers/Microsoft.Compute/virtualMachines/{name}")
+}
 pub(super) fn dr_net() -> String {
     format!("/subscriptions/{TGT_SUB}/resourceGroups/dr-net/providers/Microsoft.Network/virtualNetworks/dr-vnet")
 }
@@ -60,7 +63,7 @@ pub(super) fn usage(name: &str, current: u64, limit: u64) -> QuotaUsage {
 /// A VM with everything a clean run needs.
 pub(super) fn good_vm(name: &str) -> VmToProtect {
     VmToProtect::windows(name)
-        .in_subscription(SRC_SUB)
+        .with_id(vm_id(name))
         .sized("Standard_DS2_v2", 2, "standardDSv2Family")
         .disk(128)
         .nic(prod_net(), "app")
