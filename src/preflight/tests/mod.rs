@@ -4,7 +4,8 @@ use super::*;
 use crate::model::ProtectionState;
 use chrono::{Duration, TimeZone};
 
-mod checks;
+mod checks_operation;
+mod checks_target;
 mod environment;
 mod report_tests;
 
