@@ -39,7 +39,7 @@ impl Ctx<'_> {
             Code::DataNotGathered,
             resource,
             format!("{what} was not in the snapshot; that check was skipped"),
-            "gather it (the client does so from ARM) and run the preflight again",
+            "gather it (ARM data: the client; guest data such as the kernel: from inside the VM) and run the preflight again",
         );
     }
 }

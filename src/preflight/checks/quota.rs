@@ -38,8 +38,8 @@ pub(super) fn compute_quota(ctx: &mut Ctx<'_>) {
     let vms = ctx.snap.vms.len() as u64;
     let usages = quota.usages.clone();
     let what = match ctx.plan.intent {
-        crate::preflight::Intent::TestFailover => "test failover",
-        _ => "failover",
+        crate::preflight::Intent::TestFailover => format!("test failover of {vms} VM(s)"),
+        _ => format!("failing over {vms} VM(s)"),
     };
     let check = |ctx: &mut Ctx<'_>, code: Code, name: &str, need: u64, unit: &str| match usage(
         &usages, name,

@@ -147,7 +147,7 @@ fn quota_exactly_enough_passes_one_short_blocks() {
     assert!(
         cores
             .message
-            .contains("needs 4 cores but the target has 3 free"),
+            .contains("failing over 2 VM(s) needs 4 cores but the target has 3 free"),
         "{}",
         cores.message
     );
