@@ -4,11 +4,13 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api_version;
+pub mod capacity;
 pub mod error;
 pub mod http;
 pub mod id;
 pub mod lifecycle;
 pub mod model;
+pub mod preflight;
 pub mod transport;
 
 pub use api_version::ApiVersion;
