@@ -153,6 +153,10 @@ pub struct PreflightPlan {
     /// Codes to suppress (warnings and infos only; blocker codes are refused and listed in the
     /// report).
     pub suppress: Vec<Code>,
+    /// Validate protected-item names against the spec's strict pattern `^[a-zA-Z0-9]*$`
+    /// (for stamps that enforce it) instead of ARM's general naming rules (the default; see
+    /// [`crate::id::names`]).
+    pub strict_names: bool,
 }
 
 impl Default for PreflightPlan {
@@ -179,6 +183,7 @@ impl PreflightPlan {
             reprotect: ReprotectSettings::default(),
             capacity: CapacityAssumptions::default(),
             suppress: Vec::new(),
+            strict_names: false,
         }
     }
 

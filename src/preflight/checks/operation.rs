@@ -1,51 +1,39 @@
 //! Checks about the operation itself: names, batch size, policy, kernels, test failover age.
 
 use super::Ctx;
+use crate::id::names::{protected_item_name_for_vm, validate_name, NameKind, NameRules};
 use crate::preflight::code::Code;
 use crate::preflight::plan::MinuteBounds;
 use crate::preflight::snapshot::{OsFamily, PowerState};
 use chrono::Duration;
 use std::collections::BTreeMap;
 
-/// The spec's strict protected-item name pattern `^[a-zA-Z0-9]*$` (and not empty: ARM needs a
-/// name).
-fn is_valid_item_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
-// lead: replace with crate::id::protected_item_name_for_vm at merge
-fn mapped_item_name(vm_name: &str) -> String {
-    vm_name
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .collect()
-}
-
-/// Protected-item names match the spec's pattern and do not collide.
+/// Protected-item names are valid (ARM's rules, or the spec's strict pattern when the plan asks
+/// for it) and do not collide.
 pub(super) fn protected_item_names(ctx: &mut Ctx<'_>) {
     let mut final_names: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for vm in &ctx.snap.vms {
         let wanted = vm.protected_item_name.as_deref().unwrap_or(&vm.name);
-        let name = if is_valid_item_name(wanted) {
-            wanted.to_owned()
+        let rules = if ctx.plan.strict_names {
+            NameRules::Strict
         } else {
-            let mapped = mapped_item_name(wanted);
-            let message = if mapped.is_empty() {
-                format!("`{wanted}` is not a valid protected-item name (^[a-zA-Z0-9]*$) and has no letters or digits to map")
-            } else {
-                format!("`{wanted}` is not a valid protected-item name (^[a-zA-Z0-9]*$); mapped name: `{mapped}`")
-            };
-            ctx.push(
-                Code::ProtectedItemNameInvalid,
-                vm.resource(),
-                message,
-                if mapped.is_empty() {
-                    "give the protected item an explicit name of letters and digits".to_owned()
-                } else {
-                    format!("name the protected item `{mapped}` (the SDK's mapping) or give an explicit name of letters and digits")
-                },
-            );
-            mapped
+            NameRules::Arm
+        };
+        let name = match validate_name(NameKind::ProtectedItem, wanted, rules) {
+            Ok(()) => wanted.to_owned(),
+            Err(err) => {
+                let mapped = protected_item_name_for_vm(wanted);
+                ctx.push(
+                    Code::ProtectedItemNameInvalid,
+                    vm.resource(),
+                    err.to_string(),
+                    format!(
+                        "name the protected item `{mapped}` (the SDK's documented mapping, \
+                         `id::protected_item_name_for_vm`) or give an explicit valid name"
+                    ),
+                );
+                mapped
+            }
         };
         if !name.is_empty() {
             final_names

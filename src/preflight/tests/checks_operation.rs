@@ -196,36 +196,56 @@ fn reprotect_names_and_log_storage() {
     assert_eq!(problems(&p, &env), vec![Code::ReprotectLogStorageMissing]);
 }
 
+fn strict() -> PreflightPlan {
+    let mut p = enable();
+    p.strict_names = true;
+    p
+}
+
 #[test]
 fn protected_item_names_invalid_mapped_and_colliding() {
+    // ARM's general rules (the default) accept hyphens, as Azure Stack Hub's own names use them.
     let r = run(&enable(), &good_env(vec![good_vm("web-01")]), now());
+    assert!(!r.has(Code::ProtectedItemNameInvalid), "{r}");
+    // ... and refuse what ARM forbids, with the documented mapping as the remedy.
+    let r = run(&enable(), &good_env(vec![good_vm("web?01")]), now());
     let f = r.with_code(Code::ProtectedItemNameInvalid).next().unwrap();
-    assert!(f.message.contains("mapped name: `web01`"), "{}", f.message);
+    let mapped = crate::id::protected_item_name_for_vm("web?01");
+    assert!(f.message.contains(&format!("use \"{mapped}\" instead")), "{}", f.message);
     assert!(r.is_blocked());
 
+    // The spec's strict pattern, for stamps that enforce it.
+    let r = run(&strict(), &good_env(vec![good_vm("web-01")]), now());
+    let f = r.with_code(Code::ProtectedItemNameInvalid).next().unwrap();
+    assert!(f.message.contains("use \"web018b8f603e\" instead"), "{}", f.message);
+    assert!(f.remedy.contains("web018b8f603e"), "{}", f.remedy);
+    assert!(r.is_blocked());
+
+    // Names are case-insensitive: two VMs that differ only in case collide.
     let r = run(
         &enable(),
-        &good_env(vec![good_vm("web-01"), good_vm("WEB01")]),
+        &good_env(vec![good_vm("web-01"), good_vm("WEB-01")]),
         now(),
     );
     let f = r
         .with_code(Code::ProtectedItemNameCollision)
         .next()
         .unwrap();
-    assert!(f.message.contains("web-01, WEB01"), "{}", f.message);
+    assert!(f.message.contains("web-01, WEB-01"), "{}", f.message);
 
-    let r = run(&enable(), &good_env(vec![good_vm("---")]), now());
+    // A name with no letters or digits still maps to a valid one.
+    let r = run(&strict(), &good_env(vec![good_vm("---")]), now());
     assert!(r
         .with_code(Code::ProtectedItemNameInvalid)
         .next()
         .unwrap()
         .message
-        .contains("no letters or digits"));
+        .contains("use \"vm0067f651\" instead"));
 
     // An explicit valid item name wins over the VM name.
     let mut vm = good_vm("web-01");
     vm.protected_item_name = Some("web01".into());
-    assert!(problems(&enable(), &good_env(vec![vm])).is_empty());
+    assert!(problems(&strict(), &good_env(vec![vm])).is_empty());
 }
 
 #[test]

@@ -10,9 +10,9 @@ fn estate() -> EnvironmentSnapshot {
     vms.push(
         VmToProtect {
             kernel: Some("5.4.0-1103-azure".into()),
-            ..VmToProtect::linux("db-01", "Ubuntu 18.04")
+            ..VmToProtect::linux("db/01", "Ubuntu 18.04")
         }
-        .with_id(vm_id("db-01"))
+        .with_id(vm_id("db/01"))
         .sized("Standard_DS4_v2", 8, "standardDSv2Family")
         .disk(128)
         .disk(1024)
@@ -60,7 +60,7 @@ fn enable_protection_of_an_estate() {
     println!("{r}");
     assert!(r.is_blocked());
     let blockers: Vec<_> = r.blockers().map(|f| (f.code, f.resource.clone())).collect();
-    // 8x2 + 8 + 2 + 2x2 = 30 cores needed, 20 free; family DSv2 needs 28, 20 free; db-01 invalid.
+    // 8x2 + 8 + 2 + 2x2 = 30 cores needed, 20 free; family DSv2 needs 28, 20 free; db/01 invalid.
     assert_eq!(
         blockers.iter().map(|b| b.0).collect::<Vec<_>>(),
         vec![

@@ -55,7 +55,7 @@ fn findings_are_sorted_most_severe_first() {
 fn display_is_a_table_with_remedies() {
     let r = run(
         &plan(Intent::EnableProtection),
-        &good_env(vec![good_vm("web-01")]),
+        &good_env(vec![good_vm("web?01")]),
         now(),
     );
     let text = r.to_string();
@@ -68,11 +68,11 @@ fn display_is_a_table_with_remedies() {
     assert!(text.contains("SEVERITY CODE"), "{text}");
     let row = text.lines().find(|l| l.starts_with("blocker")).unwrap();
     assert!(
-        row.contains("PROTECTED_ITEM_NAME_INVALID") && row.contains("web-01"),
+        row.contains("PROTECTED_ITEM_NAME_INVALID") && row.contains("web?01"),
         "{row}"
     );
     assert!(
-        text.contains("-> name the protected item `web01`"),
+        text.contains("-> name the protected item `web01501a06b4`"),
         "{text}"
     );
     let ok = run(
@@ -87,7 +87,7 @@ fn display_is_a_table_with_remedies() {
 fn json_for_tools_round_trips() {
     let r = run(
         &plan(Intent::EnableProtection),
-        &good_env(vec![good_vm("web-01")]),
+        &good_env(vec![good_vm("web?01")]),
         now(),
     );
     let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
