@@ -200,7 +200,9 @@ impl Pipeline {
         if response.is_success() {
             Ok(response)
         } else {
-            Err(Error::from_response(&response))
+            let mut e = crate::error::ServiceError::from_response(&response);
+            e.retry_after = retry_after(&response.headers, self.inner.clock.now());
+            Err(e.into())
         }
     }
 
