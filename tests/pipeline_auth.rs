@@ -265,3 +265,26 @@ async fn metadata_that_is_not_a_stamp_says_so() {
         .unwrap_err();
     assert!(e.is_not_found());
 }
+
+#[tokio::test]
+async fn many_requests_at_once_fetch_one_token() {
+    let server = stamp("/").await;
+    let cred = Arc::new(ClientSecretCredential::new(
+        Authority::EntraId {
+            login_endpoint: server.url("/"),
+            tenant_id: "t1".into(),
+        },
+        "app-1",
+        CLIENT_SECRET,
+        transport(),
+    ));
+    let scope = format!("{AUDIENCE}/.default");
+    let asks = (0..16).map(|_| {
+        let cred = cred.clone();
+        let scope = scope.clone();
+        async move { cred.get_token(&[&scope]).await.unwrap() }
+    });
+    let tokens = futures_util::future::join_all(asks).await;
+    assert!(tokens.iter().all(|t| t.secret.expose() == "tok-0"));
+    assert_eq!(server.count(), 1);
+}
