@@ -11,6 +11,7 @@ pub mod id;
 pub mod lifecycle;
 pub mod model;
 pub mod preflight;
+pub mod pipeline;
 pub mod transport;
 
 pub use api_version::ApiVersion;
