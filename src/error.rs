@@ -474,10 +474,12 @@ const EXCERPT_CHARS: usize = 160;
 /// The start of `body`, as text, with values of credential-looking JSON keys and bearer tokens
 /// removed, at most [`EXCERPT_CHARS`] characters.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    // Only the start matters, and redacting a whole multi-megabyte body would be slow.
+    let head = &body[..body.len().min(4 * EXCERPT_CHARS)];
+    let text = String::from_utf8_lossy(head);
     let redacted = redact(&text);
     let mut out: String = redacted.chars().take(EXCERPT_CHARS).collect();
-    if redacted.chars().count() > EXCERPT_CHARS {
+    if redacted.chars().count() > EXCERPT_CHARS || head.len() < body.len() {
         out.push('…');
     }
     out

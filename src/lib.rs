@@ -4,12 +4,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api_version;
+pub mod capacity;
 pub mod client;
 pub mod error;
 pub mod http;
 pub mod id;
 pub mod lifecycle;
 pub mod model;
+pub mod preflight;
 pub mod pipeline;
 pub mod transport;
 

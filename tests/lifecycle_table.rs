@@ -299,3 +299,55 @@ fn the_table_does_not_depend_on_the_clock_or_the_choices() {
         }
     }
 }
+
+#[test]
+fn docs_table_matches_the_state_machine() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/lifecycle.md");
+    let doc = std::fs::read_to_string(path).unwrap();
+    let cell = |f: bool, b: bool| match (f, b) {
+        (true, true) => "FB",
+        (true, false) => "F",
+        (false, true) => "B",
+        (false, false) => "-",
+    };
+    let mut table = "";
+    let mut rows = 0;
+    for line in doc.lines() {
+        if line.starts_with("| protectionState |") {
+            table = "ps";
+            continue;
+        }
+        if line.starts_with("| testFailoverState |") {
+            table = "tfo";
+            continue;
+        }
+        if !line.starts_with("| ") || table.is_empty() {
+            if !line.starts_with('|') {
+                table = "";
+            }
+            continue;
+        }
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let (ps, tfo) = if table == "ps" {
+            (ProtectionState::parse(cells[0]), TestFailoverState::None)
+        } else {
+            (
+                ProtectionState::Protected,
+                TestFailoverState::parse(cells[0]),
+            )
+        };
+        assert!(!ps.is_unknown() && !tfo.is_unknown(), "{line}");
+        let fwd = ItemState::new(ps.clone(), tfo.clone());
+        let back = fwd.clone().with_direction(Direction::Failback);
+        let f = lifecycle::allowed_operations(&fwd);
+        let b = lifecycle::allowed_operations(&back);
+        let want: Vec<&str> = OperationKind::ALL
+            .iter()
+            .map(|k| cell(f.contains(k), b.contains(k)))
+            .collect();
+        assert_eq!(cells[1..], want[..], "docs/lifecycle.md row: {line}");
+        rows += 1;
+    }
+    // 34 real protection states (52 minus 18 range markers) + 9 test failover states.
+    assert_eq!(rows, 34 + 9);
+}

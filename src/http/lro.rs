@@ -16,7 +16,7 @@
 //! `final-state-via` ([`FinalStateVia`]; the default is the original URL for PUT/PATCH and
 //! `Location` for POST). Status words compare case-insensitively (`Succeeded`, `succeeded`).
 
-use crate::error::Error;
+use crate::error::{Error, OperationFailure, OperationOutcome};
 use crate::http::{Method, Response};
 use crate::model::ErrorDetail;
 use url::Url;
@@ -256,6 +256,24 @@ pub fn parse_operation_status(body: &[u8]) -> Result<OperationStatusBody, Error>
         status: LroStatus::parse(&b.status),
         error: b.error,
     })
+}
+
+/// The error for an operation that ended `Failed` or `Canceled` (`None` for any other status),
+/// carrying the operation's own error; a poller adds the job's and the item's errors.
+///
+/// ```
+/// use azs_site_recovery::http::lro::{failure, parse_operation_status};
+/// let s = parse_operation_status(br#"{"status":"Canceled"}"#).unwrap();
+/// let err = failure(&s, "testFailover of web01").unwrap();
+/// assert_eq!(err.to_string(), "testFailover of web01 ended Canceled");
+/// ```
+pub fn failure(status: &OperationStatusBody, operation: &str) -> Option<OperationFailure> {
+    let outcome = match status.status {
+        LroStatus::Failed => OperationOutcome::Failed,
+        LroStatus::Canceled => OperationOutcome::Canceled,
+        _ => return None,
+    };
+    Some(OperationFailure::new(outcome, operation).with_error(status.error.clone()))
 }
 
 #[cfg(test)]

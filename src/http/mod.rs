@@ -223,6 +223,29 @@ impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
+
+    /// The body parsed as JSON into `T`; a body that does not parse is an
+    /// [`Error::Decode`](crate::Error::Decode) naming `T`, `context` (e.g. `GET /vaults/v1`) and
+    /// the start of the body.
+    ///
+    /// ```
+    /// use azs_site_recovery::http::Response;
+    /// let mut r = Response::new(200);
+    /// r.body = br#"{"error":{"code":"x"}}"#.to_vec();
+    /// let e: azs_site_recovery::model::ErrorResponse = r.json("GET /x").unwrap();
+    /// r.body = b"<html>".to_vec();
+    /// let err = r.json::<azs_site_recovery::model::ErrorResponse>("GET /x").unwrap_err();
+    /// assert!(err.to_string().contains("ErrorResponse") && err.to_string().contains("<html>"));
+    /// ```
+    pub fn json<T: serde::de::DeserializeOwned>(&self, context: &str) -> Result<T, crate::Error> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            crate::Error::decode::<T>(
+                format!("{context} response ({})", self.status),
+                &self.body,
+                e,
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -40,11 +40,11 @@ pub enum IdError {
         /// 1-based segment position.
         position: usize,
     },
-    /// A character that cannot appear in an id: `?` or `#` (a query or fragment was pasted along),
-    /// whitespace or a control character.
+    /// A character that cannot appear in an id segment: `?` or `#` (a query or fragment was
+    /// pasted along), whitespace or a control character; or `/` in a part given to a builder.
     #[error(
-        "invalid ARM id: segment {position} ({segment:?}) contains {character:?}, which an ARM id \
-         cannot contain (no query, fragment, whitespace or control characters)"
+        "invalid ARM id: segment {position} ({segment:?}) contains {character:?}, which cannot \
+         appear in an ARM id segment (no query, fragment, whitespace or control characters)"
     )]
     InvalidCharacter {
         /// 1-based segment position.

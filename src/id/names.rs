@@ -239,7 +239,8 @@ impl NameError {
     pub fn problem(&self) -> &NameProblem {
         &self.problem
     }
-    /// A valid name to use instead, where the crate has a mapping (strict protected-item names).
+    /// A valid name to use instead, where the crate has a mapping: protected-item names get
+    /// [`protected_item_name_for_vm`]'s result, which passes both rule sets.
     pub fn suggestion(&self) -> Option<&str> {
         self.suggestion.as_deref()
     }
@@ -277,8 +278,9 @@ pub fn validate_name(kind: NameKind, name: &str, rules: NameRules) -> Result<(),
     match problem {
         None => Ok(()),
         Some(problem) => {
-            let suggestion = (rules == NameRules::Strict && kind == NameKind::ProtectedItem)
-                .then(|| protected_item_name_for_vm(name));
+            // Protected items are named after VMs, so the mapping is the fix in either mode.
+            let suggestion =
+                (kind == NameKind::ProtectedItem).then(|| protected_item_name_for_vm(name));
             Err(NameError {
                 kind,
                 name: name.to_owned(),

@@ -24,6 +24,12 @@ use super::IdError;
 /// sort together. Case folding is ASCII-only (non-ASCII characters compare exactly); ARM names of
 /// this provider are ASCII.
 ///
+/// **What is refused** (with an [`IdError`] naming the segment, its 1-based position and what
+/// was expected; never a panic): an empty string, a missing leading `/` (a URL or bare name), a
+/// trailing `/`, empty segments (`//`), `?`, `#`, whitespace or control characters (a pasted
+/// query string or line break), misspelled fixed segments (`resourcegroup`), a namespace without
+/// a `.`, and a type without its name (an odd number of type/name segments).
+///
 /// **What is not checked.** The id is not percent-decoded; subscription ids are not required to
 /// be GUIDs; names are not checked against a resource kind's naming rules (that is
 /// [`validate_name`](crate::id::validate_name)'s job, done before any request).
@@ -107,8 +113,8 @@ impl ResourceId {
     ///
     /// Fails when the value is empty or contains `/`, `?`, `#`, whitespace or control characters.
     pub fn for_subscription(subscription_id: &str) -> Result<Self, IdError> {
+        no_slash(subscription_id, 2)?;
         Self::parse(&format!("/subscriptions/{subscription_id}"))
-            .and_then(|id| id.expect_segments(2))
     }
 
     /// The id of a resource group: `/subscriptions/{subscription_id}/resourceGroups/{resource_group}`.
@@ -116,10 +122,11 @@ impl ResourceId {
         subscription_id: &str,
         resource_group: &str,
     ) -> Result<Self, IdError> {
+        no_slash(subscription_id, 2)?;
+        no_slash(resource_group, 4)?;
         Self::parse(&format!(
             "/subscriptions/{subscription_id}/resourceGroups/{resource_group}"
         ))
-        .and_then(|id| id.expect_segments(4))
     }
 
     /// A resource in a resource group, from its parts:
@@ -214,21 +221,15 @@ impl ResourceId {
     /// `pairs` must be at least 1 and at most the number of pairs.
     pub(crate) fn ancestor_unchecked(&self, pairs: usize) -> Self {
         let keep = match self.layout.ns {
-            Some(ns) => (ns + 1 + 2 * pairs).min(self.segs.len()),
+            Some(ns) => (ns + 1 + 2 * pairs.max(1)).min(self.segs.len()),
             None => self.segs.len(),
         };
-        self.truncated(keep).unwrap_or_else(|| self.clone())
-    }
-
-    fn expect_segments(self, n: usize) -> Result<Self, IdError> {
-        if self.segs.len() == n {
-            Ok(self)
-        } else {
-            Err(IdError::InvalidChild {
-                resource_type: String::new(),
-                name: self.raw.clone(),
-                reason: "a subscription id or resource group name cannot contain \"/\"",
-            })
+        // Within the last provider section the layout does not change.
+        let end = self.segs[keep - 1].1;
+        ResourceId {
+            raw: self.raw[..end].to_owned(),
+            segs: self.segs[..keep].to_vec(),
+            layout: self.layout,
         }
     }
 
@@ -429,4 +430,16 @@ impl ResourceId {
     pub(super) fn folded(&self) -> impl Iterator<Item = u8> + '_ {
         self.raw.bytes().map(|b| b.to_ascii_lowercase())
     }
+}
+
+/// A part that must be one segment: a `/` in it is reported at the segment it would start in.
+fn no_slash(part: &str, position: usize) -> Result<(), IdError> {
+    if part.contains('/') {
+        return Err(IdError::InvalidCharacter {
+            position,
+            segment: part.to_owned(),
+            character: '/',
+        });
+    }
+    Ok(())
 }

@@ -137,6 +137,12 @@ macro_rules! typed_id {
             }
         }
 
+        impl PartialEq<$name> for ResourceId {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 std::fmt::Display::fmt(&self.0, f)

@@ -58,12 +58,12 @@ pub use transition::{ItemStatePatch, Step, Transition};
 use crate::model::ProtectionState;
 use chrono::{DateTime, Duration, Utc};
 
-/// [PROT] "If no test failover was done in the past 180 days, Site Recovery recommends that
+/// \[PROT\] "If no test failover was done in the past 180 days, Site Recovery recommends that
 /// you perform one before an actual failover."
 pub const TEST_FAILOVER_RECOMMENDED_WITHIN_DAYS: i64 = 180;
 
 /// The exact guidance given when protection would be re-enabled after a committed failback
-/// [PROT].
+/// \[PROT\].
 pub const REENABLE_AFTER_FAILBACK_GUIDANCE: &str = rules::REENABLE_GUIDANCE;
 
 /// The state machine with its settings: extra `allowedJobs` names, the current time.
@@ -167,7 +167,7 @@ impl Lifecycle {
             (Ok(()), Some((false, jobs))) => {
                 return Err(Refusal {
                     operation: op.kind(),
-                    current: state.summary(),
+                    current: Box::new(state.summary()),
                     reason: format!(
                         "the service does not allow it now (allowedJobs: {})",
                         list(state.allowed_jobs.as_deref().unwrap_or_default())
@@ -192,7 +192,7 @@ impl Lifecycle {
             (Err(v), _) => {
                 return Err(Refusal {
                     operation: op.kind(),
-                    current: state.summary(),
+                    current: Box::new(state.summary()),
                     reason: v.reason,
                     remedy: v.remedy,
                     rule: v.rule,

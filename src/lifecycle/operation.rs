@@ -4,7 +4,7 @@ use std::fmt;
 
 /// Which recovery point a test failover, unplanned failover or recovery-point change uses.
 ///
-/// Source: [PROT] "The recovery point to fail over to": Latest (lowest RPO), Latest processed
+/// Source: \[PROT\] "The recovery point to fail over to": Latest (lowest RPO), Latest processed
 /// (lowest RTO), Latest app-consistent, Custom.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]

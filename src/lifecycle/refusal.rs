@@ -12,7 +12,7 @@ use std::fmt;
 ///
 /// let s = ItemState::new(ProtectionState::Protected, TestFailoverState::None);
 /// let r = lifecycle::check(&s, &Operation::Commit).unwrap_err();
-/// assert!(r.to_string().starts_with("cannot commit: there is no completed failover to commit"));
+/// assert!(r.to_string().starts_with("commit refused: there is no completed failover to commit"));
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -20,7 +20,7 @@ pub struct Refusal {
     /// The operation refused.
     pub operation: OperationKind,
     /// The state of the item when it was refused.
-    pub current: StateSummary,
+    pub current: Box<StateSummary>,
     /// Why, in words.
     pub reason: String,
     /// What to do instead.
@@ -36,7 +36,7 @@ impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "cannot {}: {} (current state: {}). What to do: {}",
+            "{} refused: {} (current state: {}). What to do: {}",
             self.operation, self.reason, self.current, self.remedy
         )
     }

@@ -1,19 +1,19 @@
 //! The local rules: which operation the product document allows in which state.
 //!
 //! Each rule names its source in [`Verdict::rule`]:
-//! * [PROT] the product document "Enable VM protection in Azure Site Recovery"
+//! * \[PROT\] the product document "Enable VM protection in Azure Site Recovery"
 //!   (learn.microsoft.com/azure-stack/operator/protect-virtual-machines);
-//! * [KI] "Known issues - Azure Site Recovery on Azure Stack Hub";
-//! * [SPEC] the `ProtectionState` / `TestFailoverState` enums of `Microsoft.DataReplication`
+//! * \[KI\] "Known issues - Azure Site Recovery on Azure Stack Hub";
+//! * \[SPEC\] the `ProtectionState` / `TestFailoverState` enums of `Microsoft.DataReplication`
 //!   (API-NOTES §4) and the mapping of API-NOTES §9;
-//! * [INFERRED] where the documents are silent, the choice this crate makes (the service's
+//! * \[INFERRED\] where the documents are silent, the choice this crate makes (the service's
 //!   `allowedJobs` overrides it when present).
 
 use super::operation::{Operation, OperationKind};
 use super::state::{Direction, ItemState};
 use crate::model::{Phase, ProtectionState};
 
-/// [PROT] "At this time we don't support re-enabling protection (after a failback process)."
+/// \[PROT\] "At this time we don't support re-enabling protection (after a failback process)."
 pub(crate) const RULE_NO_REENABLE: &str = "[PROT] re-enabling protection after a failback is not \
      supported: disable protection, remove the agent, and then enable protection again";
 /// The exact guidance after a committed failback.

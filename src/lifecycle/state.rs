@@ -13,7 +13,7 @@ use std::fmt;
 ///   (target) stamp; a failover moves it to the recovery stamp.
 /// * `Failback`: the item was re-protected after a committed failover: the VM runs on the
 ///   recovery stamp and replicates back to the primary stamp; its planned failover is the
-///   failback [PROT: "failback ... Run re-protect ... then run the planned failover"].
+///   failback \[PROT: "failback ... Run re-protect ... then run the planned failover"\].
 ///
 /// A direction names a *protection cycle*: it stays `Failback` through the failback's planned
 /// failover and commit, which is how a committed failback (after which protection cannot be
@@ -273,17 +273,17 @@ impl ItemState {
         if job.end_time.is_some() {
             return false;
         }
-        match job.state.as_deref().map(JobState::parse) {
+        !matches!(
+            job.state.as_deref().map(JobState::parse),
             Some(
                 JobState::Succeeded
-                | JobState::Failed
-                | JobState::Cancelled
-                | JobState::CompletedWithInformation
-                | JobState::CompletedWithWarnings
-                | JobState::CompletedWithErrors,
-            ) => false,
-            _ => true,
-        }
+                    | JobState::Failed
+                    | JobState::Cancelled
+                    | JobState::CompletedWithInformation
+                    | JobState::CompletedWithWarnings
+                    | JobState::CompletedWithErrors,
+            )
+        )
     }
 
     /// `true` while any operation is in flight: a running job, a transitional protection or
@@ -303,7 +303,7 @@ impl ItemState {
     }
 
     /// `true` when a failback has been committed: the end of the documented lifecycle, after
-    /// which protection cannot be re-enabled [PROT].
+    /// which protection cannot be re-enabled \[PROT\].
     pub fn is_failback_committed(&self) -> bool {
         self.exists
             && self.protection_state == ProtectionState::CommitFailoverCompleted

@@ -206,9 +206,8 @@ fn failures_land_in_the_matching_failed_state_and_can_be_retried() {
 
 #[test]
 fn a_running_job_allows_only_a_forced_disable() {
-    let mut job = ProtectedItemJob::default();
-    job.scenario_name = Some("TestFailover".into());
-    job.state = Some("Started".into());
+    let mut job: ProtectedItemJob =
+        serde_json::from_str(r#"{"scenarioName": "TestFailover", "state": "Started"}"#).unwrap();
     let s = state(ProtectionState::Protected).with_current_job(job.clone());
     assert_eq!(
         allowed_operations(&s),
@@ -365,7 +364,7 @@ fn refusals_read_well() {
     let r = check(&s, &Operation::Commit).unwrap_err();
     assert_eq!(
         r.to_string(),
-        "cannot commit: there is no completed failover to commit; the item is Protected \
+        "commit refused: there is no completed failover to commit; the item is Protected \
          (protected phase) (current state: protectionState=Protected, testFailoverState=None, \
          direction=forward, activeLocation=Primary). What to do: allowed now: test failover, \
          planned failover, unplanned failover, resynchronize, disable protection"
@@ -473,7 +472,8 @@ fn wait_conditions_compose() {
         .and(conditions::has_failed().not())
         .and(|i: Option<&ProtectedItem>| i.and_then(|i| i.name.as_deref()).is_none());
     assert!(ready.matches(Some(&protected)));
-    let boxed: Box<dyn Fn(Option<&ProtectedItem>) -> bool> = Box::new(|i| i.is_none());
+    type Predicate = Box<dyn Fn(Option<&ProtectedItem>) -> bool>;
+    let boxed: Predicate = Box::new(|i| i.is_none());
     assert!(boxed.matches(None));
     assert!(conditions::state_is(|s| s.protection_state.is_failed()).matches(Some(&failed)));
 }

@@ -133,7 +133,7 @@ pub struct Transition {
     /// failure state; each [`Step`] has its own).
     pub on_failure: ItemStatePatch,
     /// `true` for a re-protect of an uncommitted failover: it commits first, so it takes
-    /// longer [PROT].
+    /// longer \[PROT\].
     pub commits_first: bool,
     /// `true` when this planned failover is a failback (the item was re-protected).
     pub is_failback: bool,

@@ -10,9 +10,9 @@
 //!    token that expires during back-off is refreshed), **transport**, **logging** with `tracing`
 //!    (method, path without query, status, `x-ms-request-id`, `x-ms-correlation-request-id`,
 //!    attempt; never a header value that carries a credential).
-//! 5. **retry**: the [`RetryPolicy`](retry::RetryPolicy) decides ([`retry::ExponentialRetry`] by
+//! 5. **retry**: the [`retry::RetryPolicy`] decides ([`retry::ExponentialRetry`] by
 //!    default: idempotent requests on 408/429/5xx and transport failures, POST/PATCH only when
-//!    never sent), waiting on the injected [`Sleep`](clock::Sleep).
+//!    never sent), waiting on the injected [`clock::Sleep`].
 //!
 //! ```
 //! # futures_util::FutureExt::now_or_never(async {
@@ -179,7 +179,7 @@ impl Pipeline {
             return Ok(());
         }
         let host = host_key(url);
-        if self.inner.allowed_hosts.iter().any(|h| *h == host) {
+        if self.inner.allowed_hosts.contains(&host) {
             return Ok(());
         }
         Err(Refusal::new(
@@ -200,7 +200,9 @@ impl Pipeline {
         if response.is_success() {
             Ok(response)
         } else {
-            Err(Error::from_response(&response))
+            let mut e = crate::error::ServiceError::from_response(&response);
+            e.retry_after = retry_after(&response.headers, self.inner.clock.now());
+            Err(e.into())
         }
     }
 

@@ -332,3 +332,73 @@ impl Transport for ReplayTransport {
         Err(TransportError::new(TransportErrorKind::NotSent, problem))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn block<F: std::future::Future>(f: F) -> F::Output {
+        futures_util::FutureExt::now_or_never(f).expect("mock futures are ready at once")
+    }
+
+    fn put() -> Request {
+        let url =
+            url::Url::parse("https://arm.example/vaults/v1?api-version=2024-09-01&x=1").unwrap();
+        Request::new(Method::Put, url).with_json(br#"{"location":"local","tags":{}}"#.to_vec())
+    }
+
+    #[test]
+    fn replay_checks_method_path_query_subset_and_json_body() {
+        let replay = ReplayTransport::new().then(
+            Expect::put("/vaults/v1")
+                .query("api-version", "2024-09-01")
+                .header("content-type", "application/json")
+                .json_body(json!({"tags": {}, "location": "local"})),
+            Reply::json(201, json!({"name": "v1"}))
+                .header("Azure-AsyncOperation", "https://arm.example/op"),
+        );
+        let r = block(replay.send(&put())).unwrap();
+        assert_eq!(r.status, 201);
+        assert_eq!(
+            r.headers.get("azure-asyncoperation"),
+            Some("https://arm.example/op")
+        );
+        replay.assert_finished();
+    }
+
+    #[test]
+    fn replay_reports_a_wrong_body_and_an_extra_request() {
+        let replay = ReplayTransport::new().then(
+            Expect::put("/vaults/v1").json_body(json!({"location": "other"})),
+            Reply::status(200),
+        );
+        let e = block(replay.send(&put())).unwrap_err();
+        assert!(e.message().contains("body"), "{e}");
+        let e = block(replay.send(&put())).unwrap_err();
+        assert!(e.message().contains("after the script ended"), "{e}");
+        let result = std::panic::catch_unwind(|| replay.assert_finished());
+        assert!(result.is_err());
+    }
+
+    #[test]
+    fn replay_plays_transport_failures_and_mock_records_requests() {
+        let replay = ReplayTransport::new().then(
+            Expect::put("/vaults/v1"),
+            Reply::fail(TransportErrorKind::MaybeSent),
+        );
+        let e = block(replay.send(&put())).unwrap_err();
+        assert_eq!(e.kind(), TransportErrorKind::MaybeSent);
+        assert_eq!(replay.requests().len(), 1);
+
+        let mock = MockTransport::new(|r| {
+            Ok(Response::new(if r.method == Method::Put {
+                201
+            } else {
+                405
+            }))
+        });
+        assert_eq!(block(mock.send(&put())).unwrap().status, 201);
+        assert_eq!(mock.requests()[0].url.path(), "/vaults/v1");
+    }
+}

@@ -125,6 +125,12 @@ fn strict_rules_apply_the_spec_pattern() {
         e.to_string().contains("use \"web018b8f603e\" instead"),
         "{e}"
     );
+    // Under ARM rules a protected item that fails (here: too long) gets the mapping too.
+    let long_vm = format!("{}-01", "a".repeat(70));
+    let e = validate_name(NameKind::ProtectedItem, &long_vm, NameRules::Arm).unwrap_err();
+    let suggested = e.suggestion().unwrap();
+    assert_eq!(suggested, protected_item_name_for_vm(&long_vm));
+    assert!(validate_name(NameKind::ProtectedItem, suggested, NameRules::Strict).is_ok());
     let e = validate_name(NameKind::Vault, "dr-vault", NameRules::Strict).unwrap_err();
     assert_eq!(e.suggestion(), None);
     assert!(e.to_string().contains("(strict rules)"));

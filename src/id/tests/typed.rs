@@ -182,6 +182,7 @@ fn conversions_and_serde() {
     assert_eq!(ProtectedItemId::try_from(&generic).unwrap(), item);
     assert_eq!(ProtectedItemId::try_from(generic.clone()).unwrap(), item);
     assert_eq!(item, generic);
+    assert_eq!(generic, item);
     assert_eq!(item.as_resource_id(), &generic);
     assert_eq!(item.as_str(), generic.as_str());
 

@@ -104,6 +104,9 @@ pub struct ClientSecretCredential {
     clock: Arc<dyn Clock>,
     refresh_margin: Duration,
     cache: Mutex<HashMap<String, AccessToken>>,
+    /// Held while fetching, so that many requests finding the token stale at once cause one
+    /// token request, not one each.
+    fetching: futures_util::lock::Mutex<()>,
 }
 
 impl fmt::Debug for ClientSecretCredential {
@@ -134,6 +137,7 @@ impl ClientSecretCredential {
             clock: Arc::new(SystemClock),
             refresh_margin: Duration::from_secs(300),
             cache: Mutex::new(HashMap::new()),
+            fetching: futures_util::lock::Mutex::new(()),
         }
     }
 
@@ -275,15 +279,22 @@ impl TokenCredential for ClientSecretCredential {
     async fn get_token(&self, scopes: &[&str]) -> Result<AccessToken, Error> {
         let key = scopes.join(" ");
         let margin = chrono::Duration::from_std(self.refresh_margin).unwrap_or_default();
-        let fresh_until = self.clock.now() + margin;
-        if let Some(t) = self
-            .cache
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .filter(|t| t.expires_on > fresh_until)
-        {
-            return Ok(t.clone());
+        let cached = || {
+            let fresh_until = self.clock.now() + margin;
+            self.cache
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&key)
+                .filter(|t| t.expires_on > fresh_until)
+                .cloned()
+        };
+        if let Some(t) = cached() {
+            return Ok(t);
+        }
+        let _fetching = self.fetching.lock().await;
+        // Another caller may have refreshed while this one waited.
+        if let Some(t) = cached() {
+            return Ok(t);
         }
         let token = self.fetch(scopes).await?;
         self.cache
