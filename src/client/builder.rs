@@ -1,6 +1,7 @@
 //! Building a [`SiteRecoveryClient`].
 
 use super::actions::ActionSegments;
+use super::preflight_gather::ArmApiVersions;
 use super::{Inner, SiteRecoveryClient};
 use crate::api_version::ApiVersion;
 use crate::error::Error;
@@ -125,6 +126,7 @@ pub struct ClientBuilder {
     unchecked: bool,
     name_rules: NameRules,
     lifecycle: Option<Lifecycle>,
+    arm_api_versions: ArmApiVersions,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -249,6 +251,14 @@ impl ClientBuilder {
         self
     }
 
+    /// The api-versions of Compute, Network, Storage, Resources and Authorization used when
+    /// gathering the preflight snapshot (default: the Azure Stack Hub `2020-09-01-hybrid`
+    /// profile's).
+    pub fn arm_api_versions(mut self, v: ArmApiVersions) -> Self {
+        self.arm_api_versions = v;
+        self
+    }
+
     /// Turns off the lifecycle check before every protected-item action, for every call of
     /// this client (for experts; one handle can opt out with
     /// [`Handle::unchecked`](super::Handle::unchecked)). The service still has the final word.
@@ -303,6 +313,7 @@ impl ClientBuilder {
                 check_lifecycle: !self.unchecked,
                 name_rules: self.name_rules,
                 lifecycle: self.lifecycle.unwrap_or_default(),
+                arm_api_versions: self.arm_api_versions,
             }),
         })
     }

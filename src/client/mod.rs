@@ -49,6 +49,7 @@ mod builder;
 mod handles;
 mod pager;
 mod poller;
+mod preflight_gather;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,7 @@ pub use builder::{ClientBuilder, PollingOptions};
 pub use handles::{Handle, Resource};
 pub use pager::{Pager, Pages};
 pub use poller::{PollKind, PollStream, PollUpdate, Poller, PollerContinuation, WaitTimedOut};
+pub use preflight_gather::{ArmApiVersions, GatherProblem, GatheredSnapshot, PreflightScope};
 
 use crate::api_version::ApiVersion;
 use crate::error::Error;
@@ -87,6 +89,7 @@ pub(crate) struct Inner {
     check_lifecycle: bool,
     name_rules: NameRules,
     lifecycle: Lifecycle,
+    arm_api_versions: ArmApiVersions,
 }
 
 impl fmt::Debug for SiteRecoveryClient {
@@ -133,6 +136,11 @@ impl SiteRecoveryClient {
     /// The lifecycle actions are checked against.
     pub fn lifecycle(&self) -> &Lifecycle {
         &self.inner.lifecycle
+    }
+
+    /// The api-versions the other resource providers are read with (preflight gathering).
+    pub fn arm_api_versions(&self) -> &ArmApiVersions {
+        &self.inner.arm_api_versions
     }
 
     /// The naming rules resource names are checked against before any request.

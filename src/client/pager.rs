@@ -76,6 +76,8 @@ pub struct Pager<T> {
     buffer: std::vec::IntoIter<T>,
     failed: bool,
     pending_error: Option<Error>,
+    /// The api-version a `nextLink` without one gets: the first page's.
+    api_version: String,
 }
 
 // The pager never pins its items; it only pins the boxed future of the page in flight.
@@ -94,7 +96,13 @@ impl<T> fmt::Debug for Pager<T> {
 impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     /// A pager whose first page is `first`.
     pub(crate) fn new(client: SiteRecoveryClient, first: Url) -> Self {
+        let api_version = first
+            .query_pairs()
+            .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_else(|| client.api_version().as_str().to_owned());
         Pager {
+            api_version,
             client,
             next: Some(first),
             in_flight: None,
@@ -107,6 +115,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     /// A pager that yields `error` once (a list whose URL could not be built).
     pub(crate) fn failed(client: SiteRecoveryClient, error: Error) -> Self {
         Pager {
+            api_version: client.api_version().as_str().to_owned(),
             client,
             next: None,
             in_flight: None,
@@ -130,13 +139,14 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
 
     fn fetch(&self, url: Url) -> PageFuture<T> {
         let client = self.client.clone();
+        let api_version = self.api_version.clone();
         Box::pin(async move {
             let response = client.send(Request::new(Method::Get, url.clone())).await?;
             let page: WirePage<T> =
                 decode(&response.body, || format!("list page GET {}", url.path()))?;
             let next_link = match page.next_link.as_deref().map(str::trim) {
                 None | Some("") => None,
-                Some(link) => Some(resolve_next_link(&client, &url, link)?),
+                Some(link) => Some(resolve_next_link(&api_version, &url, link)?),
             };
             let mut out = Page::new(page.value);
             out.next_link = next_link.map(String::from);
@@ -188,13 +198,10 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     }
 }
 
-/// Resolves a `nextLink` against the page it came from and applies the client's api-version
-/// when the link has none. A link on another host is kept as is: `send` refuses it.
-fn resolve_next_link(
-    client: &SiteRecoveryClient,
-    page_url: &Url,
-    link: &str,
-) -> Result<Url, Error> {
+/// Resolves a `nextLink` against the page it came from and applies the list's api-version
+/// (the first page's) when the link has none. A link on another host is kept as is: the
+/// pipeline refuses it.
+fn resolve_next_link(api_version: &str, page_url: &Url, link: &str) -> Result<Url, Error> {
     let mut url = page_url.join(link).map_err(|e| {
         Error::invalid_input(
             "nextLink",
@@ -206,7 +213,7 @@ fn resolve_next_link(
         .any(|(k, _)| k.eq_ignore_ascii_case("api-version"))
     {
         url.query_pairs_mut()
-            .append_pair("api-version", client.api_version().as_str());
+            .append_pair("api-version", api_version);
     }
     Ok(url)
 }

@@ -1,0 +1,148 @@
+//! ARM JSON to the snapshot's plain types.
+
+use crate::model::ProtectedItem;
+use crate::preflight::{PowerState, ResourceGroup, Subnet, VirtualNetwork, VmDisk, VmToProtect};
+use serde_json::Value;
+
+/// Fills what the VM's protected item tells (name, state, target settings), matched by
+/// `sourceAzStackVirtualMachineId`.
+pub(super) fn apply_protected_item(vm: &mut VmToProtect, items: &[ProtectedItem]) {
+    for item in items {
+        let Some(props) = &item.properties else {
+            continue;
+        };
+        let custom = props
+            .custom_properties
+            .as_ref()
+            .and_then(|c| serde_json::to_value(c).ok())
+            .unwrap_or(Value::Null);
+        let source = str_at(&custom, "/sourceAzStackVirtualMachineId").unwrap_or("");
+        if !same_id(source, &vm.id) {
+            continue;
+        }
+        vm.protected_item_name = item.name.clone();
+        vm.protection_state = props.protection_state.clone();
+        vm.last_successful_test_failover = props
+            .last_successful_test_failover_time
+            .as_ref()
+            .and_then(|t| t.to_utc());
+        let t = &mut vm.target;
+        let field = |k: &str| str_at(&custom, k).map(str::to_owned);
+        t.resource_group_id = t
+            .resource_group_id
+            .take()
+            .or(field("/targetResourceGroupId"));
+        t.network_id = t.network_id.take().or(field("/targetNetworkId"));
+        t.subnet_name = t.subnet_name.take().or(field("/targetSubnetName"));
+        t.test_network_id = t.test_network_id.take().or(field("/testNetworkId"));
+        t.test_subnet_name = t.test_subnet_name.take().or(field("/testSubnetName"));
+        t.cache_storage_account_id = t
+            .cache_storage_account_id
+            .take()
+            .or(field("/logStorageAccountId"));
+        if let Some(size) = field("/targetVmSize") {
+            vm.size = size;
+        }
+        return;
+    }
+}
+
+pub(super) fn resource_group(g: &Value) -> ResourceGroup {
+    ResourceGroup {
+        id: string_at(g, "/id"),
+        location: string_at(g, "/location"),
+        tags: g
+            .pointer("/tags")
+            .and_then(Value::as_object)
+            .map(|t| {
+                t.iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+pub(super) fn virtual_network(n: &Value) -> VirtualNetwork {
+    VirtualNetwork {
+        id: string_at(n, "/id"),
+        location: string_at(n, "/location"),
+        address_prefixes: n
+            .pointer("/properties/addressSpace/addressPrefixes")
+            .and_then(Value::as_array)
+            .map(|p| {
+                p.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        subnets: n
+            .pointer("/properties/subnets")
+            .and_then(Value::as_array)
+            .map(|s| {
+                s.iter()
+                    .map(|s| Subnet {
+                        name: string_at(s, "/name"),
+                        address_prefix: str_at(s, "/properties/addressPrefix").map(str::to_owned),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+pub(super) fn disk(d: &Value, is_os_disk: bool) -> VmDisk {
+    VmDisk {
+        name: string_at(d, "/name"),
+        size_gib: d
+            .pointer("/diskSizeGB")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        is_os_disk,
+    }
+}
+
+pub(super) fn power_state(view: &Value) -> PowerState {
+    let codes = view
+        .pointer("/statuses")
+        .and_then(Value::as_array)
+        .map(|s| {
+            s.iter()
+                .filter_map(|s| str_at(s, "/code"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    for code in codes {
+        let code = code.to_ascii_lowercase();
+        match code.as_str() {
+            "powerstate/running" => return PowerState::Running,
+            "powerstate/stopped" => return PowerState::Stopped,
+            "powerstate/deallocated" => return PowerState::Deallocated,
+            _ => {}
+        }
+    }
+    PowerState::Unknown
+}
+
+pub(super) fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer).and_then(Value::as_str)
+}
+
+pub(super) fn string_at(v: &Value, pointer: &str) -> String {
+    str_at(v, pointer).unwrap_or_default().to_owned()
+}
+
+pub(super) fn last_segment(id: &str) -> &str {
+    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
+}
+
+fn same_id(a: &str, b: &str) -> bool {
+    !a.is_empty()
+        && a.trim_end_matches('/')
+            .eq_ignore_ascii_case(b.trim_end_matches('/'))
+}
+
+pub(super) fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    crate::model::Timestamp::parse(s).to_utc()
+}
