@@ -156,16 +156,16 @@ impl PlannedFailover {
 
     /// A Hyper-V → Azure Stack HCI planned failover (public spec).
     pub fn hyperv_to_hci(shutdown_source_vm: bool) -> Self {
-        Self::new(PlannedFailoverCustomProperties::HyperVToAzStackHCI(
-            shutdown(shutdown_source_vm),
-        ))
+        Self::new(PlannedFailoverCustomProperties::HyperVToAzStackHCI(shutdown(
+            shutdown_source_vm,
+        )))
     }
 
     /// A VMware → Azure Stack HCI planned failover (public spec).
     pub fn vmware_to_hci(shutdown_source_vm: bool) -> Self {
-        Self::new(PlannedFailoverCustomProperties::VMwareToAzStackHCI(
-            shutdown(shutdown_source_vm),
-        ))
+        Self::new(PlannedFailoverCustomProperties::VMwareToAzStackHCI(shutdown(
+            shutdown_source_vm,
+        )))
     }
 }
 

@@ -161,7 +161,9 @@ impl From<AzStackToAzStackProtectedItemCustomProperties> for ProtectedItemCustom
     }
 }
 
-impl From<AzStackToAzStackFailbackProtectedItemCustomProperties> for ProtectedItemCustomProperties {
+impl From<AzStackToAzStackFailbackProtectedItemCustomProperties>
+    for ProtectedItemCustomProperties
+{
     fn from(c: AzStackToAzStackFailbackProtectedItemCustomProperties) -> Self {
         Self::AzStackToAzStackFailback(c)
     }

@@ -179,22 +179,14 @@ impl NewAzStackProtectedItem {
     }
 
     /// The virtual network (ARM id) and subnet the VM lands in on failover. Required.
-    pub fn target_network(
-        mut self,
-        network_id: impl Into<String>,
-        subnet: impl Into<String>,
-    ) -> Self {
+    pub fn target_network(mut self, network_id: impl Into<String>, subnet: impl Into<String>) -> Self {
         self.custom.target_network_id = Some(network_id.into());
         self.custom.target_subnet_name = Some(subnet.into());
         self
     }
 
     /// The virtual network (ARM id) and subnet of test failovers (a per-item setting).
-    pub fn test_network(
-        mut self,
-        network_id: impl Into<String>,
-        subnet: impl Into<String>,
-    ) -> Self {
+    pub fn test_network(mut self, network_id: impl Into<String>, subnet: impl Into<String>) -> Self {
         self.custom.test_network_id = Some(network_id.into());
         self.custom.test_subnet_name = Some(subnet.into());
         self
@@ -239,14 +231,8 @@ impl NewAzStackProtectedItem {
         let mut missing = Vec::new();
         for (name, value) in [
             ("policyName", Some(&self.policy_name)),
-            (
-                "replicationExtensionName",
-                Some(&self.replication_extension_name),
-            ),
-            (
-                "sourceAzStackVirtualMachineId",
-                c.source_az_stack_virtual_machine_id.as_ref(),
-            ),
+            ("replicationExtensionName", Some(&self.replication_extension_name)),
+            ("sourceAzStackVirtualMachineId", c.source_az_stack_virtual_machine_id.as_ref()),
             ("applianceId", c.appliance_id.as_ref()),
             ("targetResourceGroupId", c.target_resource_group_id.as_ref()),
             ("targetNetworkId", c.target_network_id.as_ref()),
@@ -267,8 +253,7 @@ impl NewAzStackProtectedItem {
         let mut properties = ProtectedItemProperties::default();
         properties.policy_name = Some(self.policy_name);
         properties.replication_extension_name = Some(self.replication_extension_name);
-        properties.custom_properties =
-            Some(ProtectedItemCustomProperties::AzStackToAzStack(custom));
+        properties.custom_properties = Some(ProtectedItemCustomProperties::AzStackToAzStack(custom));
         let mut item = ProtectedItem::default();
         item.properties = Some(properties);
         Ok(item)
