@@ -56,7 +56,7 @@ mod tests;
 
 pub use actions::{ActionOptions, ActionSegments};
 pub use builder::{ClientBuilder, PollingOptions};
-pub use handles::{Handle, Resource};
+pub use handles::{Handle, Resource, ResourceHandle};
 pub use pager::{Pager, Pages};
 pub use poller::{PollKind, PollStream, PollUpdate, Poller, PollerContinuation, WaitTimedOut};
 pub use preflight_gather::{ArmApiVersions, GatherProblem, GatheredSnapshot, PreflightScope};

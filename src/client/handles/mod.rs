@@ -260,3 +260,73 @@ pub(crate) fn check_segment(kind: &str, name: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// One resource, named by its typed id: `client.vault(&vault_id).get()`.
+///
+/// The same calls as [`Handle`], without the name argument.
+pub struct ResourceHandle<K> {
+    handle: Handle<K>,
+    name: String,
+}
+
+impl<K> Clone for ResourceHandle<K> {
+    fn clone(&self) -> Self {
+        ResourceHandle {
+            handle: self.handle.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl<K> fmt::Debug for ResourceHandle<K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceHandle")
+            .field("collection", &self.handle.collection)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl<K: Resource> ResourceHandle<K> {
+    pub(crate) fn new(handle: Handle<K>, name: &str) -> Self {
+        ResourceHandle {
+            handle,
+            name: name.to_owned(),
+        }
+    }
+
+    /// The resource's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The collection handle the resource is in.
+    pub fn collection(&self) -> &Handle<K> {
+        &self.handle
+    }
+
+    /// Reads the resource.
+    pub async fn get(&self) -> Result<K, Error> {
+        self.handle.get(&self.name).await
+    }
+
+    /// Reads the resource; `None` when the service answers 404.
+    pub async fn get_opt(&self) -> Result<Option<K>, Error> {
+        self.handle.get_opt(&self.name).await
+    }
+
+    /// Creates or replaces the resource (PUT).
+    pub async fn create_or_update(&self, resource: &K) -> Result<Poller<K>, Error> {
+        self.handle.create_or_update(&self.name, resource).await
+    }
+
+    /// Changes some fields of the resource (PATCH).
+    pub async fn update(&self, patch: &impl Serialize) -> Result<Poller<K>, Error> {
+        self.handle.update(&self.name, patch).await
+    }
+
+    /// Deletes the resource.
+    pub async fn delete(&self) -> Result<Poller<()>, Error> {
+        self.handle.delete(&self.name).await
+    }
+}

@@ -2,13 +2,13 @@
 //! [`Resource`]s, and the calls that are not about one resource (operations, name
 //! availability).
 
-use super::{Handle, Resource};
+use super::{Handle, Resource, ResourceHandle};
 use crate::api_version::ApiVersion;
 use crate::client::pager::Pager;
 use crate::client::SiteRecoveryClient;
 use crate::error::Error;
 use crate::http::{Method, Request};
-use crate::id::{FabricId, NameKind, ProtectedItemId, VaultId};
+use crate::id::{FabricAgentId, FabricId, NameKind, ProtectedItemId, VaultId};
 use crate::model::{
     CheckNameAvailability, CheckNameAvailabilityResponse, EmailConfiguration, Event, Fabric,
     FabricAgent, Job, ProtectedItem, RecoveryPoint, ReplicationExtension, ReplicationPolicy,
@@ -103,6 +103,30 @@ impl SiteRecoveryClient {
         self.list_path(&format!(
             "/subscriptions/{subscription_id}/{PROVIDER}/replicationVaults"
         ))
+    }
+
+    /// One vault, by id: `client.vault(&vault_id).get().await`.
+    pub fn vault(&self, id: &VaultId) -> ResourceHandle<Vault> {
+        let mut h = self.vaults(id.subscription_id(), id.resource_group());
+        h.parent_problem = parent_problem(id.validate_names(self.name_rules()));
+        ResourceHandle::new(h, id.name())
+    }
+
+    /// One fabric, by id.
+    pub fn fabric(&self, id: &FabricId) -> ResourceHandle<Fabric> {
+        let mut h = self.fabrics(id.subscription_id(), id.resource_group());
+        h.parent_problem = parent_problem(id.validate_names(self.name_rules()));
+        ResourceHandle::new(h, id.name())
+    }
+
+    /// One fabric agent (appliance), by id.
+    pub fn fabric_agent(&self, id: &FabricAgentId) -> ResourceHandle<FabricAgent> {
+        ResourceHandle::new(self.fabric_agents(&id.fabric()), id.name())
+    }
+
+    /// One protected item, by id (its actions are on [`SiteRecoveryClient::protected_items`]).
+    pub fn protected_item(&self, id: &ProtectedItemId) -> ResourceHandle<ProtectedItem> {
+        ResourceHandle::new(self.protected_items(&id.vault()), id.name())
     }
 
     /// The fabrics of a resource group (`.../replicationFabrics`).

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::{Error, RefusalKind};
+use crate::id::VaultId;
 use crate::lifecycle::RecoveryPointChoice;
 use crate::model::ProtectedItem;
 use crate::transport::TransportErrorKind;
@@ -335,4 +336,29 @@ fn disable_with_force_sends_force_delete() {
         del.url
     );
     t.assert_done();
+}
+
+#[test]
+fn a_resource_handle_reads_by_typed_id_and_checks_the_ids_names() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(
+        Method::Get,
+        "/replicationVaults/v1",
+        200,
+        json!({"name": "v1", "location": "local", "properties": {"provisioningState": "Succeeded"}}),
+    );
+    let vault = block_on(c.vault(&vault()).get_opt()).unwrap().unwrap();
+    assert_eq!(vault.name.as_deref(), Some("v1"));
+    assert!(t.sent()[0].contains(
+        "/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults/v1?api-version="
+    ));
+
+    // A vault name ARM would reject: refused before anything is sent.
+    let bad = VaultId::new("s1", "rg", "bad/name");
+    let err = block_on(c.protected_items(&bad).get("web01")).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    let err = block_on(c.protected_items(&bad).list().try_collect::<Vec<_>>()).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    assert_eq!(t.requests().len(), 1);
 }
