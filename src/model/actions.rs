@@ -70,11 +70,13 @@ macro_rules! action_body {
 
             /// A body with the given custom properties (any variant, `Unknown` included).
             pub fn new(custom_properties: $custom) -> Self {
-                let mut properties = $props::default();
-                properties.custom_properties = Some(custom_properties);
-                let mut body = Self::default();
-                body.properties = Some(properties);
-                body
+                $body {
+                    properties: Some($props {
+                        custom_properties: Some(custom_properties),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }
             }
 
             /// The custom properties, if the body has them.
@@ -141,9 +143,10 @@ action_body! {
 }
 
 fn shutdown(shutdown_source_vm: bool) -> PlannedFailoverOptions {
-    let mut o = PlannedFailoverOptions::default();
-    o.shutdown_source_vm = Some(shutdown_source_vm);
-    o
+    PlannedFailoverOptions {
+        shutdown_source_vm: Some(shutdown_source_vm),
+        ..Default::default()
+    }
 }
 
 impl PlannedFailover {
@@ -156,16 +159,16 @@ impl PlannedFailover {
 
     /// A Hyper-V → Azure Stack HCI planned failover (public spec).
     pub fn hyperv_to_hci(shutdown_source_vm: bool) -> Self {
-        Self::new(PlannedFailoverCustomProperties::HyperVToAzStackHCI(shutdown(
-            shutdown_source_vm,
-        )))
+        Self::new(PlannedFailoverCustomProperties::HyperVToAzStackHCI(
+            shutdown(shutdown_source_vm),
+        ))
     }
 
     /// A VMware → Azure Stack HCI planned failover (public spec).
     pub fn vmware_to_hci(shutdown_source_vm: bool) -> Self {
-        Self::new(PlannedFailoverCustomProperties::VMwareToAzStackHCI(shutdown(
-            shutdown_source_vm,
-        )))
+        Self::new(PlannedFailoverCustomProperties::VMwareToAzStackHCI(
+            shutdown(shutdown_source_vm),
+        ))
     }
 }
 
@@ -197,16 +200,20 @@ impl TestFailover {
     /// An Azure Stack Hub test failover to the chosen recovery point. For a specific recovery
     /// point use [`TestFailover::azstack_custom`] (`Custom` needs its id).
     pub fn azstack(recovery_point: RecoveryPointChoice) -> Self {
-        let mut o = TestFailoverOptions::default();
-        o.recovery_point = Some(recovery_point);
+        let o = TestFailoverOptions {
+            recovery_point: Some(recovery_point),
+            ..Default::default()
+        };
         Self::new(TestFailoverCustomProperties::AzStackToAzStack(o))
     }
 
     /// An Azure Stack Hub test failover to the recovery point `recovery_point_id`.
     pub fn azstack_custom(recovery_point_id: impl Into<String>) -> Self {
-        let mut o = TestFailoverOptions::default();
-        o.recovery_point = Some(RecoveryPointChoice::Custom);
-        o.recovery_point_id = Some(recovery_point_id.into());
+        let o = TestFailoverOptions {
+            recovery_point: Some(RecoveryPointChoice::Custom),
+            recovery_point_id: Some(recovery_point_id.into()),
+            ..Default::default()
+        };
         Self::new(TestFailoverCustomProperties::AzStackToAzStack(o))
     }
 }
@@ -241,18 +248,22 @@ impl UnplannedFailover {
     /// An Azure Stack Hub unplanned failover to the chosen recovery point. For a specific
     /// recovery point use [`UnplannedFailover::azstack_custom`].
     pub fn azstack(shutdown_source_vm: bool, recovery_point: RecoveryPointChoice) -> Self {
-        let mut o = UnplannedFailoverOptions::default();
-        o.shutdown_source_vm = Some(shutdown_source_vm);
-        o.recovery_point = Some(recovery_point);
+        let o = UnplannedFailoverOptions {
+            shutdown_source_vm: Some(shutdown_source_vm),
+            recovery_point: Some(recovery_point),
+            ..Default::default()
+        };
         Self::new(UnplannedFailoverCustomProperties::AzStackToAzStack(o))
     }
 
     /// An Azure Stack Hub unplanned failover to the recovery point `recovery_point_id`.
     pub fn azstack_custom(shutdown_source_vm: bool, recovery_point_id: impl Into<String>) -> Self {
-        let mut o = UnplannedFailoverOptions::default();
-        o.shutdown_source_vm = Some(shutdown_source_vm);
-        o.recovery_point = Some(RecoveryPointChoice::Custom);
-        o.recovery_point_id = Some(recovery_point_id.into());
+        let o = UnplannedFailoverOptions {
+            shutdown_source_vm: Some(shutdown_source_vm),
+            recovery_point: Some(RecoveryPointChoice::Custom),
+            recovery_point_id: Some(recovery_point_id.into()),
+            ..Default::default()
+        };
         Self::new(UnplannedFailoverCustomProperties::AzStackToAzStack(o))
     }
 }
@@ -309,11 +320,13 @@ impl Reprotect {
         policy_name: impl Into<String>,
         replication_extension_name: impl Into<String>,
     ) -> Self {
-        let mut o = ReprotectOptions::default();
-        o.appliance_id = Some(appliance_id.into());
-        o.log_storage_account_id = Some(log_storage_account_id.into());
-        o.policy_name = Some(policy_name.into());
-        o.replication_extension_name = Some(replication_extension_name.into());
+        let o = ReprotectOptions {
+            appliance_id: Some(appliance_id.into()),
+            log_storage_account_id: Some(log_storage_account_id.into()),
+            policy_name: Some(policy_name.into()),
+            replication_extension_name: Some(replication_extension_name.into()),
+            ..Default::default()
+        };
         Self::new(ReprotectCustomProperties::AzStackToAzStackFailback(o))
     }
 
