@@ -32,14 +32,62 @@
 use crate::{model_struct, open_enum, polymorphic};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use std::fmt;
 
-/// A protected-item action body: its default path segment and whether Microsoft documents it.
+/// A protected-item action body: its default path segment, whether Microsoft documents it, and a
+/// check of the mistakes the service would only report after the POST.
 pub trait ProtectedItemAction: Serialize + DeserializeOwned {
     /// The default path segment after the protected item's id, e.g. `testFailover`.
     const DEFAULT_PATH: &'static str;
     /// `true` when Microsoft documents the action (public spec or Azure Stack Hub docs);
     /// `false` when the action name and body are this crate's inference.
     const DOCUMENTED_BY_MICROSOFT: bool;
+
+    /// Refuses a body the service is known to reject (a `Custom` recovery point without its id;
+    /// a re-protect without policy or extension name). Bodies with an unknown `instanceType`
+    /// pass: the caller knows their stamp.
+    ///
+    /// # Errors
+    /// [`InvalidActionBody`] saying what is wrong and what to do.
+    fn check(&self) -> Result<(), InvalidActionBody> {
+        Ok(())
+    }
+}
+
+/// Why [`ProtectedItemAction::check`] refused an action body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidActionBody {
+    /// The action's default path segment, e.g. `reprotect`.
+    pub action: &'static str,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl fmt::Display for InvalidActionBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {} body: {}", self.action, self.message)
+    }
+}
+
+impl std::error::Error for InvalidActionBody {}
+
+fn custom_needs_id(
+    action: &'static str,
+    recovery_point: Option<&RecoveryPointChoice>,
+    recovery_point_id: Option<&str>,
+) -> Result<(), InvalidActionBody> {
+    if recovery_point == Some(&RecoveryPointChoice::Custom)
+        && recovery_point_id.is_none_or(|id| id.trim().is_empty())
+    {
+        return Err(InvalidActionBody {
+            action,
+            message: "recoveryPoint is Custom but recoveryPointId is missing: pass the recovery \
+                      point's id (the `azstack_custom` constructor), or choose Latest, \
+                      LatestProcessed or LatestApplicationConsistent"
+                .to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Defines an action body (`{"properties": {"customProperties": ...}}`) and its properties.
@@ -47,6 +95,7 @@ macro_rules! action_body {
     (
         $(#[$meta:meta])*
         $body:ident, $props:ident, $custom:ty, $path:literal, $documented:literal
+        $(, check = $check:path)?
     ) => {
         model_struct! {
             $(#[$meta])*
@@ -88,6 +137,11 @@ macro_rules! action_body {
         impl ProtectedItemAction for $body {
             const DEFAULT_PATH: &'static str = $path;
             const DOCUMENTED_BY_MICROSOFT: bool = $documented;
+            $(
+                fn check(&self) -> Result<(), InvalidActionBody> {
+                    $check(self)
+                }
+            )?
         }
     };
 }
@@ -193,7 +247,19 @@ polymorphic! {
 action_body! {
     /// The `testFailover` body (inferred, not documented by Microsoft). The test network is a
     /// per-item setting, not part of this body.
-    TestFailover, TestFailoverProperties, TestFailoverCustomProperties, "testFailover", false
+    TestFailover, TestFailoverProperties, TestFailoverCustomProperties, "testFailover", false,
+    check = check_test_failover
+}
+
+fn check_test_failover(body: &TestFailover) -> Result<(), InvalidActionBody> {
+    match body.custom_properties() {
+        Some(TestFailoverCustomProperties::AzStackToAzStack(o)) => custom_needs_id(
+            TestFailover::DEFAULT_PATH,
+            o.recovery_point.as_ref(),
+            o.recovery_point_id.as_deref(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 impl TestFailover {
@@ -241,7 +307,19 @@ polymorphic! {
 
 action_body! {
     /// The `unplannedFailover` body (inferred, not documented by Microsoft).
-    UnplannedFailover, UnplannedFailoverProperties, UnplannedFailoverCustomProperties, "unplannedFailover", false
+    UnplannedFailover, UnplannedFailoverProperties, UnplannedFailoverCustomProperties, "unplannedFailover", false,
+    check = check_unplanned_failover
+}
+
+fn check_unplanned_failover(body: &UnplannedFailover) -> Result<(), InvalidActionBody> {
+    match body.custom_properties() {
+        Some(UnplannedFailoverCustomProperties::AzStackToAzStack(o)) => custom_needs_id(
+            UnplannedFailover::DEFAULT_PATH,
+            o.recovery_point.as_ref(),
+            o.recovery_point_id.as_deref(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 impl UnplannedFailover {
@@ -304,7 +382,37 @@ action_body! {
     /// assert_eq!(cp["policyName"], "failback-default-replication-policy");
     /// assert_eq!(cp["replicationExtensionName"], "default-failback-extension");
     /// ```
-    Reprotect, ReprotectProperties, ReprotectCustomProperties, "reprotect", true
+    Reprotect, ReprotectProperties, ReprotectCustomProperties, "reprotect", true,
+    check = check_reprotect
+}
+
+fn check_reprotect(body: &Reprotect) -> Result<(), InvalidActionBody> {
+    let Some(ReprotectCustomProperties::AzStackToAzStackFailback(o)) = body.custom_properties()
+    else {
+        return Ok(());
+    };
+    let missing: Vec<&str> = [
+        ("applianceId", &o.appliance_id),
+        ("logStorageAccountId", &o.log_storage_account_id),
+        ("policyName", &o.policy_name),
+        ("replicationExtensionName", &o.replication_extension_name),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.as_deref().is_none_or(|v| v.trim().is_empty()))
+    .map(|(name, _)| name)
+    .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(InvalidActionBody {
+        action: Reprotect::DEFAULT_PATH,
+        message: format!(
+            "{} missing or empty (re-protect fails without them, a known issue on Azure Stack \
+             Hub): pass them, e.g. Reprotect::azstack_failback_defaults(appliance_id, \
+             log_storage_account_id) for Microsoft's default failback policy and extension",
+            missing.join(", ")
+        ),
+    })
 }
 
 impl Reprotect {

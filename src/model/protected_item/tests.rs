@@ -583,6 +583,44 @@ fn action_bodies_have_the_wire_shape_and_round_trip() {
 }
 
 #[test]
+fn action_bodies_are_checked_before_sending() {
+    assert!(TestFailover::azstack(RecoveryPointChoice::Latest)
+        .check()
+        .is_ok());
+    assert!(TestFailover::azstack_custom("rp-1").check().is_ok());
+    let err = TestFailover::azstack(RecoveryPointChoice::Custom)
+        .check()
+        .unwrap_err();
+    assert_eq!(err.action, "testFailover");
+    assert!(err.to_string().contains("recoveryPointId"));
+    assert!(
+        UnplannedFailover::azstack(true, RecoveryPointChoice::Custom)
+            .check()
+            .is_err()
+    );
+    assert!(UnplannedFailover::azstack_custom(true, "rp-1")
+        .check()
+        .is_ok());
+
+    assert!(Reprotect::azstack_failback_defaults("a", "s")
+        .check()
+        .is_ok());
+    let err = Reprotect::azstack_failback("a", "s", "", " ")
+        .check()
+        .unwrap_err();
+    assert!(err
+        .message
+        .starts_with("policyName, replicationExtensionName missing"));
+    // An unknown instanceType is the caller's business.
+    let raw: Reprotect = serde_json::from_value(
+        json!({"properties": {"customProperties": {"instanceType": "VMwareToAvsFailback"}}}),
+    )
+    .unwrap();
+    assert!(raw.check().is_ok());
+    assert!(Commit::azstack().check().is_ok());
+}
+
+#[test]
 fn action_bodies_parse_back_losslessly() {
     let wire = json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack",
         "recoveryPoint": "LatestCrashConsistent", "recoveryPointId": null, "stampFlag": true},
