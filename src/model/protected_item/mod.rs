@@ -13,6 +13,8 @@ mod request;
 mod update;
 
 #[cfg(test)]
+mod examples_tests;
+#[cfg(test)]
 mod tests;
 
 pub use azstack::*;
