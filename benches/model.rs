@@ -28,7 +28,7 @@ fn item(i: usize) -> Value {
     let rg = format!("/subscriptions/{sub}/resourceGroups/app-{}", i % 50);
     let vm = format!("{rg}/providers/Microsoft.Compute/virtualMachines/vm{i:05}");
     let vnet = format!("/subscriptions/{sub}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/dr-vnet-{}", i % 8);
-    let disks: Vec<Value> = (0..2 + usize::from(i % 3 == 0))
+    let disks: Vec<Value> = (0..2 + usize::from(i % 4 == 0))
         .map(|d| {
             json!({
                 "sourceDiskId": format!("{rg}/providers/Microsoft.Compute/disks/vm{i:05}-disk{d}"),
@@ -39,7 +39,7 @@ fn item(i: usize) -> Value {
             })
         })
         .collect();
-    let nics: Vec<Value> = (0..1 + i % 2)
+    let nics: Vec<Value> = (0..1 + usize::from(i % 4 == 1))
         .map(|n| {
             json!({
                 "nicId": format!("{rg}/providers/Microsoft.Network/networkInterfaces/vm{i:05}-nic{n}"),
@@ -68,7 +68,6 @@ fn item(i: usize) -> Value {
             "source": "appliance1",
             "creationTime": "2024-03-02T09:59:59",
             "isCustomerResolvable": true,
-            "summary": "Replication health is degraded",
             "message": "Protected item health changed to Warning",
             "causes": "Many VMs replicate through one appliance.",
             "recommendation": "Spread protected VMs across appliances.",
