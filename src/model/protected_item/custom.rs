@@ -161,9 +161,7 @@ impl From<AzStackToAzStackProtectedItemCustomProperties> for ProtectedItemCustom
     }
 }
 
-impl From<AzStackToAzStackFailbackProtectedItemCustomProperties>
-    for ProtectedItemCustomProperties
-{
+impl From<AzStackToAzStackFailbackProtectedItemCustomProperties> for ProtectedItemCustomProperties {
     fn from(c: AzStackToAzStackFailbackProtectedItemCustomProperties) -> Self {
         Self::AzStackToAzStackFailback(c)
     }

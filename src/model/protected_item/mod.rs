@@ -13,6 +13,8 @@ mod request;
 mod update;
 
 #[cfg(test)]
+mod examples_tests;
+#[cfg(test)]
 mod tests;
 
 pub use azstack::*;
@@ -151,7 +153,6 @@ model_struct! {
     }
 }
 
-
 impl ProtectedItem {
     /// The protection state (`properties.protectionState`).
     pub fn protection_state(&self) -> Option<&ProtectionState> {
@@ -191,7 +192,10 @@ impl ProtectedItem {
 
     /// The replication extension's name (`properties.replicationExtensionName`).
     pub fn replication_extension_name(&self) -> Option<&str> {
-        self.properties.as_ref()?.replication_extension_name.as_deref()
+        self.properties
+            .as_ref()?
+            .replication_extension_name
+            .as_deref()
     }
 
     /// The jobs the service allows now (`properties.allowedJobs`; empty when not reported).

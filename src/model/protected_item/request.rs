@@ -157,12 +157,13 @@ impl NewAzStackProtectedItem {
         replication_extension_name: impl Into<String>,
         source_vm_id: impl Into<String>,
     ) -> Self {
-        let mut custom = AzStackToAzStackProtectedItemCustomProperties::default();
-        custom.source_az_stack_virtual_machine_id = Some(source_vm_id.into());
         NewAzStackProtectedItem {
             policy_name: policy_name.into(),
             replication_extension_name: replication_extension_name.into(),
-            custom,
+            custom: AzStackToAzStackProtectedItemCustomProperties {
+                source_az_stack_virtual_machine_id: Some(source_vm_id.into()),
+                ..Default::default()
+            },
         }
     }
 
@@ -179,14 +180,22 @@ impl NewAzStackProtectedItem {
     }
 
     /// The virtual network (ARM id) and subnet the VM lands in on failover. Required.
-    pub fn target_network(mut self, network_id: impl Into<String>, subnet: impl Into<String>) -> Self {
+    pub fn target_network(
+        mut self,
+        network_id: impl Into<String>,
+        subnet: impl Into<String>,
+    ) -> Self {
         self.custom.target_network_id = Some(network_id.into());
         self.custom.target_subnet_name = Some(subnet.into());
         self
     }
 
     /// The virtual network (ARM id) and subnet of test failovers (a per-item setting).
-    pub fn test_network(mut self, network_id: impl Into<String>, subnet: impl Into<String>) -> Self {
+    pub fn test_network(
+        mut self,
+        network_id: impl Into<String>,
+        subnet: impl Into<String>,
+    ) -> Self {
         self.custom.test_network_id = Some(network_id.into());
         self.custom.test_subnet_name = Some(subnet.into());
         self
@@ -231,8 +240,14 @@ impl NewAzStackProtectedItem {
         let mut missing = Vec::new();
         for (name, value) in [
             ("policyName", Some(&self.policy_name)),
-            ("replicationExtensionName", Some(&self.replication_extension_name)),
-            ("sourceAzStackVirtualMachineId", c.source_az_stack_virtual_machine_id.as_ref()),
+            (
+                "replicationExtensionName",
+                Some(&self.replication_extension_name),
+            ),
+            (
+                "sourceAzStackVirtualMachineId",
+                c.source_az_stack_virtual_machine_id.as_ref(),
+            ),
             ("applianceId", c.appliance_id.as_ref()),
             ("targetResourceGroupId", c.target_resource_group_id.as_ref()),
             ("targetNetworkId", c.target_network_id.as_ref()),
@@ -250,13 +265,15 @@ impl NewAzStackProtectedItem {
         let custom = serde_json::to_value(&self.custom)
             .and_then(serde_json::from_value::<AzStackToAzStackProtectedItemCustomProperties>)
             .map_err(|e| NewProtectedItemError::InvalidCustomField(e.to_string()))?;
-        let mut properties = ProtectedItemProperties::default();
-        properties.policy_name = Some(self.policy_name);
-        properties.replication_extension_name = Some(self.replication_extension_name);
-        properties.custom_properties = Some(ProtectedItemCustomProperties::AzStackToAzStack(custom));
-        let mut item = ProtectedItem::default();
-        item.properties = Some(properties);
-        Ok(item)
+        Ok(ProtectedItem {
+            properties: Some(ProtectedItemProperties {
+                policy_name: Some(self.policy_name),
+                replication_extension_name: Some(self.replication_extension_name),
+                custom_properties: Some(ProtectedItemCustomProperties::AzStackToAzStack(custom)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
     }
 }
 

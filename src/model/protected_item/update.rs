@@ -44,11 +44,13 @@ model_struct! {
 impl ProtectedItemModelUpdate {
     /// A PATCH body that changes the given custom properties.
     pub fn new(custom_properties: ProtectedItemCustomPropertiesUpdate) -> Self {
-        let mut properties = ProtectedItemModelPropertiesUpdate::default();
-        properties.custom_properties = Some(custom_properties);
-        let mut body = Self::default();
-        body.properties = Some(properties);
-        body
+        ProtectedItemModelUpdate {
+            properties: Some(ProtectedItemModelPropertiesUpdate {
+                custom_properties: Some(custom_properties),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
     }
 }
 
