@@ -101,8 +101,9 @@ pub struct WaitTimedOut {
     pub waited: Duration,
     /// The limit.
     pub max_wait: Duration,
-    /// Where to resume from.
-    pub continuation: PollerContinuation,
+    /// Where to resume from (`None` for a wait on a condition, which has nothing to resume:
+    /// wait again).
+    pub continuation: Option<PollerContinuation>,
 }
 
 impl fmt::Display for WaitTimedOut {
@@ -112,10 +113,15 @@ impl fmt::Display for WaitTimedOut {
             "gave up waiting for {} after {:?} (max_wait {:?})",
             self.operation, self.waited, self.max_wait
         )?;
-        if let Some(s) = &self.continuation.last_status {
-            write!(f, "; last status {s}")?;
+        match &self.continuation {
+            Some(c) => {
+                if let Some(s) = &c.last_status {
+                    write!(f, "; last status {s}")?;
+                }
+                f.write_str("; the operation goes on: resume with SiteRecoveryClient::resume_poller(continuation) or raise max_wait")
+            }
+            None => f.write_str("; wait again or raise max_wait"),
         }
-        f.write_str("; the operation goes on: resume with SiteRecoveryClient::resume_poller(continuation) or raise max_wait")
     }
 }
 
@@ -390,7 +396,7 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
                     operation: self.state.operation.clone(),
                     waited,
                     max_wait: max,
-                    continuation: self.state.clone(),
+                    continuation: Some(self.state.clone()),
                 })));
             }
         }

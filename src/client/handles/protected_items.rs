@@ -2,9 +2,10 @@
 
 use super::Handle;
 use crate::client::actions::{self, ActionOptions};
-use crate::client::poller::Poller;
+use crate::client::poller::{Poller, WaitTimedOut};
 use crate::error::Error;
-use crate::http::{Method, Request};
+use crate::http::{retry_after, Method, Request};
+use crate::lifecycle::conditions::Condition;
 use crate::lifecycle::{Operation, RecoveryPointChoice};
 use crate::model::ProtectedItem;
 use serde::Serialize;
@@ -189,6 +190,59 @@ impl Handle<ProtectedItem> {
             Some(item_url.clone()),
             Some(item_url),
         )
+    }
+
+    /// Reads the item until `condition` holds, waiting between reads as the service asks
+    /// (`Retry-After`) or the polling interval, within `max_wait`. Returns the item as last
+    /// read (`None`: it does not exist, e.g. [`conditions::is_deleted`]).
+    ///
+    /// Combine with [`conditions::has_failed`] to stop on a failure rather than wait it out:
+    /// `conditions::is_protected().or(conditions::has_failed())`.
+    ///
+    /// [`conditions::is_deleted`]: crate::lifecycle::conditions::is_deleted
+    /// [`conditions::has_failed`]: crate::lifecycle::conditions::has_failed
+    pub async fn wait_until(
+        &self,
+        name: &str,
+        condition: impl Condition,
+    ) -> Result<Option<ProtectedItem>, Error> {
+        let url = self.url_of(name)?;
+        let pipeline = self.client.pipeline();
+        let opts = self.client.polling();
+        let started = pipeline.clock().now();
+        loop {
+            let (item, retry_after) = match self
+                .client
+                .send(Request::new(Method::Get, url.clone()))
+                .await
+            {
+                Ok(r) => {
+                    let item: ProtectedItem =
+                        crate::client::decode(&r.body, || format!("GET {} response", url.path()))?;
+                    (Some(item), retry_after(&r.headers, pipeline.clock().now()))
+                }
+                Err(e) if e.is_not_found() => (None, None),
+                Err(e) => return Err(e),
+            };
+            if condition.matches(item.as_ref()) {
+                return Ok(item);
+            }
+            let interval = opts.interval(retry_after);
+            if let Some(max) = opts.max_wait {
+                let waited = (pipeline.clock().now() - started)
+                    .to_std()
+                    .unwrap_or_default();
+                if waited + interval > max {
+                    return Err(Error::WaitTimedOut(Box::new(WaitTimedOut {
+                        operation: format!("the wait on protected item {name}"),
+                        waited,
+                        max_wait: max,
+                        continuation: None,
+                    })));
+                }
+            }
+            pipeline.sleeper().sleep(interval).await;
+        }
     }
 
     /// The escape hatch: POSTs `body` to the item's `segment` as given, with no lifecycle

@@ -322,9 +322,62 @@ fn max_wait_gives_up_with_a_continuation_that_resumes() {
     assert!(w.to_string().contains("resume"), "{w}");
 
     // Saved as JSON, loaded by a restarted tool, resumed to the end.
-    let saved = serde_json::to_string(&w.continuation).unwrap();
+    let saved = serde_json::to_string(w.continuation.as_ref().unwrap()).unwrap();
     let loaded: PollerContinuation = serde_json::from_str(&saved).unwrap();
     t.expect(Method::Get, "/operationResults/6", Ok(Response::new(204)));
     block_on(c.resume_poller::<()>(loaded).wait()).unwrap();
+    t.assert_done();
+}
+
+#[test]
+fn wait_until_reads_the_item_until_the_condition_holds() {
+    use crate::lifecycle::conditions::{self, Condition};
+    let t = Scripted::new();
+    let (c, clock) = client(t.clone());
+    t.expect(
+        Method::Get,
+        "/protectedItems/web01",
+        Ok(with_header(
+            json_response(200, item("web01", "InitialReplicationInProgress", "None")),
+            "Retry-After",
+            "60",
+        )),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "InitialReplicationInProgress", "None"),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "Protected", "None"),
+    );
+    let items = c.protected_items(&vault());
+    let ready = conditions::is_protected().or(conditions::has_failed());
+    let got = block_on(items.wait_until("web01", ready)).unwrap().unwrap();
+    assert_eq!(
+        got.properties.unwrap().protection_state.unwrap().as_str(),
+        "Protected"
+    );
+    assert_eq!(
+        clock.sleeps(),
+        vec![Duration::from_secs(60), Duration::from_secs(10)]
+    );
+
+    // Deleted: a 404 is `None`, which is_deleted accepts.
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        404,
+        json!({"error": {"code": "NotFound"}}),
+    );
+    assert!(
+        block_on(items.wait_until("web01", conditions::is_deleted()))
+            .unwrap()
+            .is_none()
+    );
     t.assert_done();
 }
