@@ -185,7 +185,8 @@ impl<K: Resource> Handle<K> {
     /// Deletes the resource called `name`. Await the [`Poller`] for the deletion to finish.
     pub async fn delete(&self, name: &str) -> Result<Poller<()>, Error> {
         let url = self.url_of(name)?;
-        self.delete_url(url, format!("delete {} {name}", K::KIND), None)
+        let item = is_protected_item::<K>().then(|| url.clone());
+        self.delete_url(url, format!("delete {} {name}", K::KIND), item)
             .await
     }
 
@@ -219,8 +220,7 @@ impl<K: Resource> Handle<K> {
     ) -> Result<Poller<K>, Error> {
         let request = Request::new(method, url.clone()).with_json(body);
         let response = self.client.send(request).await?;
-        let is_item = std::any::TypeId::of::<K>() == std::any::TypeId::of::<ProtectedItem>();
-        let item = is_item.then(|| url.clone());
+        let item = is_protected_item::<K>().then(|| url.clone());
         Poller::start(
             self.client.clone(),
             operation,
@@ -231,6 +231,12 @@ impl<K: Resource> Handle<K> {
             item,
         )
     }
+}
+
+/// `true` when `K` is a protected item, whose job and health errors explain a failed
+/// operation.
+fn is_protected_item<K: 'static>() -> bool {
+    std::any::TypeId::of::<K>() == std::any::TypeId::of::<ProtectedItem>()
 }
 
 /// Checks a resource name against ARM's general rules before it goes into a URL: not empty, at
