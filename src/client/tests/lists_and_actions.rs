@@ -362,3 +362,37 @@ fn a_resource_handle_reads_by_typed_id_and_checks_the_ids_names() {
     assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
     assert_eq!(t.requests().len(), 1);
 }
+
+#[test]
+fn a_long_list_holds_one_page_at_a_time() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let pages = 200;
+    for p in 0..pages {
+        let names: Vec<String> = (0..5).map(|i| format!("vm{p}x{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let next = (p + 1 < pages).then(|| format!("{VAULT}/protectedItems?$skiptoken={}", p + 1));
+        t.ok(
+            Method::Get,
+            "/protectedItems",
+            200,
+            page(&names, next.as_deref()),
+        );
+    }
+    let mut pager = c.protected_items(&vault()).list();
+    let (count, most_buffered) = block_on(async {
+        let (mut count, mut most) = (0, 0);
+        while let Some(item) = pager.next().await {
+            item.unwrap();
+            count += 1;
+            most = most.max(futures_core::Stream::size_hint(&pager).0);
+        }
+        (count, most)
+    });
+    assert_eq!(count, pages * 5);
+    assert!(
+        most_buffered < 5,
+        "never more than the rest of one page: {most_buffered}"
+    );
+    t.assert_done();
+}
