@@ -29,6 +29,8 @@ pub enum PollKind {
     Location,
     /// The resource's own `provisioningState`.
     ProvisioningState,
+    /// The resource itself, until it answers 404 (a DELETE answered `202` without a header).
+    ResourceGone,
     /// Nothing left to poll: the operation has finished.
     Done,
 }
@@ -212,6 +214,11 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
             PollTarget::AzureAsyncOperation(u) => (PollKind::AzureAsyncOperation, Some(u)),
             PollTarget::Location(u) => (PollKind::Location, Some(u)),
             PollTarget::ProvisioningState(u) => (PollKind::ProvisioningState, Some(u)),
+            // The spec always sends `Location` with a DELETE's 202; a stamp that does not is
+            // followed on the resource until it is gone.
+            _ if method == Method::Delete && first.status == 202 => {
+                (PollKind::ResourceGone, Some(request_url.clone()))
+            }
             _ => (PollKind::Done, None),
         };
         let mut last_status = plan.initial_status.as_ref().map(status_word);
@@ -324,6 +331,12 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
         {
             Ok(r) => r,
             // A status URL that answers with a client error reports the operation's failure.
+            Err(e) if self.state.poll == PollKind::ResourceGone && e.is_not_found() => {
+                self.state.poll = PollKind::Done;
+                self.state.poll_url = None;
+                self.state.last_status = Some("Succeeded".to_owned());
+                return self.finish(None).await.map(PollUpdate::Succeeded);
+            }
             Err(Error::Service(e))
                 if self.state.poll == PollKind::Location
                     && (400..500).contains(&e.status)
@@ -357,6 +370,11 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
                 lro::provisioning_state(&response.body).unwrap_or(LroStatus::Succeeded),
                 None,
             ),
+            PollKind::ResourceGone => match lro::provisioning_state(&response.body) {
+                Some(s @ (LroStatus::Failed | LroStatus::Canceled)) => (s, None),
+                Some(LroStatus::InProgress(w)) => (LroStatus::InProgress(w), None),
+                _ => (LroStatus::InProgress("Deleting".to_owned()), None),
+            },
             PollKind::Done => (LroStatus::Succeeded, None),
         };
         self.state.last_status = Some(status_word(&status));

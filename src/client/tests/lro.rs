@@ -381,3 +381,35 @@ fn wait_until_reads_the_item_until_the_condition_holds() {
     );
     t.assert_done();
 }
+
+#[test]
+fn a_delete_accepted_without_headers_is_followed_until_the_resource_is_gone() {
+    let t = Scripted::new();
+    let (c, clock) = client(t.clone());
+    t.ok(Method::Delete, "/replicationPolicies/p1", 202, Value::Null);
+    t.ok(
+        Method::Get,
+        "/replicationPolicies/p1",
+        200,
+        json!({"properties": {"provisioningState": "Deleting"}}),
+    );
+    t.ok(
+        Method::Get,
+        "/replicationPolicies/p1",
+        404,
+        json!({"error": {"code": "NotFound"}}),
+    );
+    let policies = c.handle::<Value>(VAULT, "replicationPolicies");
+    let mut updates = block_on(policies.delete("p1")).unwrap().into_stream();
+    let first = block_on(updates.next()).unwrap().unwrap();
+    assert_eq!(
+        first,
+        PollUpdate::InProgress {
+            status: "Deleting".into()
+        }
+    );
+    let last = block_on(updates.next()).unwrap().unwrap();
+    assert_eq!(last, PollUpdate::Succeeded(()));
+    assert_eq!(clock.sleeps().len(), 2);
+    t.assert_done();
+}
