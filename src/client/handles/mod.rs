@@ -142,11 +142,26 @@ impl<K: Resource> Handle<K> {
 
     /// Every resource of the collection, as a lazy stream (nothing is sent until it is polled).
     pub fn list(&self) -> Pager<K> {
+        self.list_with(&[])
+    }
+
+    /// The collection with extra query parameters on the first page, e.g.
+    /// `[("pageSize", "500")]` or, for jobs and events, `[("$filter", ...)]` (preview) /
+    /// `[("odataOptions", ...)]` (2024-09-01 and later). Later pages follow `nextLink` as sent.
+    pub fn list_with(&self, query: &[(&str, &str)]) -> Pager<K> {
         match self
             .check_parent()
             .and_then(|()| self.client.url(&self.collection))
         {
-            Ok(url) => Pager::new(self.client.clone(), url),
+            Ok(mut url) => {
+                if !query.is_empty() {
+                    let mut q = url.query_pairs_mut();
+                    for (k, v) in query {
+                        q.append_pair(k, v);
+                    }
+                }
+                Pager::new(self.client.clone(), url)
+            }
             Err(e) => Pager::failed(self.client.clone(), e),
         }
     }

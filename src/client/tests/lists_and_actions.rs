@@ -396,3 +396,39 @@ fn a_long_list_holds_one_page_at_a_time() {
     );
     t.assert_done();
 }
+
+#[test]
+fn list_with_adds_query_parameters_and_name_availability_posts_the_name() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.ok(Method::Get, "/jobs", 200, json!({"value": []}));
+    let jobs: Vec<crate::model::Job> = block_on(
+        c.jobs(&vault())
+            .list_with(&[("pageSize", "500")])
+            .try_collect(),
+    )
+    .unwrap();
+    assert!(jobs.is_empty());
+    assert!(t.sent()[0].contains("pageSize=500"), "{}", t.sent()[0]);
+
+    t.ok(
+        Method::Post,
+        "/locations/local/checkNameAvailability",
+        200,
+        json!({"nameAvailable": false, "reason": "AlreadyExists"}),
+    );
+    let answer = block_on(c.check_name_availability(
+        "s1",
+        "local",
+        "v1",
+        "Microsoft.DataReplication/replicationVaults",
+    ))
+    .unwrap();
+    assert_eq!(answer.name_available, Some(false));
+    let body: Value = serde_json::from_slice(&t.requests()[1].body).unwrap();
+    assert_eq!(
+        body,
+        json!({"name": "v1", "type": "Microsoft.DataReplication/replicationVaults"})
+    );
+    t.assert_done();
+}
