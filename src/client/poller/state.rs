@@ -26,7 +26,7 @@ pub enum PollKind {
 }
 
 /// Everything needed to resume polling an operation: save it (it is `Serialize`), and give it
-/// to [`SiteRecoveryClient::resume_poller`] later, in this process or another.
+/// to [`SiteRecoveryClient::resume_poller`](crate::SiteRecoveryClient::resume_poller) later, in this process or another.
 ///
 /// ```
 /// use azs_site_recovery::client::PollerContinuation;
@@ -69,7 +69,7 @@ pub struct PollerContinuation {
     pub result: Option<serde_json::Value>,
 }
 
-/// One step of a long-running operation, as [`Poller::into_stream`] yields it.
+/// One step of a long-running operation, as [`Poller::into_stream`](super::Poller::into_stream) yields it.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PollUpdate<T> {
@@ -82,7 +82,7 @@ pub enum PollUpdate<T> {
     Succeeded(T),
 }
 
-/// A wait for an operation went past [`PollingOptions::max_wait`](super::PollingOptions). The
+/// A wait for an operation went past [`PollingOptions::max_wait`](crate::client::PollingOptions). The
 /// operation itself goes on: resume with [`WaitTimedOut::continuation`].
 #[derive(Debug, Clone)]
 #[non_exhaustive]
