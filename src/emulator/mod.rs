@@ -1,0 +1,598 @@
+//! An in-process emulator of Azure Site Recovery on Azure Stack Hub: the
+//! `Microsoft.DataReplication` resource provider and the two stamps around it.
+//!
+//! [`Emulator`] is a [`Transport`]: give it to the client instead of reqwest and the client talks
+//! to it exactly as it talks to ARM (absolute `https://management.../subscriptions/...` URLs,
+//! `api-version` query, JSON bodies). It is cheap to clone (the state is shared), so a test keeps
+//! a handle to drive the [virtual clock](Emulator::advance), [inject faults](Emulator::inject) and
+//! inspect the stamps while the client owns another.
+//!
+//! What it serves:
+//! * `Microsoft.DataReplication` for `2021-02-16-preview`, `2024-09-01` and `2026-05-01`: vaults,
+//!   fabrics, fabric agents, policies, replication extensions, protected items and their actions,
+//!   recovery points, jobs, events, alert settings, operation status (`.../operations/{id}` per
+//!   resource on the preview, `locations/{l}/operationResults/{id}` on GA), `Location` results,
+//!   the operations list, name availability and deployment preflight. Shapes and LRO headers
+//!   per api-version as in reference/API-NOTES.md; see [`data_replication`'s
+//!   notes](#long-running-operations).
+//! * The ARM reads a preflight makes of the stamps (Compute usages, VMs, disks, virtual networks,
+//!   NICs, storage accounts, resource groups with tags, role assignments and definitions), any
+//!   api-version.
+//! * `GET /metadata/endpoints?api-version=2015-01-01` and a client-credentials token endpoint.
+//!
+//! Everything the service would refuse is refused the ARM way
+//! (`{"error":{"code","message","target","details"}}`): unknown api-versions
+//! (`InvalidApiVersionParameter` / `NoRegisteredProviderFound`), missing fields
+//! (`InvalidRequestContent` with the field as `target`), references to a policy, extension,
+//! network, storage account, VM or resource group that does not exist (`LinkedResourceNotFound`),
+//! conflicts (`409 Conflict`), operations the protected item's state does not allow (`409
+//! OperationNotAllowedInCurrentState`, with the reason and what to do).
+//!
+//! # Long-running operations
+//!
+//! * 2024-09-01 / 2026-05-01: PUT → `201` + `Azure-AsyncOperation` + `Retry-After`; DELETE and
+//!   POST actions → `202` + `Location` + `Retry-After`.
+//! * 2021-02-16-preview: `201`/`202` carry both `Azure-AsyncOperation` and `Location`
+//!   (final-state-via location).
+//! * `Location` answers `202` while running, then the final result; the status monitor answers
+//!   `200` with `status` `InProgress` / `Succeeded` / `Failed` (+ `error`).
+//! * Lists page with `nextLink` (absolute, same host as the request, `continuationToken` query);
+//!   page size from the scenario or the request's `pageSize`.
+//!
+//! # Time
+//!
+//! See [`ClockMode`]: time moves only through [`Emulator::advance`] (manual) or, in auto mode, by
+//! the `Retry-After` of each response that carries one, so a polling client sees a 40-minute
+//! initial replication finish after a few polls.
+//!
+//! # Protected items
+//!
+//! The action names are those of DESIGN.md's inferred Azure Stack Hub wire contract (only
+//! `plannedFailover` is in the public spec and `reprotect` documented by Microsoft):
+//! `POST {protectedItemId}/{testFailover | testFailoverCleanup | plannedFailover |
+//! unplannedFailover | commit | cancelFailover | resynchronize | reprotect |
+//! changeRecoveryPoint}` → `202` + `Location`. Each runs as a job with tasks; see the behaviour
+//! notes on enable, test failover, failover, commit, re-protect (31 free appliance data-disk slots
+//! by default, "An internal error occurred." beyond), failback and disable in the crate's source
+//! (`emulator/data_replication/protected_items/flows.rs`).
+//!
+//! ```
+//! use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
+//! use azs_site_recovery::http::{Method, Request};
+//!
+//! let emu = Emulator::new(Scenario::builder().seed_vault(true).clock_mode(ClockMode::Auto).build());
+//! let t = emu.topology();
+//! let url = format!("{}{}?api-version=2024-09-01", t.arm_endpoint, t.vault_id("asrvault"));
+//! let resp = emu.handle(&Request::new(Method::Get, url.parse().unwrap()));
+//! assert_eq!(resp.status, 200);
+//! ```
+//!
+//! [`Transport`]: crate::transport::Transport
+
+mod arm;
+mod clock;
+mod data_replication;
+mod faults;
+mod identity;
+mod router;
+mod scenario;
+mod stamps;
+mod store;
+
+pub use clock::ClockMode;
+pub use faults::{Fault, RequestMatch, Trigger};
+pub use scenario::{
+    defaults, Appliance, ComputeQuota, Disk, Identity, Nic, OsType, PowerState, ResourceGroup,
+    Role, RoleAssignment, Scenario, ScenarioBuilder, SourceVm, Stamp, StorageAccount, Subnet,
+    VirtualNetwork,
+};
+
+use crate::http::{Request, Response};
+use crate::transport::{Transport, TransportError, TransportErrorKind};
+use chrono::{DateTime, Utc};
+use faults::RequestFault;
+use serde_json::json;
+use std::sync::{Arc, Mutex, MutexGuard};
+use store::{Kind, Res, Settings, State};
+
+/// The emulator. Cheap to clone: clones share one state.
+#[derive(Debug, Clone)]
+pub struct Emulator {
+    inner: Arc<Mutex<State>>,
+    topology: Arc<Topology>,
+}
+
+/// Well-known ids of the emulated world, to build requests with.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Topology {
+    /// The ARM endpoint the emulator pretends to be (any host works).
+    pub arm_endpoint: String,
+    /// The source stamp's subscription.
+    pub source_subscription: String,
+    /// The target stamp's subscription.
+    pub target_subscription: String,
+    /// The target stamp's location.
+    pub target_location: String,
+    /// The resource group of the fabrics (and of the seeded vault).
+    pub asr_resource_group_id: String,
+    /// The source fabric.
+    pub source_fabric_id: String,
+    /// The target fabric.
+    pub target_fabric_id: String,
+    /// The appliance's fabric agent.
+    pub appliance_id: String,
+    /// Source VM ids, in scenario order.
+    pub source_vm_ids: Vec<String>,
+    /// Target virtual network ids, in scenario order.
+    pub target_network_ids: Vec<String>,
+    /// Target storage account ids, in scenario order.
+    pub target_storage_account_ids: Vec<String>,
+    /// Target resource group ids, in scenario order.
+    pub target_resource_group_ids: Vec<String>,
+}
+
+impl Topology {
+    /// The id of vault `name` in the ASR resource group.
+    pub fn vault_id(&self, name: &str) -> String {
+        format!(
+            "{}/providers/Microsoft.DataReplication/replicationVaults/{name}",
+            self.asr_resource_group_id
+        )
+    }
+
+    /// The id of source VM `name`, if the scenario has it.
+    pub fn source_vm_id(&self, name: &str) -> Option<&str> {
+        self.source_vm_ids
+            .iter()
+            .find(|id| {
+                id.rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .map(String::as_str)
+    }
+
+    /// The id of target network `name`, if the scenario has it.
+    pub fn target_network_id(&self, name: &str) -> Option<&str> {
+        self.target_network_ids
+            .iter()
+            .find(|id| {
+                id.rsplit('/')
+                    .next()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .map(String::as_str)
+    }
+}
+
+impl Default for Emulator {
+    /// The emulator of the [default scenario](Scenario::default).
+    fn default() -> Self {
+        Emulator::new(Scenario::default())
+    }
+}
+
+const SEED_POLICY: &str = "default-replication-policy";
+const SEED_EXTENSION: &str = "default-replication-extension";
+const SEED_FAILBACK_POLICY: &str = "failback-default-replication-policy";
+const SEED_FAILBACK_EXTENSION: &str = "default-failback-extension";
+
+impl Emulator {
+    /// An emulator of `scenario`.
+    pub fn new(scenario: Scenario) -> Self {
+        let mut ids = faults::SplitMix::new(scenario.seed ^ 0xA5A5_5A5A);
+        let world = stamps::World::from_scenario(&scenario, &mut ids);
+        let settings = Settings {
+            page_size: scenario.page_size.max(1),
+            throughput_mib_per_s: scenario.throughput_mib_per_s,
+            max_retry_after: clock::to_chrono(scenario.max_retry_after),
+            strict_names: scenario.strict_names,
+            require_auth: scenario.require_auth,
+        };
+        let clock = clock::VirtualClock::new(scenario.start_time, scenario.clock_mode);
+        let mut state = State::new(clock, settings, scenario.seed, world);
+        let topology = seed(&mut state, &scenario);
+        for f in scenario.faults {
+            apply_fault(&mut state, f);
+        }
+        Emulator {
+            inner: Arc::new(Mutex::new(state)),
+            topology: Arc::new(topology),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock would be a bug in the emulator; keep serving.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Well-known ids of the world.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Answers one request. A dropped-connection fault shows up here as a `502` with header
+    /// `x-ms-emulator-dropped` (its kind); use [`Emulator::handle_or_drop`] (or the
+    /// [`Transport`] impl) to get it as a [`TransportError`].
+    pub fn handle(&self, request: &Request) -> Response {
+        match self.handle_or_drop(request) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut r = Response::new(502);
+                r.headers.insert(
+                    "x-ms-emulator-dropped",
+                    match e.kind() {
+                        TransportErrorKind::ResponseUnreadable => "response-unreadable",
+                        TransportErrorKind::NotSent => "not-sent",
+                        _ => "maybe-sent",
+                    },
+                );
+                r
+            }
+        }
+    }
+
+    /// Answers one request, or fails it the way a dropped connection does.
+    pub fn handle_or_drop(&self, request: &Request) -> Result<Response, TransportError> {
+        let mut state = self.lock();
+        state.request_count += 1;
+        state.settle();
+        let fault = {
+            let State { faults, rng, .. } = &mut *state;
+            faults.on_request(request, rng)
+        };
+        let mut dropped_after = None;
+        let mut resp = match fault {
+            Some(RequestFault::Throttle(after)) => {
+                let secs = after.as_secs().max(1);
+                let mut r = arm::ArmError::new(
+                    429,
+                    "TooManyRequests",
+                    format!("The request was throttled. Retry after {secs} seconds."),
+                )
+                .into_response();
+                r.headers.insert("Retry-After", secs.to_string());
+                r
+            }
+            Some(RequestFault::ServerError(status)) => arm::ArmError::new(
+                status,
+                if status == 503 {
+                    "ServiceUnavailable"
+                } else {
+                    "InternalServerError"
+                },
+                "The service is temporarily unavailable (injected fault). Retry the request.",
+            )
+            .into_response(),
+            Some(RequestFault::Drop(TransportErrorKind::ResponseUnreadable)) => {
+                dropped_after = Some(TransportErrorKind::ResponseUnreadable);
+                router::dispatch(&mut state, request)
+            }
+            Some(RequestFault::Drop(kind)) => {
+                return Err(TransportError::new(
+                    kind,
+                    format!(
+                        "connection dropped before the emulator read {} {} (injected fault)",
+                        request.method,
+                        request.url.path()
+                    ),
+                ));
+            }
+            None => router::dispatch(&mut state, request),
+        };
+        let request_id = state.rng.guid();
+        resp.headers.insert("x-ms-request-id", request_id.clone());
+        resp.headers.insert(
+            "x-ms-correlation-request-id",
+            request
+                .headers
+                .get("x-ms-correlation-request-id")
+                .map(str::to_owned)
+                .unwrap_or(request_id),
+        );
+        if state.clock.mode == ClockMode::Auto {
+            if let Some(secs) = resp
+                .headers
+                .get("Retry-After")
+                .and_then(|s| s.trim().parse::<i64>().ok())
+            {
+                state.clock.advance(chrono::Duration::seconds(secs));
+                state.settle();
+            }
+        }
+        match dropped_after {
+            Some(kind) => Err(TransportError::new(
+                kind,
+                format!("connection dropped while reading the response to {} {} (injected fault; the request was processed)", request.method, request.url.path()),
+            )),
+            None => Ok(resp),
+        }
+    }
+
+    /// The virtual time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.lock().now()
+    }
+
+    /// Moves the virtual clock forward; everything due by then happens, in time order.
+    pub fn advance(&self, by: std::time::Duration) {
+        let mut s = self.lock();
+        s.clock.advance(clock::to_chrono(by));
+        s.settle();
+    }
+
+    /// Advances the clock to each next piece of background work until nothing is pending
+    /// (recovery points are computed, not pending) or `limit` of virtual time has passed.
+    /// Returns the virtual time that passed.
+    pub fn run_until_idle(&self, limit: std::time::Duration) -> std::time::Duration {
+        let mut s = self.lock();
+        let start = s.now();
+        let end = start + clock::to_chrono(limit);
+        while let Some(next) = s.next_due() {
+            if next > end {
+                break;
+            }
+            let by = next - s.now();
+            s.clock.advance(by);
+            s.settle();
+        }
+        (s.now() - start).to_std().unwrap_or_default()
+    }
+
+    /// The clock mode.
+    pub fn clock_mode(&self) -> ClockMode {
+        self.lock().clock.mode
+    }
+
+    /// Switches between manual and auto clock.
+    pub fn set_clock_mode(&self, mode: ClockMode) {
+        self.lock().clock.mode = mode;
+    }
+
+    /// Injects a fault (see [`Fault`]).
+    pub fn inject(&self, fault: Fault) {
+        apply_fault(&mut self.lock(), fault);
+    }
+
+    /// Removes every pending request and job fault (state faults stay; see
+    /// [`Emulator::set_appliance_responsive`]).
+    pub fn clear_faults(&self) {
+        self.lock().faults.active.clear();
+    }
+
+    /// Makes the appliance responsive again (or not).
+    pub fn set_appliance_responsive(&self, responsive: bool) {
+        let mut s = self.lock();
+        let now = s.now();
+        let app = &mut s.world.appliance;
+        app.responsive = responsive;
+        app.stale_since = if responsive {
+            None
+        } else {
+            Some(app.stale_since.unwrap_or(now))
+        };
+    }
+
+    /// Free data-disk slots on the appliance.
+    pub fn appliance_free_slots(&self) -> u32 {
+        let s = self.lock();
+        s.world
+            .appliance
+            .slots
+            .saturating_sub(s.world.appliance.used_slots)
+    }
+
+    /// The power state of a VM on either stamp (`None` if it does not exist).
+    pub fn vm_power_state(&self, vm_id: &str) -> Option<PowerState> {
+        self.lock().world.vm(vm_id).map(|v| v.power)
+    }
+
+    /// Ids of the VMs on either stamp, sorted.
+    pub fn vm_ids(&self) -> Vec<String> {
+        self.lock()
+            .world
+            .vms
+            .values()
+            .map(|v| v.id.clone())
+            .collect()
+    }
+
+    /// Requests handled so far.
+    pub fn request_count(&self) -> u64 {
+        self.lock().request_count
+    }
+}
+
+#[async_trait::async_trait]
+impl Transport for Emulator {
+    async fn send(&self, request: &Request) -> Result<Response, TransportError> {
+        self.handle_or_drop(request)
+    }
+}
+
+fn apply_fault(state: &mut State, fault: Fault) {
+    match fault {
+        Fault::UnresponsiveAppliance => {
+            let now = state.now();
+            let app = &mut state.world.appliance;
+            app.responsive = false;
+            app.stale_since.get_or_insert(now);
+        }
+        Fault::MissingTargetNetwork { name } => {
+            let target = format!(
+                "/subscriptions/{}/",
+                state.world.target_sub.to_ascii_lowercase()
+            );
+            state
+                .world
+                .networks
+                .retain(|k, n| !(k.starts_with(&target) && n.name.eq_ignore_ascii_case(&name)));
+        }
+        other => state.faults.active.push(other),
+    }
+}
+
+fn insert(state: &mut State, kind: Kind, mut body: serde_json::Value) {
+    body["properties"]["provisioningState"] = json!("Succeeded");
+    body["systemData"] = state.system_data();
+    let key = body["id"].as_str().unwrap_or_default().to_ascii_lowercase();
+    state.resources.insert(key, Res { kind, body });
+}
+
+/// The operator's set-up (fabrics, appliance) and, optionally, the user's vault.
+fn seed(state: &mut State, sc: &Scenario) -> Topology {
+    let sub = sc.target.subscription_id.clone();
+    let loc = sc.target.location.clone();
+    let asr_rg = stamps::rg_id(&sub, &sc.asr_resource_group);
+    let provider = format!("{asr_rg}/providers/Microsoft.DataReplication");
+    let src_fabric = format!("{provider}/replicationFabrics/{}", sc.source_fabric);
+    let tgt_fabric = format!("{provider}/replicationFabrics/{}", sc.target_fabric);
+    for (id, name) in [
+        (&src_fabric, &sc.source_fabric),
+        (&tgt_fabric, &sc.target_fabric),
+    ] {
+        let b = data_replication::fabrics::body(
+            id,
+            name,
+            &loc,
+            json!({ "instanceType": "AzStackHub" }),
+            json!({}),
+        );
+        insert(state, Kind::Fabric, b);
+    }
+    let agent_id = state.world.appliance.agent_id.clone();
+    let machine_id = state.world.appliance.machine_id.clone();
+    let identity = json!({
+        "tenantId": defaults::TENANT_ID,
+        "applicationId": sc.identities.first().map(|i| i.client_id.clone()).unwrap_or_default(),
+        "objectId": sc.identities.first().map(|i| i.object_id.clone()).unwrap_or_default(),
+        "audience": identity::AUDIENCE,
+        "aadAuthority": "https://adfs.local.azurestack.external/adfs",
+    });
+    let props = json!({
+        "machineId": machine_id,
+        "machineName": sc.appliance.machine_name,
+        "authenticationIdentity": identity,
+        "resourceAccessIdentity": identity,
+        "customProperties": { "instanceType": "AzStackHub" },
+    });
+    let agent =
+        data_replication::agents::body(&agent_id, &sc.appliance.agent_name, &props, &machine_id);
+    insert(state, Kind::FabricAgent, agent);
+    let cache = sc
+        .target
+        .storage_accounts
+        .first()
+        .map(|a| {
+            format!(
+                "{}/providers/Microsoft.Storage/storageAccounts/{}",
+                stamps::rg_id(&sub, &a.resource_group),
+                a.name
+            )
+        })
+        .unwrap_or_default();
+    if sc.seed_vault {
+        let vault = format!("{provider}/replicationVaults/asrvault");
+        insert(
+            state,
+            Kind::Vault,
+            json!({
+                "id": vault, "name": "asrvault", "type": "Microsoft.DataReplication/replicationVaults",
+                "location": loc, "tags": {},
+                "properties": {
+                    "serviceResourceId": format!("{vault}/service"), "vaultType": "DisasterRecovery",
+                    "publicNetworkAccess": "Enabled", "privateEndpointState": "None", "privateEndpointConnections": [],
+                },
+            }),
+        );
+        let policy_custom = json!({
+            "instanceType": "AzStackToAzStack",
+            "recoveryPointHistoryInMinutes": 1440,
+            "crashConsistentFrequencyInMinutes": 5,
+            "appConsistentFrequencyInMinutes": 60,
+        });
+        for p in [SEED_POLICY, SEED_FAILBACK_POLICY] {
+            let id = format!("{vault}/replicationPolicies/{p}");
+            insert(
+                state,
+                Kind::Policy,
+                data_replication::policies::body(&id, p, policy_custom.clone()),
+            );
+        }
+        for (e, it, from, to) in [
+            (SEED_EXTENSION, "AzStackToAzStack", &src_fabric, &tgt_fabric),
+            (
+                SEED_FAILBACK_EXTENSION,
+                "AzStackToAzStackFailback",
+                &tgt_fabric,
+                &src_fabric,
+            ),
+        ] {
+            let id = format!("{vault}/replicationExtensions/{e}");
+            let custom = json!({ "instanceType": it, "sourceFabricArmId": from, "targetFabricArmId": to, "storageAccountId": cache });
+            insert(
+                state,
+                Kind::Extension,
+                data_replication::extensions::body(&id, e, custom),
+            );
+        }
+    }
+    let w = &state.world;
+    let tsub = format!("/subscriptions/{}/", sub.to_ascii_lowercase());
+    Topology {
+        arm_endpoint: "https://management.local.azurestack.external".to_owned(),
+        source_subscription: sc.source.subscription_id.clone(),
+        target_subscription: sub.clone(),
+        target_location: loc.clone(),
+        asr_resource_group_id: asr_rg,
+        source_fabric_id: src_fabric,
+        target_fabric_id: tgt_fabric,
+        appliance_id: agent_id,
+        source_vm_ids: sc
+            .source_vms
+            .iter()
+            .map(|vm| {
+                format!(
+                    "{}/providers/Microsoft.Compute/virtualMachines/{}",
+                    stamps::rg_id(&sc.source.subscription_id, sc.vm_group(vm)),
+                    vm.name
+                )
+            })
+            .collect(),
+        target_network_ids: sc
+            .target
+            .networks
+            .iter()
+            .map(|n| {
+                format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/{}",
+                    stamps::rg_id(&sub, &n.resource_group),
+                    n.name
+                )
+            })
+            .filter(|id| {
+                w.networks.contains_key(&id.to_ascii_lowercase())
+                    && id.to_ascii_lowercase().starts_with(&tsub)
+            })
+            .collect(),
+        target_storage_account_ids: sc
+            .target
+            .storage_accounts
+            .iter()
+            .map(|a| {
+                format!(
+                    "{}/providers/Microsoft.Storage/storageAccounts/{}",
+                    stamps::rg_id(&sub, &a.resource_group),
+                    a.name
+                )
+            })
+            .collect(),
+        target_resource_group_ids: sc
+            .target
+            .resource_groups
+            .iter()
+            .map(|g| stamps::rg_id(&sub, &g.name))
+            .collect(),
+    }
+}

@@ -1,0 +1,1039 @@
+//! The two Azure Stack Hub stamps around the resource provider, and the ARM reads a preflight
+//! makes of them: Compute usages, virtual machines (with instance view), disks, virtual networks,
+//! network interfaces, storage accounts, resource groups (with tags), role assignments and role
+//! definitions. Shapes follow ARM (the Azure Stack Hub 2020-09-01-hybrid profile: Compute
+//! 2020-06-01, Network 2018-11-01, Storage 2019-06-01, Resources 2019-10-01, Authorization
+//! 2015-07-01); any api-version is accepted for these reads, as a tolerant stand-in.
+
+use super::arm::{self, ArmError};
+use super::router::{ArmPath, Ctx};
+use super::scenario::{ComputeQuota, Identity, OsType, PowerState, Role, RoleAssignment, Scenario};
+use super::store::State;
+use crate::http::{Method, Response};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// A VM on either stamp (source VMs, and VMs created by failover / test failover).
+#[derive(Debug, Clone)]
+pub(crate) struct VmRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) os_type: OsType,
+    pub(crate) size: String,
+    /// Disk ids; the first is the OS disk.
+    pub(crate) disks: Vec<String>,
+    pub(crate) nics: Vec<String>,
+    pub(crate) power: PowerState,
+    pub(crate) vm_id: String,
+    pub(crate) tags: BTreeMap<String, String>,
+}
+
+/// A managed disk.
+#[derive(Debug, Clone)]
+pub(crate) struct DiskRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) size_gb: u64,
+    pub(crate) managed_by: Option<String>,
+}
+
+/// A network interface.
+#[derive(Debug, Clone)]
+pub(crate) struct NicRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) subnet_id: String,
+    pub(crate) ip: String,
+    pub(crate) vm: Option<String>,
+}
+
+/// A virtual network.
+#[derive(Debug, Clone)]
+pub(crate) struct NetRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) address_space: Vec<String>,
+    pub(crate) subnets: Vec<(String, String)>,
+}
+
+/// A storage account.
+#[derive(Debug, Clone)]
+pub(crate) struct StorageRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) sku: String,
+}
+
+/// A resource group.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) tags: BTreeMap<String, String>,
+}
+
+/// The appliance as the service sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct ApplianceRec {
+    pub(crate) agent_id: String,
+    pub(crate) machine_name: String,
+    pub(crate) machine_id: String,
+    pub(crate) responsive: bool,
+    /// When it last sent a heartbeat (`None`: it is current, i.e. "now").
+    pub(crate) stale_since: Option<DateTime<Utc>>,
+    pub(crate) slots: u32,
+    pub(crate) used_slots: u32,
+    pub(crate) version: String,
+}
+
+/// The stamps: everything outside Microsoft.DataReplication.
+#[derive(Debug, Clone)]
+pub(crate) struct World {
+    pub(crate) source_location: String,
+    pub(crate) target_sub: String,
+    pub(crate) target_location: String,
+    pub(crate) vms: BTreeMap<String, VmRec>,
+    pub(crate) disks: BTreeMap<String, DiskRec>,
+    pub(crate) nics: BTreeMap<String, NicRec>,
+    pub(crate) networks: BTreeMap<String, NetRec>,
+    pub(crate) storage: BTreeMap<String, StorageRec>,
+    pub(crate) groups: BTreeMap<String, GroupRec>,
+    pub(crate) quotas: HashMap<String, ComputeQuota>,
+    pub(crate) roles: Vec<(String, RoleAssignment)>,
+    pub(crate) identities: Vec<Identity>,
+    pub(crate) tokens: HashMap<String, String>,
+    pub(crate) appliance: ApplianceRec,
+}
+
+fn key(id: &str) -> String {
+    id.to_ascii_lowercase()
+}
+
+pub(crate) fn rg_id(sub: &str, rg: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}")
+}
+
+/// vCPUs of the sizes Azure Stack Hub offers most; 2 for anything else.
+pub(crate) fn cores_of(size: &str) -> u64 {
+    let s = size.to_ascii_lowercase();
+    let table: [(&str, u64); 12] = [
+        ("standard_ds1_v2", 1),
+        ("standard_ds2_v2", 2),
+        ("standard_ds3_v2", 4),
+        ("standard_ds4_v2", 8),
+        ("standard_ds5_v2", 16),
+        ("standard_d1_v2", 1),
+        ("standard_d2_v2", 2),
+        ("standard_d3_v2", 4),
+        ("standard_d4_v2", 8),
+        ("standard_a1_v2", 1),
+        ("standard_a2_v2", 2),
+        ("standard_f4s_v2", 4),
+    ];
+    table
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, c)| *c)
+        .unwrap_or(2)
+}
+
+impl World {
+    pub(crate) fn from_scenario(sc: &Scenario, ids: &mut super::faults::SplitMix) -> Self {
+        let mut w = World {
+            source_location: sc.source.location.clone(),
+            target_sub: sc.target.subscription_id.clone(),
+            target_location: sc.target.location.clone(),
+            vms: BTreeMap::new(),
+            disks: BTreeMap::new(),
+            nics: BTreeMap::new(),
+            networks: BTreeMap::new(),
+            storage: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            quotas: HashMap::new(),
+            roles: Vec::new(),
+            identities: sc.identities.clone(),
+            tokens: HashMap::new(),
+            appliance: ApplianceRec {
+                agent_id: format!(
+                    "{}/providers/Microsoft.DataReplication/replicationFabrics/{}/fabricAgents/{}",
+                    rg_id(&sc.target.subscription_id, &sc.asr_resource_group),
+                    sc.source_fabric,
+                    sc.appliance.agent_name
+                ),
+                machine_name: sc.appliance.machine_name.clone(),
+                machine_id: ids.guid(),
+                responsive: sc.appliance.responsive,
+                stale_since: (!sc.appliance.responsive)
+                    .then(|| sc.start_time - chrono::Duration::hours(2)),
+                slots: sc.appliance.data_disk_slots,
+                used_slots: sc.appliance.used_data_disk_slots,
+                version: sc.appliance.version.clone(),
+            },
+        };
+        for stamp in [&sc.source, &sc.target] {
+            let sub = &stamp.subscription_id;
+            w.quotas.insert(key(sub), stamp.quota);
+            for g in &stamp.resource_groups {
+                w.add_group(sub, &g.name, &stamp.location, g.tags.clone());
+            }
+            for n in &stamp.networks {
+                w.add_group(sub, &n.resource_group, &stamp.location, BTreeMap::new());
+                let id = format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/{}",
+                    rg_id(sub, &n.resource_group),
+                    n.name
+                );
+                w.networks.insert(
+                    key(&id),
+                    NetRec {
+                        id,
+                        name: n.name.clone(),
+                        location: stamp.location.clone(),
+                        address_space: n.address_space.clone(),
+                        subnets: n
+                            .subnets
+                            .iter()
+                            .map(|s| (s.name.clone(), s.address_prefix.clone()))
+                            .collect(),
+                    },
+                );
+            }
+            for a in &stamp.storage_accounts {
+                w.add_group(sub, &a.resource_group, &stamp.location, BTreeMap::new());
+                let id = format!(
+                    "{}/providers/Microsoft.Storage/storageAccounts/{}",
+                    rg_id(sub, &a.resource_group),
+                    a.name
+                );
+                w.storage.insert(
+                    key(&id),
+                    StorageRec {
+                        id,
+                        name: a.name.clone(),
+                        location: stamp.location.clone(),
+                        sku: a.sku.clone(),
+                    },
+                );
+            }
+        }
+        let src_sub = sc.source.subscription_id.clone();
+        let src_loc = sc.source.location.clone();
+        for vm in &sc.source_vms {
+            let rg = sc.vm_group(vm).to_owned();
+            w.add_group(&src_sub, &rg, &src_loc, BTreeMap::new());
+            let vm_id = format!(
+                "{}/providers/Microsoft.Compute/virtualMachines/{}",
+                rg_id(&src_sub, &rg),
+                vm.name
+            );
+            let disks = vm
+                .disks
+                .iter()
+                .map(|d| w.add_disk(&src_sub, &rg, &src_loc, &d.name, d.size_gb, Some(&vm_id)))
+                .collect();
+            let nics = vm
+                .nics
+                .iter()
+                .map(|n| {
+                    let subnet = format!(
+                        "{}/providers/Microsoft.Network/virtualNetworks/{}/subnets/{}",
+                        rg_id(&src_sub, &rg),
+                        n.network,
+                        n.subnet
+                    );
+                    w.add_nic(
+                        &src_sub,
+                        &rg,
+                        &src_loc,
+                        &n.name,
+                        &subnet,
+                        &n.private_ip,
+                        Some(&vm_id),
+                    )
+                })
+                .collect();
+            let guid = ids.guid();
+            w.vms.insert(
+                key(&vm_id),
+                VmRec {
+                    id: vm_id,
+                    name: vm.name.clone(),
+                    location: src_loc.clone(),
+                    os_type: vm.os_type,
+                    size: vm.size.clone(),
+                    disks,
+                    nics,
+                    power: vm.power_state,
+                    vm_id: guid,
+                    tags: BTreeMap::new(),
+                },
+            );
+        }
+        // The appliance VM itself, in the source subscription.
+        let app_rg = sc.appliance_resource_group.clone();
+        w.add_group(&src_sub, &app_rg, &src_loc, BTreeMap::new());
+        let app_vm = format!(
+            "{}/providers/Microsoft.Compute/virtualMachines/{}",
+            rg_id(&src_sub, &app_rg),
+            sc.appliance.machine_name
+        );
+        let os = w.add_disk(
+            &src_sub,
+            &app_rg,
+            &src_loc,
+            &format!("{}-osdisk", sc.appliance.machine_name),
+            610,
+            Some(&app_vm),
+        );
+        let guid = ids.guid();
+        w.vms.insert(
+            key(&app_vm),
+            VmRec {
+                id: app_vm,
+                name: sc.appliance.machine_name.clone(),
+                location: src_loc.clone(),
+                os_type: OsType::Windows,
+                size: "Standard_DS4_v2".to_owned(),
+                disks: vec![os],
+                nics: Vec::new(),
+                power: PowerState::Running,
+                vm_id: guid,
+                tags: BTreeMap::new(),
+            },
+        );
+        for ra in &sc.role_assignments {
+            let name = ids.guid();
+            w.roles.push((name, ra.clone()));
+        }
+        w
+    }
+
+    pub(crate) fn add_group(
+        &mut self,
+        sub: &str,
+        name: &str,
+        location: &str,
+        tags: BTreeMap<String, String>,
+    ) {
+        let id = rg_id(sub, name);
+        let entry = self.groups.entry(key(&id)).or_insert_with(|| GroupRec {
+            id: id.clone(),
+            name: name.to_owned(),
+            location: location.to_owned(),
+            tags: BTreeMap::new(),
+        });
+        entry.tags.extend(tags);
+    }
+
+    pub(crate) fn add_disk(
+        &mut self,
+        sub: &str,
+        rg: &str,
+        location: &str,
+        name: &str,
+        size_gb: u64,
+        vm: Option<&str>,
+    ) -> String {
+        let id = format!(
+            "{}/providers/Microsoft.Compute/disks/{}",
+            rg_id(sub, rg),
+            name
+        );
+        self.disks.insert(
+            key(&id),
+            DiskRec {
+                id: id.clone(),
+                name: name.to_owned(),
+                location: location.to_owned(),
+                size_gb,
+                managed_by: vm.map(str::to_owned),
+            },
+        );
+        id
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_nic(
+        &mut self,
+        sub: &str,
+        rg: &str,
+        location: &str,
+        name: &str,
+        subnet_id: &str,
+        ip: &str,
+        vm: Option<&str>,
+    ) -> String {
+        let id = format!(
+            "{}/providers/Microsoft.Network/networkInterfaces/{}",
+            rg_id(sub, rg),
+            name
+        );
+        self.nics.insert(
+            key(&id),
+            NicRec {
+                id: id.clone(),
+                name: name.to_owned(),
+                location: location.to_owned(),
+                subnet_id: subnet_id.to_owned(),
+                ip: ip.to_owned(),
+                vm: vm.map(str::to_owned),
+            },
+        );
+        id
+    }
+
+    pub(crate) fn vm(&self, id: &str) -> Option<&VmRec> {
+        self.vms.get(&key(id))
+    }
+
+    pub(crate) fn vm_mut(&mut self, id: &str) -> Option<&mut VmRec> {
+        self.vms.get_mut(&key(id))
+    }
+
+    pub(crate) fn network(&self, id: &str) -> Option<&NetRec> {
+        self.networks.get(&key(id))
+    }
+
+    pub(crate) fn has_subnet(&self, network_id: &str, subnet: &str) -> bool {
+        self.network(network_id).is_some_and(|n| {
+            n.subnets
+                .iter()
+                .any(|(s, _)| s.eq_ignore_ascii_case(subnet))
+        })
+    }
+
+    pub(crate) fn storage_exists(&self, id: &str) -> bool {
+        self.storage.contains_key(&key(id))
+    }
+
+    pub(crate) fn group_exists(&self, id: &str) -> bool {
+        self.groups.contains_key(&key(id.trim_end_matches('/')))
+    }
+
+    /// vCPUs and VMs in use in a subscription and location.
+    pub(crate) fn usage(&self, sub: &str, location: &str) -> (u64, u64) {
+        let prefix = format!("/subscriptions/{}/", key(sub));
+        let mut cores = 0;
+        let mut count = 0;
+        for (k, vm) in &self.vms {
+            if k.starts_with(&prefix) && vm.location.eq_ignore_ascii_case(location) {
+                count += 1;
+                cores += cores_of(&vm.size);
+            }
+        }
+        (cores, count)
+    }
+
+    /// Creates a VM (failover, test failover, failback) with new disks and one NIC.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_vm(
+        &mut self,
+        rg_id_str: &str,
+        name: &str,
+        location: &str,
+        os_type: OsType,
+        size: &str,
+        disk_sizes: &[u64],
+        subnet_id: &str,
+        vm_guid: String,
+    ) -> String {
+        let (sub, rg) = split_rg(rg_id_str);
+        let vm_id = format!(
+            "{}/providers/Microsoft.Compute/virtualMachines/{name}",
+            rg_id(&sub, &rg)
+        );
+        let disks = disk_sizes
+            .iter()
+            .enumerate()
+            .map(|(i, gb)| {
+                let dn = if i == 0 {
+                    format!("{name}-osdisk")
+                } else {
+                    format!("{name}-datadisk{i}")
+                };
+                self.add_disk(&sub, &rg, location, &dn, *gb, Some(&vm_id))
+            })
+            .collect();
+        let n = self.nics.len();
+        let ip = format!(
+            "10.{}.{}.{}",
+            100 + (n / 65536) % 100,
+            (n / 256) % 256,
+            4 + n % 250
+        );
+        let nic = self.add_nic(
+            &sub,
+            &rg,
+            location,
+            &format!("{name}-nic0"),
+            subnet_id,
+            &ip,
+            Some(&vm_id),
+        );
+        self.vms.insert(
+            key(&vm_id),
+            VmRec {
+                id: vm_id.clone(),
+                name: name.to_owned(),
+                location: location.to_owned(),
+                os_type,
+                size: size.to_owned(),
+                disks,
+                nics: vec![nic],
+                power: PowerState::Running,
+                vm_id: vm_guid,
+                tags: BTreeMap::new(),
+            },
+        );
+        vm_id
+    }
+
+    /// Deletes a VM with its disks and NICs.
+    pub(crate) fn delete_vm(&mut self, id: &str) {
+        if let Some(vm) = self.vms.remove(&key(id)) {
+            for d in vm.disks {
+                self.disks.remove(&key(&d));
+            }
+            for n in vm.nics {
+                self.nics.remove(&key(&n));
+            }
+        }
+    }
+}
+
+/// (subscription, resource group) of a resource-group id.
+pub(crate) fn split_rg(id: &str) -> (String, String) {
+    let segs: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    let sub = segs.get(1).copied().unwrap_or_default().to_owned();
+    let rg = segs.get(3).copied().unwrap_or_default().to_owned();
+    (sub, rg)
+}
+
+fn vm_json(w: &World, vm: &VmRec) -> Value {
+    let disks: Vec<&super::stamps::DiskRec> = vm
+        .disks
+        .iter()
+        .filter_map(|d| w.disks.get(&key(d)))
+        .collect();
+    let os = disks.first().map(|d| {
+        json!({
+            "osType": vm.os_type.as_str(),
+            "name": d.name,
+            "createOption": "FromImage",
+            "caching": "ReadWrite",
+            "diskSizeGB": d.size_gb,
+            "managedDisk": { "id": d.id, "storageAccountType": "Premium_LRS" },
+        })
+    });
+    let data: Vec<Value> = disks
+        .iter()
+        .skip(1)
+        .enumerate()
+        .map(|(lun, d)| {
+            json!({
+                "lun": lun,
+                "name": d.name,
+                "createOption": "Attach",
+                "caching": "None",
+                "diskSizeGB": d.size_gb,
+                "managedDisk": { "id": d.id, "storageAccountType": "Premium_LRS" },
+            })
+        })
+        .collect();
+    let nics: Vec<Value> = vm
+        .nics
+        .iter()
+        .enumerate()
+        .map(|(i, n)| json!({ "id": n, "properties": { "primary": i == 0 } }))
+        .collect();
+    let power = match vm.power {
+        PowerState::Running => "VM running",
+        PowerState::Stopped => "VM stopped",
+        PowerState::Deallocated => "VM deallocated",
+    };
+    json!({
+        "id": vm.id,
+        "name": vm.name,
+        "type": "Microsoft.Compute/virtualMachines",
+        "location": vm.location,
+        "tags": vm.tags,
+        "properties": {
+            "vmId": vm.vm_id,
+            "hardwareProfile": { "vmSize": vm.size },
+            "storageProfile": { "osDisk": os, "dataDisks": data },
+            "osProfile": { "computerName": vm.name },
+            "networkProfile": { "networkInterfaces": nics },
+            "provisioningState": "Succeeded",
+            "instanceView": {
+                "statuses": [
+                    { "code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded" },
+                    { "code": vm.power.code(), "level": "Info", "displayStatus": power },
+                ]
+            }
+        }
+    })
+}
+
+fn disk_json(d: &DiskRec) -> Value {
+    json!({
+        "id": d.id, "name": d.name, "type": "Microsoft.Compute/disks", "location": d.location,
+        "managedBy": d.managed_by,
+        "sku": { "name": "Premium_LRS" },
+        "properties": {
+            "diskSizeGB": d.size_gb,
+            "diskState": if d.managed_by.is_some() { "Attached" } else { "Unattached" },
+            "provisioningState": "Succeeded",
+        }
+    })
+}
+
+fn net_json(n: &NetRec) -> Value {
+    let subnets: Vec<Value> = n
+        .subnets
+        .iter()
+        .map(|(name, prefix)| {
+            json!({
+                "id": format!("{}/subnets/{name}", n.id),
+                "name": name,
+                "properties": { "addressPrefix": prefix, "provisioningState": "Succeeded" },
+            })
+        })
+        .collect();
+    json!({
+        "id": n.id, "name": n.name, "type": "Microsoft.Network/virtualNetworks", "location": n.location,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "addressSpace": { "addressPrefixes": n.address_space },
+            "subnets": subnets,
+        }
+    })
+}
+
+fn nic_json(n: &NicRec) -> Value {
+    json!({
+        "id": n.id, "name": n.name, "type": "Microsoft.Network/networkInterfaces", "location": n.location,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "primary": true,
+            "virtualMachine": n.vm.as_ref().map(|v| json!({ "id": v })),
+            "ipConfigurations": [{
+                "id": format!("{}/ipConfigurations/ipconfig1", n.id),
+                "name": "ipconfig1",
+                "properties": {
+                    "privateIPAddress": n.ip,
+                    "privateIPAllocationMethod": "Dynamic",
+                    "subnet": { "id": n.subnet_id },
+                    "primary": true,
+                }
+            }]
+        }
+    })
+}
+
+fn storage_json(s: &StorageRec) -> Value {
+    json!({
+        "id": s.id, "name": s.name, "type": "Microsoft.Storage/storageAccounts", "location": s.location,
+        "kind": "Storage",
+        "sku": { "name": s.sku, "tier": "Standard" },
+        "properties": {
+            "provisioningState": "Succeeded",
+            "statusOfPrimary": "available",
+            "primaryEndpoints": { "blob": format!("https://{}.blob.{}.azurestack.external/", s.name, s.location) },
+        }
+    })
+}
+
+fn group_json(g: &GroupRec) -> Value {
+    json!({
+        "id": g.id, "name": g.name, "type": "Microsoft.Resources/resourceGroups", "location": g.location,
+        "tags": g.tags,
+        "properties": { "provisioningState": "Succeeded" },
+    })
+}
+
+fn role_json(w: &World, name: &str, r: &RoleAssignment) -> Value {
+    let sub = split_rg(&r.scope).0;
+    let sub = if sub.is_empty() {
+        w.target_sub.clone()
+    } else {
+        sub
+    };
+    json!({
+        "id": format!("{}/providers/Microsoft.Authorization/roleAssignments/{name}", r.scope.trim_end_matches('/')),
+        "name": name,
+        "type": "Microsoft.Authorization/roleAssignments",
+        "properties": {
+            "roleDefinitionId": format!("/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{}", r.role.definition_guid()),
+            "principalId": r.principal_id,
+            "principalType": "ServicePrincipal",
+            "scope": r.scope,
+        }
+    })
+}
+
+fn role_definition_json(scope: &str, role: Role) -> Value {
+    let (name, desc) = match role {
+        Role::Owner => (
+            "Owner",
+            "Lets you manage everything, including access to resources.",
+        ),
+        Role::Contributor => (
+            "Contributor",
+            "Lets you manage everything except access to resources.",
+        ),
+        Role::Reader => (
+            "Reader",
+            "Lets you view everything, but not make any changes.",
+        ),
+    };
+    json!({
+        "id": format!("{}/providers/Microsoft.Authorization/roleDefinitions/{}", scope.trim_end_matches('/'), role.definition_guid()),
+        "name": role.definition_guid(),
+        "type": "Microsoft.Authorization/roleDefinitions",
+        "properties": { "roleName": name, "description": desc, "type": "BuiltInRole" },
+    })
+}
+
+fn listed<'a, T: 'a>(
+    map: &'a BTreeMap<String, T>,
+    prefix: &str,
+    infix: &str,
+) -> impl Iterator<Item = &'a T> + 'a {
+    let prefix = prefix.to_ascii_lowercase();
+    let infix = infix.to_ascii_lowercase();
+    map.iter()
+        .filter(move |(k, _)| k.starts_with(&prefix) && k.contains(&infix))
+        .map(|(_, v)| v)
+}
+
+/// Handles a read of a stamp resource. `None` when the path is not a stamp path.
+pub(crate) fn handle(
+    state: &mut State,
+    ctx: &Ctx,
+    p: &ArmPath,
+) -> Option<Result<Response, ArmError>> {
+    let ns = p.namespace.as_deref().map(str::to_ascii_lowercase);
+    let segs: Vec<String> = p.segs.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let is_get = ctx.req.method == Method::Get;
+    let w = &state.world;
+    let page = state.settings.page_size;
+    let sub = p.sub.clone().unwrap_or_default();
+    // Resource groups: /subscriptions/{s}/resourcegroups[/{rg}] (no provider).
+    if ns.is_none() {
+        if p.sub.is_some()
+            && p.scope_segs.len() <= 4
+            && p.scope_segs
+                .get(2)
+                .is_some_and(|s| s.eq_ignore_ascii_case("resourcegroups"))
+        {
+            if !is_get {
+                return Some(Err(method_not_allowed(ctx)));
+            }
+            if let Err(e) = known_sub(w, &sub) {
+                return Some(Err(e));
+            }
+            return Some(match &p.rg {
+                Some(rg) => w
+                    .groups
+                    .get(&key(&rg_id(&sub, rg)))
+                    .map(|g| arm::json_response(200, &group_json(g)))
+                    .ok_or_else(|| {
+                        ArmError::new(
+                            404,
+                            "ResourceGroupNotFound",
+                            format!("Resource group '{rg}' could not be found."),
+                        )
+                    }),
+                None => {
+                    let items = listed(&w.groups, &format!("/subscriptions/{sub}/"), "")
+                        .map(group_json)
+                        .collect();
+                    Ok(arm::page(ctx.req, items, page))
+                }
+            });
+        }
+        return None;
+    }
+    let ns = ns.unwrap_or_default();
+    let scope = p.scope.clone();
+    let rg_prefix = match &p.rg {
+        Some(rg) => format!("{}/", rg_id(&sub, rg)),
+        None => format!("/subscriptions/{sub}/"),
+    };
+    let result = match (ns.as_str(), segs.as_slice()) {
+        ("microsoft.authorization", ["roleassignments"]) => {
+            let filter = arm::query(ctx.req, "$filter").unwrap_or_default();
+            let principal = filter_principal(&filter);
+            let at_scope_only = filter.to_ascii_lowercase().contains("atscope()");
+            let s = key(scope.trim_end_matches('/'));
+            let items = w
+                .roles
+                .iter()
+                .filter(|(_, r)| {
+                    let rs = key(r.scope.trim_end_matches('/'));
+                    let above = s.starts_with(&rs);
+                    let below = rs.starts_with(&s);
+                    (above || (below && !at_scope_only))
+                        && principal
+                            .as_ref()
+                            .is_none_or(|pid| r.principal_id.eq_ignore_ascii_case(pid))
+                })
+                .map(|(n, r)| role_json(w, n, r))
+                .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.authorization", ["roleassignments", name]) => w
+            .roles
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(n, r)| arm::json_response(200, &role_json(w, n, r)))
+            .ok_or_else(|| {
+                ArmError::new(
+                    404,
+                    "RoleAssignmentNotFound",
+                    format!("The role assignment '{name}' is not found."),
+                )
+            }),
+        ("microsoft.authorization", ["roledefinitions"]) => {
+            let items = [Role::Owner, Role::Contributor, Role::Reader]
+                .into_iter()
+                .map(|r| role_definition_json(&scope, r))
+                .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.authorization", ["roledefinitions", guid]) => {
+            [Role::Owner, Role::Contributor, Role::Reader]
+                .into_iter()
+                .find(|r| r.definition_guid() == *guid)
+                .map(|r| arm::json_response(200, &role_definition_json(&scope, r)))
+                .ok_or_else(|| {
+                    ArmError::new(
+                        404,
+                        "RoleDefinitionDoesNotExist",
+                        format!("The specified role definition with ID '{guid}' does not exist."),
+                    )
+                })
+        }
+        ("microsoft.compute", ["locations", loc, "usages"]) => {
+            if let Err(e) = known_sub(w, &sub) {
+                return Some(Err(e));
+            }
+            let quota = w
+                .quotas
+                .get(&key(&sub))
+                .copied()
+                .unwrap_or(ComputeQuota::new(0, 0));
+            let (cores, vms) = w.usage(&sub, loc);
+            let usage = |name: &str, local: &str, cur: u64, lim: u64| json!({ "unit": "Count", "currentValue": cur, "limit": lim, "name": { "value": name, "localizedValue": local } });
+            let items = vec![
+                usage("availabilitySets", "Availability Sets", 0, 2000),
+                usage("cores", "Total Regional vCPUs", cores, quota.cores),
+                usage(
+                    "virtualMachines",
+                    "Virtual Machines",
+                    vms,
+                    quota.virtual_machines,
+                ),
+                usage(
+                    "virtualMachineScaleSets",
+                    "Virtual Machine Scale Sets",
+                    0,
+                    2000,
+                ),
+                usage(
+                    "standardDSv2Family",
+                    "Standard DSv2 Family vCPUs",
+                    cores,
+                    quota.cores,
+                ),
+            ];
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.compute", ["virtualmachines"]) => {
+            let items = listed(&w.vms, &rg_prefix, "/microsoft.compute/virtualmachines/")
+                .map(|v| vm_json(w, v))
+                .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.compute", ["virtualmachines", _])
+        | ("microsoft.compute", ["virtualmachines", _, "instanceview"]) => {
+            let id = format!(
+                "{}/providers/Microsoft.Compute/virtualMachines/{}",
+                rg_id(&sub, p.rg.as_deref().unwrap_or_default()),
+                p.segs[1]
+            );
+            match w.vm(&id) {
+                Some(vm) => {
+                    let mut v = vm_json(w, vm);
+                    if segs.len() == 3 {
+                        v = v["properties"]["instanceView"].clone();
+                    }
+                    Ok(arm::json_response(200, &v))
+                }
+                None => Err(not_found_arm(
+                    "Microsoft.Compute/virtualMachines",
+                    &p.segs[1],
+                    p.rg.as_deref(),
+                )),
+            }
+        }
+        ("microsoft.compute", ["disks"]) => {
+            let items = listed(&w.disks, &rg_prefix, "/microsoft.compute/disks/")
+                .map(disk_json)
+                .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.compute", ["disks", _]) => {
+            let id = format!(
+                "{}/providers/Microsoft.Compute/disks/{}",
+                rg_id(&sub, p.rg.as_deref().unwrap_or_default()),
+                p.segs[1]
+            );
+            w.disks
+                .get(&key(&id))
+                .map(|d| arm::json_response(200, &disk_json(d)))
+                .ok_or_else(|| {
+                    not_found_arm("Microsoft.Compute/disks", &p.segs[1], p.rg.as_deref())
+                })
+        }
+        ("microsoft.network", ["virtualnetworks"]) => {
+            let items = listed(
+                &w.networks,
+                &rg_prefix,
+                "/microsoft.network/virtualnetworks/",
+            )
+            .map(net_json)
+            .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.network", ["virtualnetworks", _]) => {
+            let id = format!(
+                "{}/providers/Microsoft.Network/virtualNetworks/{}",
+                rg_id(&sub, p.rg.as_deref().unwrap_or_default()),
+                p.segs[1]
+            );
+            w.network(&id)
+                .map(|n| arm::json_response(200, &net_json(n)))
+                .ok_or_else(|| {
+                    not_found_arm(
+                        "Microsoft.Network/virtualNetworks",
+                        &p.segs[1],
+                        p.rg.as_deref(),
+                    )
+                })
+        }
+        ("microsoft.network", ["networkinterfaces"]) => {
+            let items = listed(&w.nics, &rg_prefix, "/microsoft.network/networkinterfaces/")
+                .map(nic_json)
+                .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.network", ["networkinterfaces", _]) => {
+            let id = format!(
+                "{}/providers/Microsoft.Network/networkInterfaces/{}",
+                rg_id(&sub, p.rg.as_deref().unwrap_or_default()),
+                p.segs[1]
+            );
+            w.nics
+                .get(&key(&id))
+                .map(|n| arm::json_response(200, &nic_json(n)))
+                .ok_or_else(|| {
+                    not_found_arm(
+                        "Microsoft.Network/networkInterfaces",
+                        &p.segs[1],
+                        p.rg.as_deref(),
+                    )
+                })
+        }
+        ("microsoft.storage", ["storageaccounts"]) => {
+            let items = listed(
+                &w.storage,
+                &rg_prefix,
+                "/microsoft.storage/storageaccounts/",
+            )
+            .map(storage_json)
+            .collect();
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.storage", ["storageaccounts", _]) => {
+            let id = format!(
+                "{}/providers/Microsoft.Storage/storageAccounts/{}",
+                rg_id(&sub, p.rg.as_deref().unwrap_or_default()),
+                p.segs[1]
+            );
+            w.storage
+                .get(&key(&id))
+                .map(|s| arm::json_response(200, &storage_json(s)))
+                .ok_or_else(|| {
+                    not_found_arm(
+                        "Microsoft.Storage/storageAccounts",
+                        &p.segs[1],
+                        p.rg.as_deref(),
+                    )
+                })
+        }
+        _ => return None,
+    };
+    if !is_get {
+        return Some(Err(method_not_allowed(ctx)));
+    }
+    if ns != "microsoft.authorization" {
+        if let Err(e) = known_sub(w, &sub) {
+            return Some(Err(e));
+        }
+    }
+    Some(result)
+}
+
+fn filter_principal(filter: &str) -> Option<String> {
+    let lower = filter.to_ascii_lowercase();
+    let start = lower
+        .find("principalid eq '")
+        .map(|i| i + 16)
+        .or_else(|| lower.find("assignedto('").map(|i| i + 12))?;
+    let rest = &filter[start..];
+    rest.find('\'').map(|end| rest[..end].to_owned())
+}
+
+fn known_sub(w: &World, sub: &str) -> Result<(), ArmError> {
+    if w.quotas.contains_key(&key(sub)) {
+        Ok(())
+    } else {
+        Err(ArmError::new(
+            404,
+            "SubscriptionNotFound",
+            format!("The subscription '{sub}' could not be found."),
+        ))
+    }
+}
+
+fn not_found_arm(t: &str, name: &str, rg: Option<&str>) -> ArmError {
+    ArmError::new(
+        404,
+        "ResourceNotFound",
+        format!(
+            "The Resource '{t}/{name}' under resource group '{}' was not found.",
+            rg.unwrap_or_default()
+        ),
+    )
+}
+
+fn method_not_allowed(ctx: &Ctx) -> ArmError {
+    ArmError::new(
+        405,
+        "MethodNotAllowed",
+        format!(
+            "The emulator serves {} of stamp resources read-only; '{}' is not supported.",
+            ctx.req.url.path(),
+            ctx.req.method
+        ),
+    )
+}
