@@ -14,21 +14,31 @@ fn auto() -> Emulator {
 fn create_vault_policy_extension(raw: &Raw) {
     let t = raw.emu.topology().clone();
     let vault = t.vault_id("myvault");
-    let a = raw.put(&vault, json!({ "location": t.target_location, "properties": { "vaultType": "DisasterRecovery" } }));
+    let a = raw.put(
+        &vault,
+        json!({ "location": t.target_location, "properties": { "vaultType": "DisasterRecovery" } }),
+    );
     assert_eq!(a.status, 201, "{a:?}");
     assert_eq!(a.body["properties"]["provisioningState"], "Creating");
     let preview = raw.api == PREVIEW;
     assert!(a.header("Azure-AsyncOperation").is_some());
-    assert_eq!(a.header("Location").is_some(), preview, "preview 201s carry Location too");
+    assert_eq!(
+        a.header("Location").is_some(),
+        preview,
+        "preview 201s carry Location too"
+    );
     assert!(a.header("Retry-After").is_some());
     assert_eq!(raw.wait(&a), "Succeeded");
     let v = raw.get(&vault);
     assert_eq!(v.body["properties"]["provisioningState"], "Succeeded");
 
     let policy = format!("{vault}/replicationPolicies/pol1");
-    let a = raw.put(&policy, json!({ "properties": { "customProperties": {
+    let a = raw.put(
+        &policy,
+        json!({ "properties": { "customProperties": {
         "instanceType": "AzStackToAzStack", "recoveryPointHistoryInMinutes": 1440,
-        "crashConsistentFrequencyInMinutes": 5, "appConsistentFrequencyInMinutes": 60 } } }));
+        "crashConsistentFrequencyInMinutes": 5, "appConsistentFrequencyInMinutes": 60 } } }),
+    );
     assert_eq!(a.status, 201, "{a:?}");
     assert_eq!(raw.wait(&a), "Succeeded");
 
@@ -38,7 +48,10 @@ fn create_vault_policy_extension(raw: &Raw) {
         "targetFabricArmId": t.target_fabric_id, "storageAccountId": t.target_storage_account_ids[0] } } }));
     assert_eq!(a.status, 201, "{a:?}");
     assert_eq!(raw.wait(&a), "Succeeded");
-    assert_eq!(raw.get(&ext).body["properties"]["provisioningState"], "Succeeded");
+    assert_eq!(
+        raw.get(&ext).body["properties"]["provisioningState"],
+        "Succeeded"
+    );
 
     // Delete: 202 + Location (+ Azure-AsyncOperation on preview), then 404.
     let d = raw.delete(&ext);
@@ -47,7 +60,15 @@ fn create_vault_policy_extension(raw: &Raw) {
     assert_eq!(d.header("Azure-AsyncOperation").is_some(), preview);
     let end = if preview {
         // Preview clients follow Location (final-state-via location).
-        let only_location = Answer { status: d.status, headers: { let mut h = d.headers.clone(); h.remove("Azure-AsyncOperation"); h }, body: d.body.clone() };
+        let only_location = Answer {
+            status: d.status,
+            headers: {
+                let mut h = d.headers.clone();
+                h.remove("Azure-AsyncOperation");
+                h
+            },
+            body: d.body.clone(),
+        };
         raw.wait(&only_location)
     } else {
         raw.wait(&d)
@@ -86,7 +107,10 @@ fn status_monitor_and_location_in_manual_clock() {
     let a = raw.put(&vault, json!({ "location": t.target_location }));
     let monitor = a.header("Azure-AsyncOperation").unwrap().to_owned();
     assert!(monitor.starts_with("https://management.local.azurestack.external/subscriptions/"));
-    assert!(monitor.contains("/locations/seattle/operationResults/"), "{monitor}");
+    assert!(
+        monitor.contains("/locations/seattle/operationResults/"),
+        "{monitor}"
+    );
     let s = raw.get(&monitor);
     assert_eq!(s.body["status"], "InProgress");
     let retry: u64 = s.header("Retry-After").unwrap().parse().unwrap();
@@ -102,7 +126,10 @@ fn status_monitor_and_location_in_manual_clock() {
 
 #[test]
 fn validation_errors_are_arm_shaped() {
-    let raw = Raw::new(Emulator::new(Scenario::builder().seed_vault(true).build()), GA);
+    let raw = Raw::new(
+        Emulator::new(Scenario::builder().seed_vault(true).build()),
+        GA,
+    );
     let t = raw.emu.topology().clone();
     // Missing location.
     let a = raw.put(&t.vault_id("x"), json!({ "properties": {} }));
@@ -110,23 +137,38 @@ fn validation_errors_are_arm_shaped() {
     assert_eq!(a.body["error"]["target"], "location");
     // Wrong location.
     let a = raw.put(&t.vault_id("x"), json!({ "location": "westus" }));
-    assert_eq!((a.status, a.code()), (400, "LocationNotAvailableForResourceType"));
+    assert_eq!(
+        (a.status, a.code()),
+        (400, "LocationNotAvailableForResourceType")
+    );
     // Empty body.
     let a = raw.send(azs_site_recovery::http::Method::Put, &t.vault_id("x"), None);
     assert_eq!((a.status, a.code()), (400, "InvalidRequestContent"));
     // Bad JSON.
-    let mut req = azs_site_recovery::http::Request::new(azs_site_recovery::http::Method::Put, raw.url(&t.vault_id("x")).parse().unwrap());
+    let mut req = azs_site_recovery::http::Request::new(
+        azs_site_recovery::http::Method::Put,
+        raw.url(&t.vault_id("x")).parse().unwrap(),
+    );
     req.body = b"{not json".to_vec();
     assert_eq!(raw.emu.handle(&req).status, 400);
     // Policy without its required fields / with inconsistent frequencies.
     let pol = format!("{}/replicationPolicies/p", raw.vault());
-    let a = raw.put(&pol, json!({ "properties": { "customProperties": { "instanceType": "AzStackToAzStack" } } }));
+    let a = raw.put(
+        &pol,
+        json!({ "properties": { "customProperties": { "instanceType": "AzStackToAzStack" } } }),
+    );
     assert_eq!(a.code(), "InvalidRequestContent");
-    assert!(a.body["error"]["target"].as_str().unwrap().contains("recoveryPointHistoryInMinutes"));
+    assert!(a.body["error"]["target"]
+        .as_str()
+        .unwrap()
+        .contains("recoveryPointHistoryInMinutes"));
     let a = raw.put(&pol, json!({ "properties": { "customProperties": { "instanceType": "AzStackToAzStack",
         "recoveryPointHistoryInMinutes": 60, "crashConsistentFrequencyInMinutes": 10, "appConsistentFrequencyInMinutes": 5 } } }));
     assert_eq!(a.status, 400);
-    assert!(a.body["error"]["message"].as_str().unwrap().contains("app-consistent"));
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("app-consistent"));
     let a = raw.put(&pol, json!({ "properties": {} }));
     assert_eq!(a.body["error"]["target"], "properties.customProperties");
     // Extension referencing a storage account that does not exist.
@@ -134,20 +176,41 @@ fn validation_errors_are_arm_shaped() {
         "instanceType": "AzStackToAzStack", "sourceFabricArmId": t.source_fabric_id, "targetFabricArmId": t.target_fabric_id,
         "storageAccountId": format!("{}/providers/Microsoft.Storage/storageAccounts/nope", t.asr_resource_group_id) } } }));
     assert_eq!((a.status, a.code()), (400, "LinkedResourceNotFound"));
-    assert_eq!(a.body["error"]["target"], "properties.customProperties.storageAccountId");
+    assert_eq!(
+        a.body["error"]["target"],
+        "properties.customProperties.storageAccountId"
+    );
     // Parent missing.
     let a = raw.get(&format!("{}/replicationPolicies", t.vault_id("ghost")));
     assert_eq!((a.status, a.code()), (404, "ParentResourceNotFound"));
     // Name rules: ARM's general rules by default...
-    let a = raw.put(&t.vault_id("bad%name"), json!({ "location": t.target_location }));
+    let a = raw.put(
+        &t.vault_id("bad%name"),
+        json!({ "location": t.target_location }),
+    );
     assert_eq!(a.code(), "InvalidResourceName");
-    let a = raw.put(&t.vault_id("with-hyphen"), json!({ "location": t.target_location }));
-    assert_eq!(a.status, 201, "hyphens are accepted by default, as Azure Stack Hub's own names have them");
+    let a = raw.put(
+        &t.vault_id("with-hyphen"),
+        json!({ "location": t.target_location }),
+    );
+    assert_eq!(
+        a.status, 201,
+        "hyphens are accepted by default, as Azure Stack Hub's own names have them"
+    );
     // ... the spec's strict pattern on demand.
-    let strict = Raw::new(Emulator::new(Scenario::builder().strict_names(true).build()), GA);
-    let a = strict.put(&t.vault_id("with-hyphen"), json!({ "location": t.target_location }));
+    let strict = Raw::new(
+        Emulator::new(Scenario::builder().strict_names(true).build()),
+        GA,
+    );
+    let a = strict.put(
+        &t.vault_id("with-hyphen"),
+        json!({ "location": t.target_location }),
+    );
     assert_eq!(a.code(), "InvalidResourceName");
-    assert!(a.body["error"]["message"].as_str().unwrap().contains("^[a-zA-Z0-9]*$"));
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("^[a-zA-Z0-9]*$"));
 }
 
 #[test]
@@ -156,11 +219,17 @@ fn unknown_and_missing_api_versions() {
     let vault = emu.topology().vault_id("asrvault");
     let a = Raw::new(emu.clone(), "2019-01-01").get(&vault);
     assert_eq!((a.status, a.code()), (400, "NoRegisteredProviderFound"));
-    assert!(a.body["error"]["message"].as_str().unwrap().contains("2024-09-01"));
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("2024-09-01"));
     let a = Raw::new(emu.clone(), "banana").get(&vault);
     assert_eq!((a.status, a.code()), (400, "InvalidApiVersionParameter"));
     let url = format!("{}{}", emu.topology().arm_endpoint, vault);
-    let r = emu.handle(&azs_site_recovery::http::Request::new(azs_site_recovery::http::Method::Get, url.parse().unwrap()));
+    let r = emu.handle(&azs_site_recovery::http::Request::new(
+        azs_site_recovery::http::Method::Get,
+        url.parse().unwrap(),
+    ));
     assert_eq!(r.status, 400);
     let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
     assert_eq!(body["error"]["code"], "MissingApiVersionParameter");
@@ -172,10 +241,16 @@ fn lists_page_with_next_link_on_the_request_host() {
     let raw = Raw::new(emu.clone(), GA);
     let t = emu.topology().clone();
     for i in 0..5 {
-        let a = raw.put(&t.vault_id(&format!("vault{i}")), json!({ "location": t.target_location }));
+        let a = raw.put(
+            &t.vault_id(&format!("vault{i}")),
+            json!({ "location": t.target_location }),
+        );
         assert_eq!(a.status, 201);
     }
-    let list = format!("{}/providers/Microsoft.DataReplication/replicationVaults", t.asr_resource_group_id);
+    let list = format!(
+        "{}/providers/Microsoft.DataReplication/replicationVaults",
+        t.asr_resource_group_id
+    );
     let mut seen = Vec::new();
     let mut next = raw.url(&list);
     let mut pages = 0;
@@ -188,7 +263,10 @@ fn lists_page_with_next_link_on_the_request_host() {
         }
         match a.body["nextLink"].as_str() {
             Some(n) => {
-                assert!(n.starts_with("https://management.local.azurestack.external/"), "{n}");
+                assert!(
+                    n.starts_with("https://management.local.azurestack.external/"),
+                    "{n}"
+                );
                 assert!(n.contains("continuationToken="));
                 next = n.to_owned();
             }
@@ -200,7 +278,10 @@ fn lists_page_with_next_link_on_the_request_host() {
     // A different host gets links on that host.
     let other = format!("http://127.0.0.1:8080{list}?api-version={GA}");
     let a = raw.get(&other);
-    assert!(a.body["nextLink"].as_str().unwrap().starts_with("http://127.0.0.1:8080/"));
+    assert!(a.body["nextLink"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:8080/"));
     // pageSize query overrides.
     let a = raw.get(&format!("{list}?pageSize=10"));
     assert_eq!(a.body["value"].as_array().unwrap().len(), 5);
@@ -209,20 +290,42 @@ fn lists_page_with_next_link_on_the_request_host() {
 
 #[test]
 fn alert_settings_are_synchronous_and_name_availability_works() {
-    let raw = Raw::new(Emulator::new(Scenario::builder().seed_vault(true).build()), PREVIEW);
+    let raw = Raw::new(
+        Emulator::new(Scenario::builder().seed_vault(true).build()),
+        PREVIEW,
+    );
     let path = format!("{}/alertSettings/default", raw.vault());
     let a = raw.put(&path, json!({ "properties": { "sendToOwners": true, "customEmailAddresses": ["ops@contoso.com"] } }));
     assert_eq!(a.status, 201);
     assert!(a.header("Azure-AsyncOperation").is_none());
-    assert!(a.body["properties"].get("provisioningState").is_none(), "preview has no provisioningState here");
-    assert_eq!(raw.put(&path, json!({ "properties": { "sendToOwners": false } })).status, 200);
-    assert_eq!(raw.put(&path, json!({ "properties": {} })).code(), "InvalidRequestContent");
+    assert!(
+        a.body["properties"].get("provisioningState").is_none(),
+        "preview has no provisioningState here"
+    );
+    assert_eq!(
+        raw.put(&path, json!({ "properties": { "sendToOwners": false } }))
+            .status,
+        200
+    );
+    assert_eq!(
+        raw.put(&path, json!({ "properties": {} })).code(),
+        "InvalidRequestContent"
+    );
     let t = raw.emu.topology().clone();
-    let check = format!("/subscriptions/{}/providers/Microsoft.DataReplication/locations/{}/checkNameAvailability", t.target_subscription, t.target_location);
-    let a = raw.post(&check, json!({ "name": "asrvault", "type": "Microsoft.DataReplication/replicationVaults" }));
+    let check = format!(
+        "/subscriptions/{}/providers/Microsoft.DataReplication/locations/{}/checkNameAvailability",
+        t.target_subscription, t.target_location
+    );
+    let a = raw.post(
+        &check,
+        json!({ "name": "asrvault", "type": "Microsoft.DataReplication/replicationVaults" }),
+    );
     assert_eq!(a.body["nameAvailable"], false);
     assert_eq!(a.body["reason"], "AlreadyExists");
-    let a = raw.post(&check, json!({ "name": "freshname", "type": "Microsoft.DataReplication/replicationVaults" }));
+    let a = raw.post(
+        &check,
+        json!({ "name": "freshname", "type": "Microsoft.DataReplication/replicationVaults" }),
+    );
     assert_eq!(a.body["nameAvailable"], true);
     let ops = raw.get("/providers/Microsoft.DataReplication/operations");
     assert!(!ops.body["value"].as_array().unwrap().is_empty());
@@ -230,10 +333,21 @@ fn alert_settings_are_synchronous_and_name_availability_works() {
 
 #[test]
 fn vault_with_protected_items_cannot_be_deleted() {
-    let raw = Raw::new(Emulator::new(Scenario::builder().seed_vault(true).clock_mode(ClockMode::Auto).build()), GA);
+    let raw = Raw::new(
+        Emulator::new(
+            Scenario::builder()
+                .seed_vault(true)
+                .clock_mode(ClockMode::Auto)
+                .build(),
+        ),
+        GA,
+    );
     raw.protect("web-01", "web01");
     let a = raw.delete(&raw.vault());
     assert_eq!((a.status, a.code()), (409, "Conflict"));
-    let a = raw.delete(&format!("{}/replicationPolicies/default-replication-policy", raw.vault()));
+    let a = raw.delete(&format!(
+        "{}/replicationPolicies/default-replication-policy",
+        raw.vault()
+    ));
     assert_eq!(a.status, 409);
 }

@@ -32,7 +32,10 @@ impl Answer {
 
 impl Raw {
     pub fn new(emu: Emulator, api: &str) -> Self {
-        Raw { emu, api: api.to_owned() }
+        Raw {
+            emu,
+            api: api.to_owned(),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -55,7 +58,11 @@ impl Raw {
         } else {
             serde_json::from_slice(&r.body).expect("JSON body")
         };
-        Answer { status: r.status, headers: r.headers, body }
+        Answer {
+            status: r.status,
+            headers: r.headers,
+            body,
+        }
     }
 
     pub fn get(&self, path: &str) -> Answer {
@@ -90,7 +97,10 @@ impl Raw {
             }
             panic!("operation never finished");
         }
-        let url = started.header("Location").expect("an LRO header").to_owned();
+        let url = started
+            .header("Location")
+            .expect("an LRO header")
+            .to_owned();
         for _ in 0..500 {
             let a = self.get(&url);
             if a.status != 202 {
@@ -157,7 +167,10 @@ impl Raw {
             if cond(&a.body["properties"]) {
                 return a.body;
             }
-            let secs: u64 = a.header("Retry-After").map(|s| s.parse().unwrap()).unwrap_or(60);
+            let secs: u64 = a
+                .header("Retry-After")
+                .map(|s| s.parse().unwrap())
+                .unwrap_or(60);
             if self.emu.clock_mode() == azs_site_recovery::emulator::ClockMode::Manual
                 || a.header("Retry-After").is_none()
             {

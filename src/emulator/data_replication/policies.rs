@@ -57,12 +57,14 @@ fn validate(body: &Value, instance_type: &str) -> Result<(), ArmError> {
             None | Some(Value::Null) => return Err(ArmError::missing(&target)),
             Some(v) => match v.as_i64() {
                 Some(n) if n >= 0 => vals[i] = n,
-                _ => return Err(ArmError::invalid_content(
-                    &target,
-                    format!(
+                _ => {
+                    return Err(ArmError::invalid_content(
+                        &target,
+                        format!(
                         "The property '{target}' must be a non-negative integer number of minutes."
                     ),
-                )),
+                    ))
+                }
             },
         }
     }

@@ -1316,7 +1316,8 @@ pub(crate) fn validate_action(
         .pointer("/properties/customProperties")
         .cloned()
         .unwrap_or(Value::Null);
-    if !c.is_null() {
+    let empty = c.as_object().is_some_and(|o| o.is_empty());
+    if !c.is_null() && !empty {
         if !c.is_object() {
             return Err(ArmError::invalid_content(
                 "properties.customProperties",

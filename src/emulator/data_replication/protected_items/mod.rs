@@ -43,7 +43,8 @@ pub(crate) struct Replication {
     pub(crate) due: DateTime<Utc>,
 }
 
-/// Recovery points are computed, not stored: one every `crash_min` minutes from `origin`, every
+/// Recovery points are computed, not stored: one at `origin` (replication done), then one every
+/// `crash_min` minutes, every
 /// `app_min` minutes app-consistent, the last `retention_min` minutes kept, none after `stop`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RpSeries {
@@ -65,14 +66,15 @@ impl RpSeries {
     /// The recovery points that exist at `now`, oldest first.
     pub(crate) fn points(&self, now: DateTime<Utc>) -> Vec<Rp> {
         let end = self.stop.map_or(now, |s| s.min(now));
-        if end <= self.origin {
+        if end < self.origin {
             return Vec::new();
         }
         let step = self.crash_min.max(1);
         let since_origin = (end - self.origin).num_minutes();
         let k_max = since_origin / step;
-        let oldest = (since_origin - self.retention_min.max(step)).max(0);
-        let k_min = ((oldest + step - 1) / step).max(1);
+        // Kept: end - retention < t <= end. The first point is taken when replication completes.
+        let window = since_origin - self.retention_min.max(step);
+        let k_min = if window < 0 { 0 } else { window / step + 1 };
         (k_min..=k_max)
             .map(|k| {
                 let t = self.origin + Duration::minutes(k * step);

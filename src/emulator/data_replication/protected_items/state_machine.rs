@@ -254,15 +254,15 @@ pub(crate) fn check(item: &Item, op: Operation) -> Result<(), Refusal> {
             }
         }
         Operation::Reprotect => {
+            if item.failed_back {
+                return refuse(item, op, "re-enabling protection after failback is not supported: disable protection, remove the mobility agent, then enable protection again.");
+            }
             if item.direction == Direction::Failback {
                 return refuse(
                     item,
                     op,
                     "the item is already re-protected (replicating back to the source stamp).",
                 );
-            }
-            if item.failed_back {
-                return refuse(item, op, "re-enabling protection after failback is not supported: disable protection, remove the mobility agent, then enable protection again.");
             }
             // Re-protect of an uncommitted failover commits first (enable-vm-protection.txt).
             if failed_over(p) || matches!(p, P::CommitFailoverCompleted | P::ReprotectFailed) {

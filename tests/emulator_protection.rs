@@ -1,0 +1,525 @@
+//! The protected-item lifecycle in the emulator, driven with raw requests: enable, initial
+//! replication over virtual time, recovery points, test failover and cleanup, failover, commit,
+//! re-protect (appliance slots), failback, disable, and the refusals in between.
+
+mod emulator_support;
+
+use azs_site_recovery::emulator::{Appliance, ClockMode, Emulator, PowerState, Scenario};
+use emulator_support::*;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn seeded(mode: ClockMode) -> Emulator {
+    Emulator::new(
+        Scenario::builder()
+            .seed_vault(true)
+            .clock_mode(mode)
+            .build(),
+    )
+}
+
+#[test]
+fn initial_replication_takes_time_in_proportion_to_disk_size() {
+    // 50 MiB/s: web-01 (127 GiB) takes 2601 s; sql-01 (127+512+1024 GiB) takes 34,055 s.
+    let raw = Raw::new(seeded(ClockMode::Manual), GA);
+    let start = raw.emu.now();
+    for (vm, name) in [("web-01", "web01"), ("sql-01", "sql01")] {
+        let a = raw.put(&raw.item_path(name), raw.enable_body(vm));
+        assert_eq!(a.status, 201, "{a:?}");
+        assert_eq!(
+            a.body["properties"]["protectionState"],
+            "EnablingProtection"
+        );
+        assert!(a.header("Azure-AsyncOperation").is_some());
+        assert!(
+            a.header("Location").is_none(),
+            "GA PUT: Azure-AsyncOperation only"
+        );
+    }
+    // The enable job's three tasks take 120 s.
+    raw.emu.advance(Duration::from_secs(120));
+    let p = raw.get(&raw.item_path("web01")).body["properties"].clone();
+    assert_eq!(p["protectionState"], "InitialReplicationInProgress");
+    raw.emu.advance(Duration::from_secs(1300));
+    let p = raw.get(&raw.item_path("web01")).body["properties"].clone();
+    let pct = p["customProperties"]["initialReplicationProgressPercentage"]
+        .as_i64()
+        .unwrap();
+    assert!((45..=55).contains(&pct), "about half way: {pct}");
+    raw.emu.advance(Duration::from_secs(1400));
+    assert_eq!(
+        raw.get(&raw.item_path("web01")).body["properties"]["protectionState"],
+        "Protected"
+    );
+    let sql = raw.get(&raw.item_path("sql01"));
+    assert_eq!(
+        sql.body["properties"]["protectionState"],
+        "InitialReplicationInProgress"
+    );
+    assert_eq!(
+        sql.body["properties"]["customProperties"]["protectedDisks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let retry: u64 = sql.header("Retry-After").unwrap().parse().unwrap();
+    assert!(retry > 0);
+    let body = raw.poll_item("sql01", |p| p["protectionState"] == "Protected");
+    let elapsed = (raw.emu.now() - start).num_seconds();
+    assert!(
+        elapsed >= 34_055 + 120,
+        "sql-01 needed its full replication time: {elapsed}"
+    );
+    assert_eq!(
+        body["properties"]["customProperties"]["initialReplicationProgressPercentage"],
+        100
+    );
+}
+
+#[test]
+fn auto_clock_makes_polling_finish_instantly() {
+    let raw = Raw::new(seeded(ClockMode::Auto), PREVIEW);
+    let t0 = raw.emu.now();
+    let wall = std::time::Instant::now();
+    let item = raw.protect("sql-01", "sql01");
+    assert!(wall.elapsed() < Duration::from_secs(5));
+    assert!(
+        (raw.emu.now() - t0).num_minutes() > 500,
+        "virtual time passed"
+    );
+    // Preview shape: draId, not fabricAgentId.
+    assert!(item["properties"].get("draId").is_some());
+    assert!(item["properties"].get("fabricAgentId").is_none());
+}
+
+#[test]
+fn recovery_points_follow_the_policy() {
+    let raw = Raw::new(seeded(ClockMode::Auto), GA);
+    raw.protect("web-01", "web01");
+    raw.emu.set_clock_mode(ClockMode::Manual);
+    raw.emu.advance(Duration::from_secs(3 * 3600));
+    let list = raw.get(&format!("{}/recoveryPoints", raw.item_path("web01")));
+    let points = list.body["value"].as_array().unwrap().clone();
+    // One when replication completed, then every 5 minutes for 3 hours: 37 points;
+    // app-consistent on the hour: 4.
+    assert_eq!(points.len(), 37);
+    let app = points
+        .iter()
+        .filter(|p| p["properties"]["recoveryPointType"] == "ApplicationConsistent")
+        .count();
+    assert_eq!(app, 4);
+    let newest = &points[0];
+    let got = raw.get(newest["id"].as_str().unwrap());
+    assert_eq!(got.status, 200);
+    let item = raw.get(&raw.item_path("web01")).body;
+    assert_eq!(
+        item["properties"]["customProperties"]["lastRecoveryPointId"],
+        newest["id"]
+    );
+    // A year later only the retention window (1440 min / 5) exists.
+    raw.emu.advance(Duration::from_secs(365 * 24 * 3600));
+    let list = raw.get(&format!(
+        "{}/recoveryPoints?pageSize=1000",
+        raw.item_path("web01")
+    ));
+    assert_eq!(list.body["value"].as_array().unwrap().len(), 288);
+}
+
+fn tfo(raw: &Raw, name: &str) -> String {
+    raw.action(
+        name,
+        "testFailover",
+        json!({ "instanceType": "AzStackToAzStack", "recoveryPoint": "LatestProcessed" }),
+    )
+}
+
+#[test]
+fn a_whole_dr_drill_with_failback() {
+    let raw = Raw::new(seeded(ClockMode::Auto), NEWEST);
+    let t = raw.emu.topology().clone();
+    raw.protect("app-01", "app01");
+    raw.emu.advance(Duration::from_secs(600));
+    let src = t.source_vm_id("app-01").unwrap().to_owned();
+
+    // Test failover: a test VM in the test network; cleanup deletes it.
+    assert_eq!(tfo(&raw, "app01"), "204");
+    let item = raw.get(&raw.item_path("app01")).body;
+    assert_eq!(
+        item["properties"]["testFailoverState"],
+        "TestFailoverCompleted"
+    );
+    assert!(item["properties"]["lastSuccessfulTestFailoverTime"].is_string());
+    let test_vm = raw
+        .emu
+        .vm_ids()
+        .into_iter()
+        .find(|v| v.ends_with("/app-01-test"))
+        .expect("test VM");
+    let nic = raw.get(
+        &raw.get(&test_vm).body["properties"]["networkProfile"]["networkInterfaces"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    assert!(
+        nic.body["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
+            .as_str()
+            .unwrap()
+            .contains("/test-vnet/")
+    );
+    assert_eq!(
+        raw.emu.vm_power_state(&src),
+        Some(PowerState::Running),
+        "the source keeps running"
+    );
+    assert_eq!(
+        raw.action(
+            "app01",
+            "testFailoverCleanup",
+            json!({ "instanceType": "AzStackToAzStack" })
+        ),
+        "204"
+    );
+    assert!(raw
+        .emu
+        .vm_ids()
+        .iter()
+        .all(|v| !v.ends_with("/app-01-test")));
+    assert_eq!(
+        raw.get(&raw.item_path("app01")).body["properties"]["testFailoverState"],
+        "None"
+    );
+
+    // Planned failover shuts the source down and creates the target VM.
+    assert_eq!(
+        raw.action(
+            "app01",
+            "plannedFailover",
+            json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": true })
+        ),
+        "204"
+    );
+    assert_eq!(raw.emu.vm_power_state(&src), Some(PowerState::Deallocated));
+    let target_vm = format!(
+        "/subscriptions/{}/resourceGroups/dr-rg/providers/Microsoft.Compute/virtualMachines/app-01",
+        t.target_subscription
+    );
+    assert_eq!(
+        raw.emu.vm_power_state(&target_vm),
+        Some(PowerState::Running)
+    );
+    let item = raw.get(&raw.item_path("app01")).body;
+    assert_eq!(
+        item["properties"]["protectionState"],
+        "PlannedFailoverCompleted"
+    );
+    assert_eq!(
+        item["properties"]["customProperties"]["activeLocation"],
+        "Recovery"
+    );
+    assert!(item["properties"]["customProperties"]["failoverRecoveryPointId"].is_string());
+    let allowed: Vec<String> =
+        serde_json::from_value(item["properties"]["allowedJobs"].clone()).unwrap();
+    assert!(
+        allowed.contains(&"CommitFailover".to_owned()) && allowed.contains(&"Reprotect".to_owned()),
+        "{allowed:?}"
+    );
+    assert!(!allowed.contains(&"TestFailover".to_owned()));
+
+    // Commit, then re-protect: the replica disks take appliance slots.
+    assert_eq!(
+        raw.action(
+            "app01",
+            "commit",
+            json!({ "instanceType": "AzStackToAzStack" })
+        ),
+        "204"
+    );
+    let free = raw.emu.appliance_free_slots();
+    assert_eq!(free, 31);
+    let reprotect = json!({
+        "instanceType": "AzStackToAzStackFailback",
+        "applianceId": t.appliance_id,
+        "logStorageAccountId": t.target_storage_account_ids[0],
+        "policyName": "failback-default-replication-policy",
+        "replicationExtensionName": "default-failback-extension",
+    });
+    assert_eq!(raw.action("app01", "reprotect", reprotect), "204");
+    assert_eq!(
+        raw.emu.appliance_free_slots(),
+        29,
+        "two replica disks attached"
+    );
+    let item = raw.poll_item("app01", |p| p["protectionState"] == "Protected");
+    assert_eq!(
+        item["properties"]["customProperties"]["instanceType"],
+        "AzStackToAzStackFailback"
+    );
+    assert_eq!(
+        item["properties"]["policyName"],
+        "failback-default-replication-policy"
+    );
+
+    // Failback: the source VM is reused with new disks; slots are freed.
+    assert_eq!(
+        raw.action(
+            "app01",
+            "plannedFailover",
+            json!({ "instanceType": "AzStackToAzStackFailback" })
+        ),
+        "204"
+    );
+    assert_eq!(raw.emu.vm_power_state(&src), Some(PowerState::Running));
+    assert_eq!(raw.emu.appliance_free_slots(), 31);
+    let vm = raw.get(&src).body;
+    assert!(vm["properties"]["storageProfile"]["osDisk"]["name"]
+        .as_str()
+        .unwrap()
+        .contains("failback"));
+    assert_eq!(
+        raw.get(&raw.item_path("app01")).body["properties"]["customProperties"]["activeLocation"],
+        "Primary"
+    );
+    // Committing the failback deletes the failed-over VM on the target stamp.
+    assert_eq!(raw.action("app01", "commit", json!({})), "204");
+    assert_eq!(raw.emu.vm_power_state(&target_vm), None);
+    // Re-protecting again is not supported after failback.
+    let a = raw.post(&format!("{}/reprotect", raw.item_path("app01")), json!({}));
+    assert_eq!(a.status, 409);
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("disable protection"));
+
+    // Disable: 202 + Location, then the item is gone. Events tell the story.
+    let d = raw.delete(&raw.item_path("app01"));
+    assert_eq!(d.status, 202);
+    assert_eq!(raw.wait(&d), "204");
+    assert_eq!(raw.get(&raw.item_path("app01")).status, 404);
+    let events = raw
+        .get(&format!("{}/events?pageSize=500", raw.vault()))
+        .body;
+    let kinds: Vec<&str> = events["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["properties"]["eventType"].as_str().unwrap())
+        .collect();
+    for k in [
+        "InitialReplicationCompleted",
+        "TestFailoverCompleted",
+        "PlannedFailoverCompleted",
+        "ReprotectCompleted",
+        "DisableProtectionCompleted",
+    ] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    let jobs = raw.get(&format!("{}/jobs?pageSize=500", raw.vault())).body;
+    let jobs = jobs["value"].as_array().unwrap();
+    assert!(jobs.len() >= 9);
+    assert!(jobs.iter().all(|j| j["properties"]["state"] == "Succeeded"));
+    assert!(jobs[0]["properties"]["tasks"][0]["childrenJobs"].is_array());
+}
+
+#[test]
+fn forbidden_operations_are_refused_with_the_reason() {
+    let raw = Raw::new(seeded(ClockMode::Manual), GA);
+    let a = raw.put(&raw.item_path("web01"), raw.enable_body("web-01"));
+    assert_eq!(a.status, 201);
+    // While enabling: a job is in progress.
+    let a = raw.post(
+        &format!("{}/testFailover", raw.item_path("web01")),
+        json!({}),
+    );
+    assert_eq!((a.status, a.code()), (409, "OperationInProgress"));
+    raw.emu.run_until_idle(Duration::from_secs(86_400));
+    // Protected: commit has nothing to commit.
+    let a = raw.post(&format!("{}/commit", raw.item_path("web01")), json!({}));
+    assert_eq!(
+        (a.status, a.code()),
+        (409, "OperationNotAllowedInCurrentState")
+    );
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Protected"));
+    // Unknown action.
+    let a = raw.post(&format!("{}/explode", raw.item_path("web01")), json!({}));
+    assert_eq!(a.code(), "UnsupportedAction");
+    // Custom recovery point that does not exist.
+    let a = raw.post(&format!("{}/testFailover", raw.item_path("web01")), json!({ "properties": { "customProperties": {
+        "instanceType": "AzStackToAzStack", "recoveryPoint": "Custom", "recoveryPointId": "nope" } } }));
+    assert_eq!(a.code(), "LinkedResourceNotFound");
+    // Re-protect without the failback policy name (known issue 4).
+    let a = raw.post(&format!("{}/reprotect", raw.item_path("web01")), json!({}));
+    assert_eq!(a.status, 409, "not failed over yet");
+    // Protecting the same VM twice.
+    let a = raw.put(&raw.item_path("web01again"), raw.enable_body("web-01"));
+    assert_eq!((a.status, a.code()), (409, "Conflict"));
+    // References that must exist.
+    let mut body = raw.enable_body("web-02");
+    body["properties"]["policyName"] = json!("nopolicy");
+    assert_eq!(
+        raw.put(&raw.item_path("web02"), body).code(),
+        "LinkedResourceNotFound"
+    );
+    let mut body = raw.enable_body("web-02");
+    body["properties"]["customProperties"]["targetNetworkId"] = json!(format!(
+        "{}x",
+        raw.emu.topology().target_network_id("dr-vnet").unwrap()
+    ));
+    let a = raw.put(&raw.item_path("web02"), body);
+    assert_eq!(
+        a.body["error"]["target"],
+        "properties.customProperties.targetNetworkId"
+    );
+    let mut body = raw.enable_body("web-02");
+    body["properties"]["customProperties"]["sourceAzStackVirtualMachineId"] = Value::Null;
+    assert_eq!(
+        raw.put(&raw.item_path("web02"), body).code(),
+        "InvalidRequestContent"
+    );
+    let mut body = raw.enable_body("web-02");
+    body["properties"]["customProperties"]["instanceType"] = json!("HyperVToAzStackHCI");
+    assert_eq!(
+        raw.put(&raw.item_path("web02"), body).code(),
+        "InvalidRequestContent"
+    );
+}
+
+#[test]
+fn reprotect_beyond_free_appliance_slots_fails_like_the_real_one() {
+    // 4 slots, 1 used: web-01 (1 disk) fits, sql-01 (3 disks) then does not.
+    let emu = Emulator::new(
+        Scenario::builder()
+            .seed_vault(true)
+            .clock_mode(ClockMode::Auto)
+            .appliance(Appliance::default().data_disk_slots(4))
+            .build(),
+    );
+    let raw = Raw::new(emu, GA);
+    let t = raw.emu.topology().clone();
+    let reprotect = json!({
+        "instanceType": "AzStackToAzStackFailback", "applianceId": t.appliance_id,
+        "logStorageAccountId": t.target_storage_account_ids[0],
+        "policyName": "failback-default-replication-policy", "replicationExtensionName": "default-failback-extension",
+    });
+    for (vm, name) in [("web-01", "web01"), ("sql-01", "sql01")] {
+        raw.protect(vm, name);
+        raw.emu.advance(Duration::from_secs(600));
+        assert_eq!(raw.action(name, "unplannedFailover", json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": false, "recoveryPoint": "Latest" })), "204");
+    }
+    assert_eq!(raw.action("web01", "reprotect", reprotect.clone()), "204");
+    assert_eq!(raw.emu.appliance_free_slots(), 2);
+    // Uncommitted: re-protect commits first, then fails at the disk attach.
+    let a = raw.post(
+        &format!("{}/reprotect", raw.item_path("sql01")),
+        json!({ "properties": { "customProperties": reprotect } }),
+    );
+    assert_eq!(a.status, 202);
+    assert_eq!(raw.wait(&a), "500");
+    let end = raw.get(a.header("Location").unwrap());
+    assert_eq!(end.status, 500);
+    assert_eq!(end.body["error"]["message"], "An internal error occurred.");
+    let item = raw.get(&raw.item_path("sql01")).body;
+    assert_eq!(item["properties"]["protectionState"], "ReprotectFailed");
+    assert_eq!(item["properties"]["replicationHealth"], "Critical");
+    let jobs = raw.get(&format!("{}/jobs?pageSize=100", raw.vault())).body;
+    let failed: Vec<&Value> = jobs["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["properties"]["state"] == "Failed")
+        .collect();
+    assert_eq!(failed.len(), 1);
+    let tasks = failed[0]["properties"]["tasks"].as_array().unwrap();
+    assert_eq!(tasks[0]["taskName"], "Committing the failover");
+    assert!(tasks
+        .iter()
+        .any(|t| t["state"] == "Failed"
+            && t["taskName"] == "Attaching replica disks to the appliance"));
+    assert_eq!(
+        failed[0]["properties"]["errors"][0]["message"],
+        "An internal error occurred."
+    );
+    let events = raw
+        .get(&format!("{}/events?pageSize=500", raw.vault()))
+        .body;
+    assert!(events["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["properties"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("free data-disk slot")));
+}
+
+#[test]
+fn cancel_failover_restores_the_source() {
+    let raw = Raw::new(seeded(ClockMode::Auto), GA);
+    let t = raw.emu.topology().clone();
+    raw.protect("dc-01", "dc01");
+    raw.emu.advance(Duration::from_secs(600));
+    assert_eq!(
+        raw.action(
+            "dc01",
+            "unplannedFailover",
+            json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": true })
+        ),
+        "204"
+    );
+    let src = t.source_vm_id("dc-01").unwrap();
+    assert_eq!(raw.emu.vm_power_state(src), Some(PowerState::Deallocated));
+    assert_eq!(raw.action("dc01", "cancelFailover", json!({})), "204");
+    assert_eq!(raw.emu.vm_power_state(src), Some(PowerState::Running));
+    let item = raw.get(&raw.item_path("dc01")).body;
+    assert_eq!(item["properties"]["protectionState"], "Protected");
+    assert!(item["properties"]["lastSuccessfulUnplannedFailoverTime"].is_string());
+}
+
+#[test]
+fn a_thousand_vm_drill_runs_fast() {
+    use azs_site_recovery::emulator::SourceVm;
+    let vms = (0..1000).map(|i| SourceVm::linux(&format!("vm{i:04}")).data_disk(32));
+    let emu = Emulator::new(
+        Scenario::builder()
+            .clear_source_vms()
+            .source_vms(vms)
+            .seed_vault(true)
+            .compute_quota(azs_site_recovery::emulator::ComputeQuota::new(5000, 2000))
+            .build(),
+    );
+    let raw = Raw::new(emu, GA);
+    let wall = std::time::Instant::now();
+    for i in 0..1000 {
+        let a = raw.put(
+            &raw.item_path(&format!("vm{i:04}")),
+            raw.enable_body(&format!("vm{i:04}")),
+        );
+        assert_eq!(a.status, 201);
+    }
+    raw.emu.run_until_idle(Duration::from_secs(86_400));
+    for i in 0..1000 {
+        let a = raw.post(
+            &format!("{}/testFailover", raw.item_path(&format!("vm{i:04}"))),
+            json!({}),
+        );
+        assert_eq!(a.status, 202, "{a:?}");
+    }
+    raw.emu.run_until_idle(Duration::from_secs(86_400));
+    let list = raw
+        .get(&format!("{}/protectedItems?pageSize=1000", raw.vault()))
+        .body;
+    let items = list["value"].as_array().unwrap();
+    assert_eq!(items.len(), 1000);
+    assert!(items
+        .iter()
+        .all(|i| i["properties"]["testFailoverState"] == "TestFailoverCompleted"));
+    assert!(
+        wall.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        wall.elapsed()
+    );
+}
