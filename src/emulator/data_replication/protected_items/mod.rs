@@ -11,7 +11,10 @@
 //! allowed operation does over time is in [`flows`].
 
 pub(crate) mod flows;
+mod outcomes;
+mod requests;
 pub(crate) mod state_machine;
+mod steps;
 
 pub(crate) use state_machine::Operation;
 

@@ -1,0 +1,518 @@
+//! The two Azure Stack Hub stamps around the resource provider, and the ARM reads a preflight
+//! makes of them: Compute usages, virtual machines (with instance view), disks, virtual networks,
+//! network interfaces, storage accounts, resource groups (with tags), role assignments and role
+//! definitions. Shapes follow ARM (the Azure Stack Hub 2020-09-01-hybrid profile: Compute
+//! 2020-06-01, Network 2018-11-01, Storage 2019-06-01, Resources 2019-10-01, Authorization
+//! 2015-07-01); any api-version is accepted for these reads, as a tolerant stand-in.
+
+mod reads;
+mod shapes;
+
+pub(crate) use reads::handle;
+
+use super::faults::SplitMix;
+use super::scenario::{ComputeQuota, Identity, OsType, PowerState, RoleAssignment, Scenario};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+/// A VM on either stamp (source VMs, and VMs created by failover / test failover).
+#[derive(Debug, Clone)]
+pub(crate) struct VmRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) os_type: OsType,
+    pub(crate) size: String,
+    /// Disk ids; the first is the OS disk.
+    pub(crate) disks: Vec<String>,
+    pub(crate) nics: Vec<String>,
+    pub(crate) power: PowerState,
+    pub(crate) vm_id: String,
+    pub(crate) tags: BTreeMap<String, String>,
+}
+
+/// A managed disk.
+#[derive(Debug, Clone)]
+pub(crate) struct DiskRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) size_gb: u64,
+    pub(crate) managed_by: Option<String>,
+}
+
+/// A network interface.
+#[derive(Debug, Clone)]
+pub(crate) struct NicRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) subnet_id: String,
+    pub(crate) ip: String,
+    pub(crate) vm: Option<String>,
+}
+
+/// A virtual network.
+#[derive(Debug, Clone)]
+pub(crate) struct NetRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) address_space: Vec<String>,
+    pub(crate) subnets: Vec<(String, String)>,
+}
+
+/// A storage account.
+#[derive(Debug, Clone)]
+pub(crate) struct StorageRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) sku: String,
+}
+
+/// A resource group.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupRec {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) location: String,
+    pub(crate) tags: BTreeMap<String, String>,
+}
+
+/// The appliance as the service sees it.
+#[derive(Debug, Clone)]
+pub(crate) struct ApplianceRec {
+    pub(crate) agent_id: String,
+    pub(crate) machine_name: String,
+    pub(crate) machine_id: String,
+    pub(crate) responsive: bool,
+    /// When it last sent a heartbeat (`None`: it is current, i.e. "now").
+    pub(crate) stale_since: Option<DateTime<Utc>>,
+    pub(crate) slots: u32,
+    pub(crate) used_slots: u32,
+    pub(crate) version: String,
+}
+
+/// The stamps: everything outside Microsoft.DataReplication.
+#[derive(Debug, Clone)]
+pub(crate) struct World {
+    pub(crate) source_location: String,
+    pub(crate) target_sub: String,
+    pub(crate) target_location: String,
+    pub(crate) vms: BTreeMap<String, VmRec>,
+    pub(crate) disks: BTreeMap<String, DiskRec>,
+    pub(crate) nics: BTreeMap<String, NicRec>,
+    pub(crate) networks: BTreeMap<String, NetRec>,
+    pub(crate) storage: BTreeMap<String, StorageRec>,
+    pub(crate) groups: BTreeMap<String, GroupRec>,
+    pub(crate) quotas: HashMap<String, ComputeQuota>,
+    pub(crate) roles: Vec<(String, RoleAssignment)>,
+    pub(crate) identities: Vec<Identity>,
+    pub(crate) tokens: HashMap<String, String>,
+    pub(crate) appliance: ApplianceRec,
+}
+
+pub(super) fn key(id: &str) -> String {
+    id.to_ascii_lowercase()
+}
+
+pub(crate) fn rg_id(sub: &str, rg: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}")
+}
+
+/// vCPUs of the sizes Azure Stack Hub offers most; 2 for anything else.
+pub(crate) fn cores_of(size: &str) -> u64 {
+    let s = size.to_ascii_lowercase();
+    let table: [(&str, u64); 12] = [
+        ("standard_ds1_v2", 1),
+        ("standard_ds2_v2", 2),
+        ("standard_ds3_v2", 4),
+        ("standard_ds4_v2", 8),
+        ("standard_ds5_v2", 16),
+        ("standard_d1_v2", 1),
+        ("standard_d2_v2", 2),
+        ("standard_d3_v2", 4),
+        ("standard_d4_v2", 8),
+        ("standard_a1_v2", 1),
+        ("standard_a2_v2", 2),
+        ("standard_f4s_v2", 4),
+    ];
+    table
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, c)| *c)
+        .unwrap_or(2)
+}
+
+impl World {
+    pub(crate) fn from_scenario(sc: &Scenario, ids: &mut SplitMix) -> Self {
+        let mut w = World {
+            source_location: sc.source.location.clone(),
+            target_sub: sc.target.subscription_id.clone(),
+            target_location: sc.target.location.clone(),
+            vms: BTreeMap::new(),
+            disks: BTreeMap::new(),
+            nics: BTreeMap::new(),
+            networks: BTreeMap::new(),
+            storage: BTreeMap::new(),
+            groups: BTreeMap::new(),
+            quotas: HashMap::new(),
+            roles: Vec::new(),
+            identities: sc.identities.clone(),
+            tokens: HashMap::new(),
+            appliance: ApplianceRec {
+                agent_id: format!(
+                    "{}/providers/Microsoft.DataReplication/replicationFabrics/{}/fabricAgents/{}",
+                    rg_id(&sc.target.subscription_id, &sc.asr_resource_group),
+                    sc.source_fabric,
+                    sc.appliance.agent_name
+                ),
+                machine_name: sc.appliance.machine_name.clone(),
+                machine_id: ids.guid(),
+                responsive: sc.appliance.responsive,
+                stale_since: (!sc.appliance.responsive)
+                    .then(|| sc.start_time - chrono::Duration::hours(2)),
+                slots: sc.appliance.data_disk_slots,
+                used_slots: sc.appliance.used_data_disk_slots,
+                version: sc.appliance.version.clone(),
+            },
+        };
+        for stamp in [&sc.source, &sc.target] {
+            let sub = &stamp.subscription_id;
+            w.quotas.insert(key(sub), stamp.quota);
+            for g in &stamp.resource_groups {
+                w.add_group(sub, &g.name, &stamp.location, g.tags.clone());
+            }
+            for n in &stamp.networks {
+                w.add_group(sub, &n.resource_group, &stamp.location, BTreeMap::new());
+                let id = format!(
+                    "{}/providers/Microsoft.Network/virtualNetworks/{}",
+                    rg_id(sub, &n.resource_group),
+                    n.name
+                );
+                w.networks.insert(
+                    key(&id),
+                    NetRec {
+                        id,
+                        name: n.name.clone(),
+                        location: stamp.location.clone(),
+                        address_space: n.address_space.clone(),
+                        subnets: n
+                            .subnets
+                            .iter()
+                            .map(|s| (s.name.clone(), s.address_prefix.clone()))
+                            .collect(),
+                    },
+                );
+            }
+            for a in &stamp.storage_accounts {
+                w.add_group(sub, &a.resource_group, &stamp.location, BTreeMap::new());
+                let id = format!(
+                    "{}/providers/Microsoft.Storage/storageAccounts/{}",
+                    rg_id(sub, &a.resource_group),
+                    a.name
+                );
+                w.storage.insert(
+                    key(&id),
+                    StorageRec {
+                        id,
+                        name: a.name.clone(),
+                        location: stamp.location.clone(),
+                        sku: a.sku.clone(),
+                    },
+                );
+            }
+        }
+        let src_sub = sc.source.subscription_id.clone();
+        let src_loc = sc.source.location.clone();
+        for vm in &sc.source_vms {
+            let rg = sc.vm_group(vm).to_owned();
+            w.add_group(&src_sub, &rg, &src_loc, BTreeMap::new());
+            let vm_id = format!(
+                "{}/providers/Microsoft.Compute/virtualMachines/{}",
+                rg_id(&src_sub, &rg),
+                vm.name
+            );
+            let disks = vm
+                .disks
+                .iter()
+                .map(|d| w.add_disk(&src_sub, &rg, &src_loc, &d.name, d.size_gb, Some(&vm_id)))
+                .collect();
+            let nics = vm
+                .nics
+                .iter()
+                .map(|n| {
+                    let subnet = format!(
+                        "{}/providers/Microsoft.Network/virtualNetworks/{}/subnets/{}",
+                        rg_id(&src_sub, &rg),
+                        n.network,
+                        n.subnet
+                    );
+                    w.add_nic(
+                        &src_sub,
+                        &rg,
+                        &src_loc,
+                        &n.name,
+                        &subnet,
+                        &n.private_ip,
+                        Some(&vm_id),
+                    )
+                })
+                .collect();
+            let guid = ids.guid();
+            w.vms.insert(
+                key(&vm_id),
+                VmRec {
+                    id: vm_id,
+                    name: vm.name.clone(),
+                    location: src_loc.clone(),
+                    os_type: vm.os_type,
+                    size: vm.size.clone(),
+                    disks,
+                    nics,
+                    power: vm.power_state,
+                    vm_id: guid,
+                    tags: BTreeMap::new(),
+                },
+            );
+        }
+        // The appliance VM itself, in the source subscription.
+        let app_rg = sc.appliance_resource_group.clone();
+        w.add_group(&src_sub, &app_rg, &src_loc, BTreeMap::new());
+        let app_vm = format!(
+            "{}/providers/Microsoft.Compute/virtualMachines/{}",
+            rg_id(&src_sub, &app_rg),
+            sc.appliance.machine_name
+        );
+        let os = w.add_disk(
+            &src_sub,
+            &app_rg,
+            &src_loc,
+            &format!("{}-osdisk", sc.appliance.machine_name),
+            610,
+            Some(&app_vm),
+        );
+        let guid = ids.guid();
+        w.vms.insert(
+            key(&app_vm),
+            VmRec {
+                id: app_vm,
+                name: sc.appliance.machine_name.clone(),
+                location: src_loc.clone(),
+                os_type: OsType::Windows,
+                size: "Standard_DS4_v2".to_owned(),
+                disks: vec![os],
+                nics: Vec::new(),
+                power: PowerState::Running,
+                vm_id: guid,
+                tags: BTreeMap::new(),
+            },
+        );
+        for ra in &sc.role_assignments {
+            let name = ids.guid();
+            w.roles.push((name, ra.clone()));
+        }
+        w
+    }
+
+    pub(crate) fn add_group(
+        &mut self,
+        sub: &str,
+        name: &str,
+        location: &str,
+        tags: BTreeMap<String, String>,
+    ) {
+        let id = rg_id(sub, name);
+        let entry = self.groups.entry(key(&id)).or_insert_with(|| GroupRec {
+            id: id.clone(),
+            name: name.to_owned(),
+            location: location.to_owned(),
+            tags: BTreeMap::new(),
+        });
+        entry.tags.extend(tags);
+    }
+
+    pub(crate) fn add_disk(
+        &mut self,
+        sub: &str,
+        rg: &str,
+        location: &str,
+        name: &str,
+        size_gb: u64,
+        vm: Option<&str>,
+    ) -> String {
+        let id = format!(
+            "{}/providers/Microsoft.Compute/disks/{}",
+            rg_id(sub, rg),
+            name
+        );
+        self.disks.insert(
+            key(&id),
+            DiskRec {
+                id: id.clone(),
+                name: name.to_owned(),
+                location: location.to_owned(),
+                size_gb,
+                managed_by: vm.map(str::to_owned),
+            },
+        );
+        id
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn add_nic(
+        &mut self,
+        sub: &str,
+        rg: &str,
+        location: &str,
+        name: &str,
+        subnet_id: &str,
+        ip: &str,
+        vm: Option<&str>,
+    ) -> String {
+        let id = format!(
+            "{}/providers/Microsoft.Network/networkInterfaces/{}",
+            rg_id(sub, rg),
+            name
+        );
+        self.nics.insert(
+            key(&id),
+            NicRec {
+                id: id.clone(),
+                name: name.to_owned(),
+                location: location.to_owned(),
+                subnet_id: subnet_id.to_owned(),
+                ip: ip.to_owned(),
+                vm: vm.map(str::to_owned),
+            },
+        );
+        id
+    }
+
+    pub(crate) fn vm(&self, id: &str) -> Option<&VmRec> {
+        self.vms.get(&key(id))
+    }
+
+    pub(crate) fn vm_mut(&mut self, id: &str) -> Option<&mut VmRec> {
+        self.vms.get_mut(&key(id))
+    }
+
+    pub(crate) fn network(&self, id: &str) -> Option<&NetRec> {
+        self.networks.get(&key(id))
+    }
+
+    pub(crate) fn has_subnet(&self, network_id: &str, subnet: &str) -> bool {
+        self.network(network_id).is_some_and(|n| {
+            n.subnets
+                .iter()
+                .any(|(s, _)| s.eq_ignore_ascii_case(subnet))
+        })
+    }
+
+    pub(crate) fn storage_exists(&self, id: &str) -> bool {
+        self.storage.contains_key(&key(id))
+    }
+
+    pub(crate) fn group_exists(&self, id: &str) -> bool {
+        self.groups.contains_key(&key(id.trim_end_matches('/')))
+    }
+
+    /// vCPUs and VMs in use in a subscription and location.
+    pub(crate) fn usage(&self, sub: &str, location: &str) -> (u64, u64) {
+        let prefix = format!("/subscriptions/{}/", key(sub));
+        let mut cores = 0;
+        let mut count = 0;
+        for (k, vm) in &self.vms {
+            if k.starts_with(&prefix) && vm.location.eq_ignore_ascii_case(location) {
+                count += 1;
+                cores += cores_of(&vm.size);
+            }
+        }
+        (cores, count)
+    }
+
+    /// Creates a VM (failover, test failover, failback) with new disks and one NIC.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_vm(
+        &mut self,
+        rg_id_str: &str,
+        name: &str,
+        location: &str,
+        os_type: OsType,
+        size: &str,
+        disk_sizes: &[u64],
+        subnet_id: &str,
+        vm_guid: String,
+    ) -> String {
+        let (sub, rg) = split_rg(rg_id_str);
+        let vm_id = format!(
+            "{}/providers/Microsoft.Compute/virtualMachines/{name}",
+            rg_id(&sub, &rg)
+        );
+        let disks = disk_sizes
+            .iter()
+            .enumerate()
+            .map(|(i, gb)| {
+                let dn = if i == 0 {
+                    format!("{name}-osdisk")
+                } else {
+                    format!("{name}-datadisk{i}")
+                };
+                self.add_disk(&sub, &rg, location, &dn, *gb, Some(&vm_id))
+            })
+            .collect();
+        let n = self.nics.len();
+        let ip = format!(
+            "10.{}.{}.{}",
+            100 + (n / 65536) % 100,
+            (n / 256) % 256,
+            4 + n % 250
+        );
+        let nic = self.add_nic(
+            &sub,
+            &rg,
+            location,
+            &format!("{name}-nic0"),
+            subnet_id,
+            &ip,
+            Some(&vm_id),
+        );
+        self.vms.insert(
+            key(&vm_id),
+            VmRec {
+                id: vm_id.clone(),
+                name: name.to_owned(),
+                location: location.to_owned(),
+                os_type,
+                size: size.to_owned(),
+                disks,
+                nics: vec![nic],
+                power: PowerState::Running,
+                vm_id: vm_guid,
+                tags: BTreeMap::new(),
+            },
+        );
+        vm_id
+    }
+
+    /// Deletes a VM with its disks and NICs.
+    pub(crate) fn delete_vm(&mut self, id: &str) {
+        if let Some(vm) = self.vms.remove(&key(id)) {
+            for d in vm.disks {
+                self.disks.remove(&key(&d));
+            }
+            for n in vm.nics {
+                self.nics.remove(&key(&n));
+            }
+        }
+    }
+}
+
+/// (subscription, resource group) of a resource-group id.
+pub(crate) fn split_rg(id: &str) -> (String, String) {
+    let segs: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    let sub = segs.get(1).copied().unwrap_or_default().to_owned();
+    let rg = segs.get(3).copied().unwrap_or_default().to_owned();
+    (sub, rg)
+}
