@@ -4,13 +4,19 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod api_version;
+pub mod capacity;
 #[cfg(feature = "emulator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod error;
 pub mod http;
+pub mod id;
+pub mod lifecycle;
 pub mod model;
+pub mod preflight;
+pub mod pipeline;
 pub mod transport;
 
 pub use api_version::ApiVersion;
 pub use error::Error;
+pub use id::ResourceId;

@@ -3,19 +3,54 @@
 //! Every type keeps the fields it does not know (`additional_properties`) and every enum keeps the
 //! values it does not know (`Unknown`), so a resource read, saved and loaded again is the same
 //! resource, and a value the service adds tomorrow never fails a response.
+//!
+//! Request bodies are a separate concern: [`RequestBody::to_request_body`] builds the body of a
+//! `PUT`/`PATCH` from writable fields only.
 
 #[doc(hidden)]
 pub mod macros;
 
 mod common;
+mod email;
 mod enums;
+mod event;
+mod extension;
+mod fabric;
+mod fabric_agent;
+mod job;
+mod misc;
+mod operation;
+mod page;
+mod policy;
+mod private_endpoint;
 mod protected_item;
+mod recovery_point;
+pub(crate) mod request_body;
+mod resource_enums;
+mod protection_state;
 mod timestamp;
+mod vault;
 
 pub use common::*;
+pub use email::*;
 pub use enums::*;
+pub use event::*;
+pub use extension::*;
+pub use fabric::*;
+pub use fabric_agent::*;
+pub use job::*;
+pub use misc::*;
+pub use operation::*;
+pub use page::Page;
+pub use policy::*;
+pub use private_endpoint::*;
 pub use protected_item::*;
+pub use recovery_point::*;
+pub use request_body::RequestBody;
+pub use resource_enums::*;
+pub use protection_state::*;
 pub use timestamp::Timestamp;
+pub use vault::*;
 
 #[cfg(test)]
 mod tests;

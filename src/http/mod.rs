@@ -3,10 +3,23 @@
 //! Nothing here does I/O: these are values that the client builds, a [`Transport`] sends and the
 //! emulator answers.
 //!
+//! Beside the values live the pure ARM rules the client and the emulator share: URL building
+//! ([`arm_url`]), error bodies ([`parse_arm_error`]), `Retry-After` ([`retry_after`]) and the
+//! long-running-operation header rules ([`lro`]).
+//!
 //! [`Transport`]: crate::transport::Transport
 
 use std::fmt;
 use url::Url;
+
+mod arm_error;
+pub mod lro;
+mod retry_after;
+mod url_rules;
+
+pub use arm_error::parse_arm_error;
+pub use retry_after::{parse_retry_after_value, retry_after};
+pub use url_rules::{arm_url, is_loopback, path_for_log, same_origin, with_api_version};
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,7 +153,10 @@ pub fn is_sensitive_header(name: &str) -> bool {
 }
 
 /// An HTTP request, built by the client and sent (by reference) by a transport.
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` shows the body's length, not the body (a token request's body holds a client
+/// secret), and redacts credential headers.
+#[derive(Clone)]
 pub struct Request {
     /// The method.
     pub method: Method,
@@ -150,6 +166,17 @@ pub struct Request {
     pub headers: Headers,
     /// The body (empty for none).
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &self.url.as_str())
+            .field("headers", &self.headers)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
 }
 
 impl Request {
@@ -195,6 +222,29 @@ impl Response {
     /// `true` for 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
+    }
+
+    /// The body parsed as JSON into `T`; a body that does not parse is an
+    /// [`Error::Decode`](crate::Error::Decode) naming `T`, `context` (e.g. `GET /vaults/v1`) and
+    /// the start of the body.
+    ///
+    /// ```
+    /// use azs_site_recovery::http::Response;
+    /// let mut r = Response::new(200);
+    /// r.body = br#"{"error":{"code":"x"}}"#.to_vec();
+    /// let e: azs_site_recovery::model::ErrorResponse = r.json("GET /x").unwrap();
+    /// r.body = b"<html>".to_vec();
+    /// let err = r.json::<azs_site_recovery::model::ErrorResponse>("GET /x").unwrap_err();
+    /// assert!(err.to_string().contains("ErrorResponse") && err.to_string().contains("<html>"));
+    /// ```
+    pub fn json<T: serde::de::DeserializeOwned>(&self, context: &str) -> Result<T, crate::Error> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            crate::Error::decode::<T>(
+                format!("{context} response ({})", self.status),
+                &self.body,
+                e,
+            )
+        })
     }
 }
 

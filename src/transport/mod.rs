@@ -1,9 +1,26 @@
 //! The transport: one small object-safe trait that sends a [`Request`] and returns a
 //! [`Response`]. reqwest is the default implementation; the emulator is another; users can add
 //! theirs.
+//!
+//! With the `reqwest` feature (default) [`ReqwestTransport`] is the implementation; with
+//! `--no-default-features` the crate builds without it and any type implementing [`Transport`]
+//! plugs in. The `test-util` feature adds `MockTransport` (a closure) and `ReplayTransport` (a
+//! scripted conversation that checks the requests it gets).
 
 use crate::http::{Request, Response};
 use std::fmt;
+
+#[cfg(feature = "test-util")]
+mod mock;
+#[cfg(feature = "reqwest")]
+mod reqwest;
+
+#[cfg(feature = "reqwest")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
+pub use self::reqwest::{ReqwestTransport, ReqwestTransportBuilder};
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub use mock::{Expect, MockTransport, ReplayTransport, Reply};
 
 /// Sends HTTP requests.
 ///

@@ -1,0 +1,5 @@
+//! Tests of ids and names.
+
+mod names;
+mod resource_id;
+mod typed;
