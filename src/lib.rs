@@ -13,8 +13,8 @@ pub mod http;
 pub mod id;
 pub mod lifecycle;
 pub mod model;
-pub mod preflight;
 pub mod pipeline;
+pub mod preflight;
 pub mod transport;
 
 pub use api_version::ApiVersion;

@@ -126,6 +126,31 @@ fn recovery_points_follow_the_policy() {
     assert_eq!(list.body["value"].as_array().unwrap().len(), 288);
 }
 
+/// The client's view of the item (parsed with the crate's model, its direction derived by the
+/// lifecycle from `activeLocation`) must allow exactly what the emulator's `allowedJobs` says:
+/// one state machine for both.
+fn assert_consistent(raw: &Raw, name: &str) {
+    use azs_site_recovery::lifecycle::{self, ItemState, OperationKind};
+    let body = raw.get(&raw.item_path(name)).body;
+    let item: azs_site_recovery::model::ProtectedItem =
+        serde_json::from_value(body.clone()).unwrap();
+    let mut state = ItemState::from_item(&item);
+    state.allowed_jobs = None;
+    let mut local: Vec<String> = lifecycle::allowed_operations(&state)
+        .into_iter()
+        .map(|k| match k {
+            OperationKind::CleanupTestFailover => "TestFailoverCleanup".to_owned(),
+            OperationKind::Commit => "CommitFailover".to_owned(),
+            OperationKind::Failback => "PlannedFailover".to_owned(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    local.dedup();
+    let served: Vec<String> =
+        serde_json::from_value(body["properties"]["allowedJobs"].clone()).unwrap();
+    assert_eq!(local, served, "{name}: {}", body["properties"]);
+}
+
 fn tfo(raw: &Raw, name: &str) -> String {
     raw.action(
         name,
@@ -140,6 +165,7 @@ fn a_whole_dr_drill_with_failback() {
     let t = raw.emu.topology().clone();
     raw.protect("app-01", "app01");
     raw.emu.advance(Duration::from_secs(600));
+    assert_consistent(&raw, "app01");
     let src = t.source_vm_id("app-01").unwrap().to_owned();
 
     // Test failover: a test VM in the test network; cleanup deletes it.
@@ -226,6 +252,7 @@ fn a_whole_dr_drill_with_failback() {
         "{allowed:?}"
     );
     assert!(!allowed.contains(&"TestFailover".to_owned()));
+    assert_consistent(&raw, "app01");
 
     // Commit, then re-protect: the replica disks take appliance slots.
     assert_eq!(
@@ -282,8 +309,10 @@ fn a_whole_dr_drill_with_failback() {
         "Primary"
     );
     // Committing the failback deletes the failed-over VM on the target stamp.
+    assert_consistent(&raw, "app01");
     assert_eq!(raw.action("app01", "commit", json!({})), "204");
     assert_eq!(raw.emu.vm_power_state(&target_vm), None);
+    assert_consistent(&raw, "app01");
     // Re-protecting again is not supported after failback.
     let a = raw.post(&format!("{}/reprotect", raw.item_path("app01")), json!({}));
     assert_eq!(a.status, 409);
@@ -332,7 +361,17 @@ fn forbidden_operations_are_refused_with_the_reason() {
         &format!("{}/testFailover", raw.item_path("web01")),
         json!({}),
     );
-    assert_eq!((a.status, a.code()), (409, "OperationInProgress"));
+    assert_eq!(
+        (a.status, a.code()),
+        (409, "OperationNotAllowedInCurrentState")
+    );
+    assert!(
+        a.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("in flight"),
+        "{a:?}"
+    );
     raw.emu.run_until_idle(Duration::from_secs(86_400));
     // Protected: commit has nothing to commit.
     let a = raw.post(&format!("{}/commit", raw.item_path("web01")), json!({}));
@@ -434,7 +473,10 @@ fn reprotect_beyond_free_appliance_slots_fails_like_the_real_one() {
         .collect();
     assert_eq!(failed.len(), 1);
     let tasks = failed[0]["properties"]["tasks"].as_array().unwrap();
-    assert_eq!(tasks[0]["taskName"], "Committing the failover");
+    assert_eq!(
+        tasks[0]["taskName"],
+        "Committing the failover on the primary side"
+    );
     assert!(tasks
         .iter()
         .any(|t| t["state"] == "Failed"

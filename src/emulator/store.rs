@@ -92,7 +92,6 @@ pub(crate) struct Op {
 pub(crate) enum Due {
     Op(String),
     JobStep(String),
-    Replication { item: String, generation: u64 },
 }
 
 /// A vault event.
@@ -175,11 +174,6 @@ impl State {
             match due {
                 Due::Op(id) => self.complete_simple_op(&id, at),
                 Due::JobStep(id) => super::data_replication::jobs::run_step(self, &id, at),
-                Due::Replication { item, generation } => {
-                    super::data_replication::protected_items::replication_done(
-                        self, &item, generation, at,
-                    )
-                }
             }
         }
     }

@@ -24,10 +24,10 @@ mod page;
 mod policy;
 mod private_endpoint;
 mod protected_item;
+mod protection_state;
 mod recovery_point;
 pub(crate) mod request_body;
 mod resource_enums;
-mod protection_state;
 mod timestamp;
 mod vault;
 
@@ -45,10 +45,10 @@ pub use page::Page;
 pub use policy::*;
 pub use private_endpoint::*;
 pub use protected_item::*;
+pub use protection_state::*;
 pub use recovery_point::*;
 pub use request_body::RequestBody;
 pub use resource_enums::*;
-pub use protection_state::*;
 pub use timestamp::Timestamp;
 pub use vault::*;
 

@@ -15,6 +15,7 @@ use super::super::store::{Due, State};
 use super::protected_items::{flows, Operation};
 use super::{Vault, NS};
 use crate::http::Response;
+use crate::lifecycle::Transition;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
@@ -22,6 +23,8 @@ use serde_json::{json, Value};
 #[derive(Debug, Clone)]
 pub(crate) struct Task {
     pub(crate) step: flows::Step,
+    /// The index of the lifecycle transition step this task shows.
+    pub(crate) shows: usize,
     pub(crate) name: String,
     pub(crate) secs: i64,
     pub(crate) skip: bool,
@@ -34,6 +37,7 @@ impl Task {
     pub(crate) fn new(step: flows::Step, name: &str, secs: i64) -> Self {
         Task {
             step,
+            shows: 0,
             name: name.to_owned(),
             secs: secs.max(1),
             skip: false,
@@ -71,6 +75,8 @@ pub(crate) struct Job {
     pub(crate) item: String,
     pub(crate) operation: Operation,
     pub(crate) params: Value,
+    /// What the lifecycle said the operation does to the item's states.
+    pub(crate) transition: Transition,
 }
 
 impl Job {
@@ -106,6 +112,7 @@ pub(crate) fn start(
     operation: Operation,
     tasks: Vec<Task>,
     params: Value,
+    transition: Transition,
     op: Option<String>,
 ) -> String {
     let name = state.rng.hex_name();
@@ -132,6 +139,7 @@ pub(crate) fn start(
         item: item_key.to_owned(),
         operation,
         params,
+        transition,
     };
     let due = begin_task(&mut job, 0, now);
     state.jobs.insert(key.clone(), job);
@@ -193,6 +201,7 @@ pub(crate) fn run_step(state: &mut State, key: &str, at: DateTime<Utc>) {
             if let Some(due) = begin_task(job, idx + 1, at) {
                 state.schedule(due, Due::JobStep(key.to_owned()));
             }
+            flows::show_step(state, key);
         }
         Ok(()) => {
             job.state = "Succeeded";

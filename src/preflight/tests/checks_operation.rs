@@ -211,13 +211,21 @@ fn protected_item_names_invalid_mapped_and_colliding() {
     let r = run(&enable(), &good_env(vec![good_vm("web?01")]), now());
     let f = r.with_code(Code::ProtectedItemNameInvalid).next().unwrap();
     let mapped = crate::id::protected_item_name_for_vm("web?01");
-    assert!(f.message.contains(&format!("use \"{mapped}\" instead")), "{}", f.message);
+    assert!(
+        f.message.contains(&format!("use \"{mapped}\" instead")),
+        "{}",
+        f.message
+    );
     assert!(r.is_blocked());
 
     // The spec's strict pattern, for stamps that enforce it.
     let r = run(&strict(), &good_env(vec![good_vm("web-01")]), now());
     let f = r.with_code(Code::ProtectedItemNameInvalid).next().unwrap();
-    assert!(f.message.contains("use \"web018b8f603e\" instead"), "{}", f.message);
+    assert!(
+        f.message.contains("use \"web018b8f603e\" instead"),
+        "{}",
+        f.message
+    );
     assert!(f.remedy.contains("web018b8f603e"), "{}", f.remedy);
     assert!(r.is_blocked());
 

@@ -21,15 +21,21 @@
 //!   are replaced, the old ones detached and kept, NICs kept) or recreates it with new NICs, and
 //!   frees the appliance's slots; committing it deletes the failed-over VM on the target stamp.
 //! * **Disable** removes the item (and its test VM), freeing appliance slots.
+//!
+//! Every job follows the [`lifecycle::Transition`] the lifecycle returned for its operation:
+//! each task shows one of the transition's steps (its state patch is applied when the task
+//! starts), a failing task lands the item in that step's failure state, and success applies the
+//! transition's final state. Initial replication (enable, re-protect) is a task of the job, so
+//! the PUT / re-protect operation completes when the item is `Protected`.
 use super::super::super::arm::ArmError;
-use super::super::super::store::{Due, State};
+use super::super::super::store::State;
 use super::super::jobs::{self, Task};
 use super::super::policies;
 use super::state_machine::Operation;
-use super::{not_found, Direction, Item, Replication, RpSeries};
+use super::{not_found, Item, RpSeries};
 use crate::http::Method;
-use crate::model::{ProtectionState as P, ResynchronizationState as R, TestFailoverState as T};
-use chrono::{DateTime, Duration, Utc};
+use crate::lifecycle::{Direction, Transition};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 pub(crate) use super::outcomes::{on_failure, on_success};
@@ -42,18 +48,22 @@ pub(crate) enum Step {
     Prerequisites,
     ValidateAppliance,
     EnableReplication,
-    StartReplication,
+    InitialReplication,
+    CompleteOnPrimary,
+    CompleteOnRecovery,
     CreateTestVm,
     StartTestVm,
     DeleteTestVm,
     CleanupTest,
+    FinishCleanup,
     ShutdownSource,
     SyncFinal,
     CreateTargetVm,
     StartTargetVm,
+    CommitOnPrimary,
     Commit,
-    DeleteFailedOverVm,
-    StartSourceVm,
+    CancelOnPrimary,
+    CancelOnRecovery,
     AttachReplicaDisks,
     StartReverseReplication,
     Resync,
@@ -62,16 +72,27 @@ pub(crate) enum Step {
     CleanupReplication,
 }
 
-pub(super) fn task(step: Step, failback: bool) -> Task {
+fn task(state: &State, item: &Item, step: Step, shows: usize) -> Task {
+    let failback = item.ls.direction == Direction::Failback;
     let (name, secs) = match step {
         Step::Prerequisites => ("Prerequisites check", 15),
         Step::ValidateAppliance => ("Validating the replication appliance", 30),
         Step::EnableReplication => ("Enabling protection", 60),
-        Step::StartReplication => ("Starting initial replication", 30),
+        Step::InitialReplication if failback => (
+            "Replicating the disks to the source stamp",
+            replication_secs(state, item.total_gb()),
+        ),
+        Step::InitialReplication => (
+            "Initial replication",
+            replication_secs(state, item.total_gb()),
+        ),
+        Step::CompleteOnPrimary => ("Completing replication on the primary side", 30),
+        Step::CompleteOnRecovery => ("Completing replication on the recovery side", 30),
         Step::CreateTestVm => ("Creating the test virtual machine", 120),
         Step::StartTestVm => ("Starting the test virtual machine", 60),
         Step::DeleteTestVm => ("Deleting the test virtual machine", 60),
         Step::CleanupTest => ("Cleaning up test resources", 30),
+        Step::FinishCleanup => ("Finishing the cleanup", 5),
         Step::ShutdownSource if failback => {
             ("Shutting down the virtual machine on the target stamp", 60)
         }
@@ -83,45 +104,59 @@ pub(super) fn task(step: Step, failback: bool) -> Task {
         ),
         Step::CreateTargetVm => ("Creating the virtual machine on the target stamp", 120),
         Step::StartTargetVm => ("Starting the virtual machine", 60),
+        Step::CommitOnPrimary => ("Committing the failover on the primary side", 15),
         Step::Commit => ("Committing the failover", 30),
-        Step::DeleteFailedOverVm => ("Deleting the failed-over virtual machine", 60),
-        Step::StartSourceVm => ("Starting the source virtual machine", 30),
+        Step::CancelOnPrimary => ("Cancelling the failover on the primary side", 30),
+        Step::CancelOnRecovery => ("Deleting the failed-over virtual machine", 60),
         Step::AttachReplicaDisks => ("Attaching replica disks to the appliance", 120),
         Step::StartReverseReplication => ("Starting replication to the source stamp", 30),
-        Step::Resync => ("Resynchronizing data", 60),
+        Step::Resync => (
+            "Resynchronizing data",
+            replication_secs(state, item.total_gb()),
+        ),
         Step::ApplyRecoveryPoint => ("Applying the recovery point", 60),
         Step::DisableReplication => ("Disabling replication", 30),
         Step::CleanupReplication => ("Removing replication resources", 30),
     };
-    Task::new(step, name, secs)
+    let mut t = Task::new(step, name, secs);
+    t.shows = shows;
+    t
 }
 
+/// Seconds to copy `gb` GiB at the scenario's throughput (at least a minute).
 pub(super) fn replication_secs(state: &State, gb: u64) -> i64 {
     let mib = gb as f64 * 1024.0;
     (mib / state.settings.throughput_mib_per_s).ceil().max(60.0) as i64
 }
 
-pub(super) fn plan(state: &State, item: &Item, op: Operation, params: &Value) -> Vec<Task> {
-    let fb = item.direction == Direction::Failback;
-    let t = |s| task(s, fb);
+/// The job's tasks; each shows a step of `t` (its index into `t.steps`).
+fn plan(state: &State, item: &Item, op: Operation, t: &Transition, params: &Value) -> Vec<Task> {
+    let k = |step, shows| task(state, item, step, shows);
+    use Step as S;
     match op {
         Operation::EnableProtection => vec![
-            t(Step::ValidateAppliance),
-            t(Step::EnableReplication),
-            t(Step::StartReplication),
+            k(S::ValidateAppliance, 0),
+            k(S::EnableReplication, 0),
+            k(S::InitialReplication, 1),
+            k(S::CompleteOnPrimary, 2),
+            k(S::CompleteOnRecovery, 3),
         ],
         Operation::TestFailover => vec![
-            t(Step::Prerequisites),
-            t(Step::CreateTestVm),
-            t(Step::StartTestVm),
+            k(S::Prerequisites, 0),
+            k(S::CreateTestVm, 0),
+            k(S::StartTestVm, 1),
         ],
-        Operation::TestFailoverCleanup => vec![t(Step::DeleteTestVm), t(Step::CleanupTest)],
+        Operation::TestFailoverCleanup => vec![
+            k(S::DeleteTestVm, 0),
+            k(S::CleanupTest, 1),
+            k(S::FinishCleanup, 2),
+        ],
         Operation::PlannedFailover => vec![
-            t(Step::Prerequisites),
-            t(Step::ShutdownSource),
-            t(Step::SyncFinal),
-            t(Step::CreateTargetVm),
-            t(Step::StartTargetVm),
+            k(S::Prerequisites, 0),
+            k(S::ShutdownSource, 0),
+            k(S::SyncFinal, 0),
+            k(S::CreateTargetVm, 1),
+            k(S::StartTargetVm, 1),
         ],
         Operation::UnplannedFailover => {
             let shutdown = params
@@ -129,69 +164,59 @@ pub(super) fn plan(state: &State, item: &Item, op: Operation, params: &Value) ->
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
             vec![
-                t(Step::Prerequisites),
-                t(Step::ShutdownSource).skipped(!shutdown),
-                t(Step::CreateTargetVm),
-                t(Step::StartTargetVm),
+                k(S::Prerequisites, 0),
+                k(S::ShutdownSource, 0).skipped(!shutdown),
+                k(S::CreateTargetVm, 1),
+                k(S::StartTargetVm, 1),
             ]
         }
-        Operation::CommitFailover => vec![t(Step::Commit)],
-        Operation::CancelFailover => vec![t(Step::DeleteFailedOverVm), t(Step::StartSourceVm)],
+        Operation::CommitFailover => vec![k(S::CommitOnPrimary, 0), k(S::Commit, 1)],
+        Operation::CancelFailover => vec![k(S::CancelOnPrimary, 0), k(S::CancelOnRecovery, 1)],
         Operation::Reprotect => {
             let mut v = Vec::new();
-            if !matches!(
-                item.protection,
-                P::CommitFailoverCompleted | P::ReprotectFailed
-            ) {
-                v.push(t(Step::Commit));
-            }
+            let b = if t.commits_first {
+                v.push(k(S::CommitOnPrimary, 0));
+                v.push(k(S::Commit, 1));
+                2
+            } else {
+                0
+            };
             v.extend([
-                t(Step::Prerequisites),
-                t(Step::ShutdownSource),
-                t(Step::AttachReplicaDisks),
-                t(Step::StartReverseReplication),
+                k(S::Prerequisites, b),
+                k(S::ShutdownSource, b),
+                k(S::AttachReplicaDisks, b),
+                k(S::StartReverseReplication, b),
+                k(S::InitialReplication, b + 1),
+                k(S::CompleteOnPrimary, b + 2),
+                k(S::CompleteOnRecovery, b + 3),
             ]);
             v
         }
-        Operation::Resynchronize => {
-            let mut r = t(Step::Resync);
-            r.secs = replication_secs(state, item.total_gb());
-            vec![r]
-        }
-        Operation::ChangeRecoveryPoint => vec![t(Step::ApplyRecoveryPoint)],
+        Operation::Resynchronize => vec![k(S::Resync, 0)],
+        Operation::ChangeRecoveryPoint => vec![k(S::ApplyRecoveryPoint, 0)],
         Operation::DisableProtection => {
-            vec![t(Step::DisableReplication), t(Step::CleanupReplication)]
+            vec![k(S::DisableReplication, 0), k(S::CleanupReplication, 1)]
         }
     }
 }
 
-/// Starts `op` on the item: its job, its operation (returned), its first state change.
+/// Starts `op` (allowed by `transition`) on the item: its operation (returned), its job, the
+/// first state of the transition.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn start(
     state: &mut State,
     key: &str,
     op: Operation,
     method: Method,
     params: Value,
+    transition: Transition,
     force: bool,
 ) -> Result<String, ArmError> {
     let item = state.items.get(key).ok_or_else(|| not_found(key))?.clone();
     if force {
-        if let Some(job_key) = &item.current_job {
-            let now = state.now();
-            if let Some(j) = state.jobs.get_mut(job_key) {
-                j.state = "Cancelled";
-                j.end = Some(now);
-                j.next_due = None;
-                if let Some(o) = j.op.clone() {
-                    if let Some(o) = state.ops.get_mut(&o) {
-                        o.status = super::super::super::store::OpStatus::Canceled;
-                        o.end = Some(now);
-                    }
-                }
-            }
-        }
+        cancel_running(state, &item);
     }
-    let tasks = plan(state, &item, op, &params);
+    let tasks = plan(state, &item, op, &transition, &params);
     let loc = super::super::vault_location(state, &item.vault_id);
     let op_id = state.start_op(method, &item.id, &loc, None);
     let job = jobs::start(
@@ -203,40 +228,19 @@ pub(crate) fn start(
         op,
         tasks,
         params,
+        transition,
         Some(op_id.clone()),
     );
     let now = state.now();
     if let Some(it) = state.items.get_mut(key) {
-        it.current_job = Some(job);
-        it.current_job_scenario = Some(op.job_names().0);
+        it.current_job = Some(job.clone());
         match op {
-            Operation::EnableProtection => {
-                it.protection = P::EnablingProtection;
-                it.provisioning = "Creating";
-            }
-            Operation::TestFailover => it.tfo = T::TestFailoverInitiated,
-            Operation::TestFailoverCleanup => it.tfo = T::TestFailoverCleanupInitiated,
-            Operation::PlannedFailover => it.protection = P::PlannedFailoverInitiated,
-            Operation::UnplannedFailover => it.protection = P::UnplannedFailoverInitiated,
-            Operation::CommitFailover => it.protection = P::CommitFailoverInProgressOnRecovery,
-            Operation::CancelFailover => it.protection = P::CancelFailoverInProgressOnRecovery,
-            Operation::Reprotect => it.protection = P::ReprotectInitiated,
-            Operation::Resynchronize => {
-                it.resync = R::ResynchronizationInitiated;
-                let secs = replication_secs_gb(it.total_gb(), state.settings.throughput_mib_per_s);
-                it.replication = Some(Replication {
-                    resync: true,
-                    start: now,
-                    due: now + Duration::seconds(secs),
-                });
-            }
-            Operation::ChangeRecoveryPoint => it.protection = P::ChangeRecoveryPointInitiated,
-            Operation::DisableProtection => {
-                it.protection = P::DisablingProtection;
-                it.provisioning = "Deleting";
-            }
+            Operation::EnableProtection => it.provisioning = "Creating",
+            Operation::DisableProtection => it.provisioning = "Deleting",
+            _ => {}
         }
     }
+    show_step(state, &job);
     let (scenario, display, _) = op.job_names();
     let desc = format!("{display} started for '{}'.", item.name);
     state.event(
@@ -252,10 +256,45 @@ pub(crate) fn start(
     Ok(op_id)
 }
 
-pub(super) fn replication_secs_gb(gb: u64, mib_per_s: f64) -> i64 {
-    ((gb as f64 * 1024.0) / mib_per_s).ceil().max(60.0) as i64
+/// A forced disable cancels the job in flight.
+fn cancel_running(state: &mut State, item: &Item) {
+    let Some(job_key) = &item.current_job else {
+        return;
+    };
+    let now = state.now();
+    let Some(j) = state.jobs.get_mut(job_key) else {
+        return;
+    };
+    if !j.running() {
+        return;
+    }
+    j.state = "Cancelled";
+    j.end = Some(now);
+    j.next_due = None;
+    if let Some(o) = j.op.clone().and_then(|o| state.ops.get_mut(&o)) {
+        o.status = super::super::super::store::OpStatus::Canceled;
+        o.end = Some(now);
+    }
 }
 
+/// Applies the transition step the job's current task shows.
+pub(crate) fn show_step(state: &mut State, job_key: &str) {
+    let Some(j) = state.jobs.get(job_key) else {
+        return;
+    };
+    let Some(shows) = j.tasks.get(j.current).map(|t| t.shows) else {
+        return;
+    };
+    let Some(patch) = j.transition.steps.get(shows).map(|s| s.patch.clone()) else {
+        return;
+    };
+    let key = j.item.clone();
+    if let Some(it) = state.items.get_mut(&key) {
+        patch.apply(&mut it.ls);
+    }
+}
+
+/// The recovery-point series a policy gives, starting at `origin`.
 pub(super) fn policy_series(state: &State, item: &Item, origin: DateTime<Utc>) -> RpSeries {
     let id = format!("{}/replicationPolicies/{}", item.vault_id, item.policy_name);
     let (retention, crash, app) = state
@@ -271,67 +310,7 @@ pub(super) fn policy_series(state: &State, item: &Item, origin: DateTime<Utc>) -
     }
 }
 
-pub(super) fn start_replication(state: &mut State, key: &str, at: DateTime<Utc>) {
-    let mib = state.settings.throughput_mib_per_s;
-    let Some(it) = state.items.get_mut(key) else {
-        return;
-    };
-    let secs = replication_secs_gb(it.total_gb(), mib);
-    it.generation += 1;
-    it.replication = Some(Replication {
-        resync: false,
-        start: at,
-        due: at + Duration::seconds(secs),
-    });
-    it.protection = P::InitialReplicationInProgress;
-    let gen = it.generation;
-    state.schedule(
-        at + Duration::seconds(secs),
-        Due::Replication {
-            item: key.to_owned(),
-            generation: gen,
-        },
-    );
-}
-
-/// Scheduled: a replication finished; the item is protected and recovery points start.
-pub(crate) fn replication_done(state: &mut State, key: &str, generation: u64, at: DateTime<Utc>) {
-    let Some(item) = state.items.get(key) else {
-        return;
-    };
-    if item.generation != generation || item.replication.is_none_or(|r| r.resync) {
-        return;
-    }
-    let series = policy_series(state, item, at);
-    let Some(it) = state.items.get_mut(key) else {
-        return;
-    };
-    it.replication = None;
-    it.protection = P::Protected;
-    it.health = "Normal";
-    it.rp = Some(series);
-    let (vault, name, corr) = (
-        it.vault_id.clone(),
-        it.name.clone(),
-        it.correlation_id.clone(),
-    );
-    let what = if it.direction == Direction::Failback {
-        "Replication to the source stamp"
-    } else {
-        "Initial replication"
-    };
-    state.event(
-        &vault,
-        at,
-        "ProtectedItem",
-        &name,
-        "InitialReplicationCompleted",
-        "Info",
-        format!("{what} of '{name}' completed; the item is protected."),
-        &corr,
-    );
-}
-
+/// (task step, operation, parameters, item key) of a job's current task.
 pub(super) fn job_context(
     state: &State,
     job_key: &str,

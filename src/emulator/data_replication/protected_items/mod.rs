@@ -25,26 +25,10 @@ use super::super::scenario::OsType;
 use super::super::store::State;
 use super::{Vault, NS};
 use crate::http::{Method, Response};
-use crate::model::{ProtectionState, ResynchronizationState, TestFailoverState};
+use crate::lifecycle::ItemState;
+use crate::model::{ProtectionState, ResynchronizationState};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
-
-/// Which way the item replicates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    /// Source stamp → target stamp (`AzStackToAzStack`).
-    Forward,
-    /// Target stamp → source stamp after re-protect (`AzStackToAzStackFailback`).
-    Failback,
-}
-
-/// A running replication (initial, re-protect or resynchronization).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Replication {
-    pub(crate) resync: bool,
-    pub(crate) start: DateTime<Utc>,
-    pub(crate) due: DateTime<Utc>,
-}
 
 /// Recovery points are computed, not stored: one at `origin` (replication done), then one every
 /// `crash_min` minutes, every
@@ -105,13 +89,10 @@ pub(crate) struct Item {
     pub(crate) extension_name: String,
     /// Writable `customProperties` as sent (with `instanceType`).
     pub(crate) custom: Value,
-    pub(crate) protection: ProtectionState,
-    pub(crate) tfo: TestFailoverState,
-    pub(crate) resync: ResynchronizationState,
+    /// The states the lifecycle decides on (protection, test failover, resynchronization,
+    /// active location, direction, last test failover).
+    pub(crate) ls: ItemState,
     pub(crate) provisioning: &'static str,
-    pub(crate) direction: Direction,
-    pub(crate) active_location: &'static str,
-    pub(crate) failed_back: bool,
     pub(crate) source_vm_id: String,
     pub(crate) source_vm_name: String,
     pub(crate) os_type: OsType,
@@ -122,24 +103,19 @@ pub(crate) struct Item {
     pub(crate) target_fabric_id: String,
     pub(crate) agent_id: String,
     pub(crate) correlation_id: String,
-    pub(crate) replication: Option<Replication>,
-    pub(crate) generation: u64,
     pub(crate) rp: Option<RpSeries>,
     pub(crate) current_job: Option<String>,
-    pub(crate) current_job_scenario: Option<&'static str>,
     pub(crate) last_failed_enable: Option<Value>,
     pub(crate) last_failed_planned: Option<Value>,
     pub(crate) last_test_failover_job: Option<Value>,
     pub(crate) last_planned: Option<DateTime<Utc>>,
     pub(crate) last_unplanned: Option<DateTime<Utc>>,
-    pub(crate) last_test: Option<DateTime<Utc>>,
     pub(crate) failover_rp: Option<String>,
     pub(crate) test_vm: Option<String>,
     pub(crate) target_vm: Option<String>,
     pub(crate) replica_slots: u32,
     pub(crate) health: &'static str,
     pub(crate) health_errors: Vec<Value>,
-    pub(crate) resync_required: bool,
     pub(crate) system_data: Value,
 }
 
@@ -161,10 +137,35 @@ impl Item {
     }
 }
 
-fn progress(r: &Replication, now: DateTime<Utc>) -> i64 {
-    let total = (r.due - r.start).num_seconds().max(1);
-    let done = (now - r.start).num_seconds().clamp(0, total);
-    done * 100 / total
+/// (initial replication %, resync %), from the running job's replication task if any.
+fn progress(state: &State, item: &Item) -> (i64, i64) {
+    let now = state.now();
+    let running = item
+        .current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .filter(|j| j.running())
+        .and_then(|j| j.tasks.get(j.current));
+    if let Some(t) = running {
+        let pct = || {
+            let start = t.start.unwrap_or(now);
+            ((now - start).num_seconds().clamp(0, t.secs) * 100) / t.secs.max(1)
+        };
+        match t.step {
+            flows::Step::InitialReplication => return (pct(), 0),
+            flows::Step::Resync => return (100, pct()),
+            _ => {}
+        }
+    }
+    let ir = match item.ls.protection_state {
+        ProtectionState::EnablingProtection | ProtectionState::EnablingFailed => 0,
+        _ => 100,
+    };
+    let resync = match item.ls.resynchronization_state {
+        ResynchronizationState::ResynchronizationCompleted => 100,
+        _ => 0,
+    };
+    (ir, resync)
 }
 
 fn describe(p: &ProtectionState) -> &'static str {
@@ -194,15 +195,7 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
     let now = state.now();
     let mut custom = item.custom.clone();
     let latest = item.rp.and_then(|s| s.latest(now, false));
-    let ir = match (&item.replication, &item.protection) {
-        (Some(r), _) if !r.resync => progress(r, now),
-        (_, ProtectionState::EnablingProtection | ProtectionState::EnablingFailed) => 0,
-        _ => 100,
-    };
-    let resync = match &item.replication {
-        Some(r) if r.resync => progress(r, now),
-        _ => 0,
-    };
+    let (ir, resync) = progress(state, item);
     let disks: Vec<Value> = item
         .disks
         .iter()
@@ -218,7 +211,7 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
         })
         .collect();
     let extra = json!({
-        "activeLocation": item.active_location,
+        "activeLocation": item.ls.active_location.as_ref().map(|l| l.as_str().to_owned()),
         "sourceVmName": item.source_vm_name,
         "osType": item.os_type.as_str(),
         "initialReplicationProgressPercentage": ir,
@@ -249,11 +242,11 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
         "replicationExtensionName": item.extension_name,
         "correlationId": item.correlation_id,
         "provisioningState": item.provisioning,
-        "protectionState": item.protection.as_str(),
-        "protectionStateDescription": describe(&item.protection),
-        "testFailoverState": item.tfo.as_str(),
+        "protectionState": item.ls.protection_state.as_str(),
+        "protectionStateDescription": describe(&item.ls.protection_state),
+        "testFailoverState": item.ls.test_failover_state.as_str(),
         "testFailoverStateDescription": "",
-        "resynchronizationState": item.resync.as_str(),
+        "resynchronizationState": item.ls.resynchronization_state.as_str(),
         "fabricObjectId": item.source_vm_id,
         "fabricObjectName": item.source_vm_name,
         "sourceFabricProviderId": "AzStackHub",
@@ -262,12 +255,12 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
         "targetFabricId": item.target_fabric_id,
         agent_key: item.agent_id,
         target_agent_key: item.agent_id,
-        "resyncRequired": item.resync_required,
+        "resyncRequired": item.ls.resync_required.unwrap_or(false),
         "lastSuccessfulPlannedFailoverTime": item.last_planned.map(arm_time),
         "lastSuccessfulUnplannedFailoverTime": item.last_unplanned.map(arm_time),
-        "lastSuccessfulTestFailoverTime": item.last_test.map(arm_time),
+        "lastSuccessfulTestFailoverTime": item.ls.last_successful_test_failover.map(arm_time),
         "currentJob": current,
-        "allowedJobs": state_machine::allowed_jobs(item),
+        "allowedJobs": state_machine::allowed_jobs(&running_state(state, item)),
         "lastFailedEnableProtectionJob": item.last_failed_enable,
         "lastFailedPlannedFailoverJob": item.last_failed_planned,
         "lastTestFailoverJob": item.last_test_failover_job,
@@ -289,10 +282,21 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
 
 /// When the item next changes, if it is changing.
 fn next_change(state: &State, item: &Item) -> Option<DateTime<Utc>> {
-    if let Some(j) = item.current_job.as_ref().and_then(|k| state.jobs.get(k)) {
-        return j.next_due;
-    }
-    item.replication.map(|r| r.due)
+    item.current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .and_then(|j| j.next_due)
+}
+
+/// The lifecycle's view of the item, with its running job.
+pub(crate) fn running_state(state: &State, item: &Item) -> ItemState {
+    let job = item
+        .current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .filter(|j| j.running())
+        .map(|j| (j.scenario, j.name.as_str()));
+    state_machine::item_state(item, job)
 }
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmError> {
@@ -308,10 +312,6 @@ pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmE
 
 pub(crate) fn not_found(name: &str) -> ArmError {
     ArmError::not_found(&format!("{NS}/replicationVaults/protectedItems"), name)
-}
-
-pub(crate) fn refusal_error(r: state_machine::Refusal) -> ArmError {
-    ArmError::new(r.status, r.code, r.reason)
 }
 
 pub(crate) fn one(
@@ -342,15 +342,20 @@ pub(crate) fn one(
             };
             let force =
                 arm::query(ctx.req, "forceDelete").is_some_and(|f| f.eq_ignore_ascii_case("true"));
-            if !force {
-                state_machine::check(item, Operation::DisableProtection).map_err(refusal_error)?;
-            }
+            let lop = state_machine::to_lifecycle(
+                Some(item),
+                Operation::DisableProtection,
+                &json!({}),
+                force,
+            )?;
+            let transition = state_machine::check(&running_state(state, item), &lop)?;
             let op = flows::start(
                 state,
                 &key,
                 Operation::DisableProtection,
                 Method::Delete,
                 json!({}),
+                transition,
                 force,
             )?;
             Ok(super::accepted(state, ctx, &op))
@@ -380,14 +385,14 @@ pub(crate) fn action(
         )
     })?;
     let item = state.items.get(&key).ok_or_else(|| not_found(name))?;
-    state_machine::check(item, op).map_err(refusal_error)?;
     let body = arm::body_json(ctx.req)?.unwrap_or_else(|| json!({}));
+    let custom = body
+        .pointer("/properties/customProperties")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let lop = state_machine::to_lifecycle(Some(item), op, &custom, false)?;
+    let transition = state_machine::check(&running_state(state, item), &lop)?;
     let params = flows::validate_action(state, item, op, &body)?;
-    let op_id = flows::start(state, &key, op, Method::Post, params, false)?;
+    let op_id = flows::start(state, &key, op, Method::Post, params, transition, false)?;
     Ok(super::accepted(state, ctx, &op_id))
-}
-
-/// Scheduled: a replication (initial, re-protect, resync) finished.
-pub(crate) fn replication_done(state: &mut State, key: &str, generation: u64, at: DateTime<Utc>) {
-    flows::replication_done(state, key, generation, at);
 }

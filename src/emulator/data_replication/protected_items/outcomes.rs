@@ -1,23 +1,23 @@
-//! What a protected-item job's success or failure does to the item.
+//! What a protected-item job's success or failure does: the lifecycle transition's final (or
+//! failure) state, plus what the service records around it (times, jobs, health, events,
+//! recovery points).
 
 use super::super::super::clock::arm_time;
 use super::super::super::store::State;
+use super::flows::policy_series;
 use super::state_machine::Operation;
-use super::{Direction, RpSeries};
-use crate::model::{ProtectionState as P, ResynchronizationState as R, TestFailoverState as T};
+use super::RpSeries;
+use crate::model::ProtectionState as P;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-pub(super) fn finish_common(
-    state: &mut State,
-    job_key: &str,
-) -> Option<(String, Operation, Value)> {
+/// Clears the item's current job; returns (item key, operation, job summary).
+fn finish_common(state: &mut State, job_key: &str) -> Option<(String, Operation, Value)> {
     let j = state.jobs.get(job_key)?;
     let (key, op, summary) = (j.item.clone(), j.operation, j.summary());
     if let Some(it) = state.items.get_mut(&key) {
         if it.current_job.as_deref() == Some(job_key) {
             it.current_job = None;
-            it.current_job_scenario = None;
         }
     }
     Some((key, op, summary))
@@ -25,84 +25,84 @@ pub(super) fn finish_common(
 
 /// The job succeeded.
 pub(crate) fn on_success(state: &mut State, job_key: &str, at: DateTime<Utc>) {
+    let Some(patch) = state
+        .jobs
+        .get(job_key)
+        .map(|j| j.transition.on_success.clone())
+    else {
+        return;
+    };
     let Some((key, op, summary)) = finish_common(state, job_key) else {
         return;
     };
+    let Some(item) = state.items.get(&key).cloned() else {
+        return;
+    };
+    let (vault, name, corr) = (
+        item.vault_id.clone(),
+        item.name.clone(),
+        item.correlation_id.clone(),
+    );
+    let (scenario, display, _) = op.job_names();
+    if patch.deleted {
+        state.items.remove(&key);
+        state.event(
+            &vault,
+            at,
+            "ProtectedItem",
+            &name,
+            &format!("{scenario}Completed"),
+            "Info",
+            format!("Protection of '{name}' was disabled."),
+            &corr,
+        );
+        return;
+    }
+    let series = policy_series(state, &item, at);
     let Some(it) = state.items.get_mut(&key) else {
         return;
     };
-    let fb = it.direction == Direction::Failback;
+    patch.apply(&mut it.ls);
     match op {
-        Operation::EnableProtection => it.provisioning = "Succeeded",
+        Operation::EnableProtection | Operation::Reprotect => {
+            it.provisioning = "Succeeded";
+            it.health = "Normal";
+            it.rp = Some(series);
+        }
         Operation::TestFailover => {
-            it.tfo = T::TestFailoverCompleted;
-            it.last_test = Some(at);
+            it.ls.last_successful_test_failover = Some(at);
             it.last_test_failover_job = Some(summary);
         }
-        Operation::TestFailoverCleanup => it.tfo = T::None,
-        Operation::PlannedFailover | Operation::UnplannedFailover => {
-            it.protection = if op == Operation::PlannedFailover {
-                P::PlannedFailoverCompleted
-            } else {
-                P::UnplannedFailoverCompleted
-            };
-            if op == Operation::PlannedFailover {
-                it.last_planned = Some(at);
-            } else {
-                it.last_unplanned = Some(at);
-            }
-            it.active_location = if fb { "Primary" } else { "Recovery" };
-        }
-        Operation::CommitFailover => {
-            it.protection = P::CommitFailoverCompleted;
-            if fb && it.active_location == "Primary" {
-                it.failed_back = true;
-            }
-        }
+        Operation::PlannedFailover => it.last_planned = Some(at),
+        Operation::UnplannedFailover => it.last_unplanned = Some(at),
         Operation::CancelFailover => {
-            it.protection = P::Protected;
-            it.active_location = "Primary";
             it.failover_rp = None;
-            let resume = it.rp.map(|s| RpSeries {
+            it.rp = it.rp.map(|s| RpSeries {
                 origin: at,
                 stop: None,
                 ..s
             });
-            it.rp = resume;
         }
-        Operation::Reprotect => {}
-        Operation::Resynchronize => {
-            it.resync = R::ResynchronizationCompleted;
-            it.resync_required = false;
-            it.replication = None;
-        }
-        Operation::ChangeRecoveryPoint => it.protection = P::ChangeRecoveryPointCompleted,
-        Operation::DisableProtection => {
-            let (vault, name, corr) = (
-                it.vault_id.clone(),
-                it.name.clone(),
-                it.correlation_id.clone(),
-            );
-            state.items.remove(&key);
-            state.event(
-                &vault,
-                at,
-                "ProtectedItem",
-                &name,
-                "DisableProtectionCompleted",
-                "Info",
-                format!("Protection of '{name}' was disabled."),
-                &corr,
-            );
-            return;
-        }
+        Operation::Resynchronize => it.ls.resync_required = Some(false),
+        _ => {}
     }
-    let (vault, name, corr) = (
-        it.vault_id.clone(),
-        it.name.clone(),
-        it.correlation_id.clone(),
-    );
-    let (scenario, display, _) = op.job_names();
+    if matches!(op, Operation::EnableProtection | Operation::Reprotect) {
+        let what = if op == Operation::Reprotect {
+            "Replication to the source stamp"
+        } else {
+            "Initial replication"
+        };
+        state.event(
+            &vault,
+            at,
+            "ProtectedItem",
+            &name,
+            "InitialReplicationCompleted",
+            "Info",
+            format!("{what} of '{name}' completed; the item is protected."),
+            &corr,
+        );
+    }
     state.event(
         &vault,
         at,
@@ -115,7 +115,7 @@ pub(crate) fn on_success(state: &mut State, job_key: &str, at: DateTime<Utc>) {
     );
 }
 
-/// The job failed with `code`/`message`.
+/// The job failed with `code`/`message` during its current task.
 pub(crate) fn on_failure(
     state: &mut State,
     job_key: &str,
@@ -123,40 +123,35 @@ pub(crate) fn on_failure(
     code: &str,
     message: &str,
 ) {
+    let Some(patch) = state.jobs.get(job_key).map(|j| {
+        let shows = j.tasks.get(j.current).map(|t| t.shows).unwrap_or(0);
+        j.transition
+            .steps
+            .get(shows)
+            .map(|s| s.on_failure.clone())
+            .unwrap_or_else(|| j.transition.on_failure.clone())
+    }) else {
+        return;
+    };
     let Some((key, op, summary)) = finish_common(state, job_key) else {
         return;
     };
     let Some(it) = state.items.get_mut(&key) else {
         return;
     };
+    patch.apply(&mut it.ls);
     match op {
         Operation::EnableProtection => {
-            it.protection = P::EnablingFailed;
             it.provisioning = "Failed";
             it.last_failed_enable = Some(summary);
         }
-        Operation::TestFailover => {
-            it.tfo = T::TestFailoverFailed;
-            it.last_test_failover_job = Some(summary);
-        }
-        Operation::TestFailoverCleanup => it.tfo = T::TestFailoverFailed,
-        Operation::PlannedFailover => {
-            it.protection = P::PlannedFailoverFailed;
-            it.last_failed_planned = Some(summary);
-        }
-        Operation::UnplannedFailover => it.protection = P::UnplannedFailoverFailed,
-        Operation::CommitFailover => it.protection = P::CommitFailoverFailedOnRecovery,
-        Operation::CancelFailover => it.protection = P::CancelFailoverFailedOnRecovery,
-        Operation::Reprotect => it.protection = P::ReprotectFailed,
-        Operation::Resynchronize => {
-            it.resync = R::ResynchronizationFailed;
-            it.replication = None;
-        }
-        Operation::ChangeRecoveryPoint => it.protection = P::ChangeRecoveryPointFailed,
-        Operation::DisableProtection => {
-            it.protection = P::DisablingFailed;
-            it.provisioning = "Failed";
-        }
+        Operation::DisableProtection => it.provisioning = "Failed",
+        Operation::TestFailover => it.last_test_failover_job = Some(summary),
+        Operation::PlannedFailover => it.last_failed_planned = Some(summary),
+        _ => {}
+    }
+    if it.ls.protection_state == P::EnablingFailed {
+        it.rp = None;
     }
     it.health = "Critical";
     it.health_errors.push(json!({

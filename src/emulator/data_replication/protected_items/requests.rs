@@ -4,10 +4,11 @@ use super::super::super::arm::{self, ArmError};
 use super::super::super::router::Ctx;
 use super::super::super::store::State;
 use super::super::Vault;
-use super::state_machine::{check, Operation};
-use super::{not_found, refusal_error, render, Direction, Item};
+use super::state_machine::{check, to_lifecycle, Operation};
+use super::{not_found, render, running_state, Item};
 use crate::http::{Method, Response};
-use crate::model::{ProtectionState as P, ResynchronizationState as R, TestFailoverState as T};
+use crate::lifecycle::ItemState;
+use crate::model::ProtectionState as P;
 use serde_json::{json, Value};
 
 use super::flows::start;
@@ -154,10 +155,16 @@ pub(crate) fn enable(
     )?;
     let custom = body["properties"]["customProperties"].clone();
     let key = id.to_ascii_lowercase();
+    let mut current = ItemState::absent();
     if let Some(existing) = state.items.get(&key) {
-        if !matches!(existing.protection, P::EnablingFailed) {
-            if let Err(r) = check(existing, Operation::DisableProtection) {
-                return Err(refusal_error(r));
+        current = running_state(state, existing);
+        if current.protection_state != P::EnablingFailed {
+            // A PUT on an existing item updates its writable properties.
+            if current.operation_in_flight() {
+                return Err(ArmError::conflict(format!(
+                    "Protected item '{name}' has an operation in flight ({}); retry once it finishes.",
+                    current.protection_state
+                )));
             }
             validate_custom(state, &custom, false)?;
             let Some(item) = state.items.get_mut(&key) else {
@@ -174,6 +181,8 @@ pub(crate) fn enable(
             return Ok(arm::json_response(200, &render(state, ctx, &item)));
         }
     }
+    let lop = to_lifecycle(None, Operation::EnableProtection, &custom, false)?;
+    let transition = check(&current, &lop)?;
     validate_custom(state, &custom, true)?;
     let vm_id = custom["sourceAzStackVirtualMachineId"]
         .as_str()
@@ -228,13 +237,8 @@ pub(crate) fn enable(
         policy_name: policy,
         extension_name: extension,
         custom,
-        protection: P::EnablingProtection,
-        tfo: T::None,
-        resync: R::None,
+        ls: ItemState::absent(),
         provisioning: "Creating",
-        direction: Direction::Forward,
-        active_location: "Primary",
-        failed_back: false,
         source_vm_id: vm.id.clone(),
         source_vm_name: vm.name.clone(),
         os_type: vm.os_type,
@@ -245,24 +249,19 @@ pub(crate) fn enable(
         target_fabric_id: fabric("targetFabricArmId"),
         agent_id: state.world.appliance.agent_id.clone(),
         correlation_id: state.rng.guid(),
-        replication: None,
-        generation: 0,
         rp: None,
         current_job: None,
-        current_job_scenario: None,
         last_failed_enable: None,
         last_failed_planned: None,
         last_test_failover_job: None,
         last_planned: None,
         last_unplanned: None,
-        last_test: None,
         failover_rp: None,
         test_vm: None,
         target_vm: None,
         replica_slots: 0,
         health: "Normal",
         health_errors: Vec::new(),
-        resync_required: false,
         system_data: state.system_data(),
     };
     let existed = state.items.insert(key.clone(), item).is_some();
@@ -272,6 +271,7 @@ pub(crate) fn enable(
         Operation::EnableProtection,
         Method::Put,
         json!({}),
+        transition,
         false,
     )?;
     let item = state

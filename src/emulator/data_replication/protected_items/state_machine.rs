@@ -1,14 +1,20 @@
-//! The one place where the emulator decides whether an operation is allowed on a protected item.
+//! The one place where the emulator asks whether an operation is allowed on a protected item,
+//! and what it does to the item's states: the crate's [`lifecycle`](crate::lifecycle).
 //!
-//! DESIGN.md: one state machine (`lifecycle`) for the client and the emulator, so they cannot
-//! drift. Until the crate's `lifecycle` module is merged, [`check`] carries the rules of the
-//! product document (enable-vm-protection.txt) and azure-stack-hub-facts.md §5 itself; when it
-//! lands, [`check`] becomes a thin adapter over `lifecycle::check` and nothing else changes.
+//! DESIGN.md: one state machine for the client and the emulator, so they cannot drift. The
+//! emulator builds a [`lifecycle::ItemState`] from its item, asks [`lifecycle::check`], refuses
+//! with `409 OperationNotAllowedInCurrentState` carrying the [`lifecycle::Refusal`] (state, why,
+//! what to do), and otherwise drives the item through the [`lifecycle::Transition`]'s steps as its
+//! job's tasks run (see [`flows`](super::flows)). Its `allowedJobs` is
+//! [`lifecycle::allowed_operations`] of the same state.
 
-use super::{Direction, Item};
-use crate::model::{ProtectionState as P, TestFailoverState as T};
+use super::Item;
+use crate::emulator::arm::{self, ArmError};
+use crate::lifecycle::{self, ItemState, OperationKind, RecoveryPointChoice, Transition};
+use crate::model::ProtectedItemJob;
+use serde_json::Value;
 
-/// An operation on a protected item (a PUT, DELETE or POST action).
+/// An operation on a protected item as the wire names it (a PUT, DELETE or POST action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Operation {
     EnableProtection,
@@ -38,21 +44,6 @@ impl Operation {
         Operation::ChangeRecoveryPoint,
     ];
 
-    /// Every operation, for `allowedJobs`.
-    pub(crate) const ALL: [Operation; 11] = [
-        Operation::EnableProtection,
-        Operation::TestFailover,
-        Operation::TestFailoverCleanup,
-        Operation::PlannedFailover,
-        Operation::UnplannedFailover,
-        Operation::CommitFailover,
-        Operation::CancelFailover,
-        Operation::Reprotect,
-        Operation::Resynchronize,
-        Operation::ChangeRecoveryPoint,
-        Operation::DisableProtection,
-    ];
-
     /// The action's path segment (DESIGN.md "inferred Azure Stack Hub wire contract"; only
     /// `plannedFailover` is public and `reprotect` documented).
     pub(crate) fn action_name(self) -> &'static str {
@@ -66,8 +57,7 @@ impl Operation {
             Operation::Reprotect => "reprotect",
             Operation::Resynchronize => "resynchronize",
             Operation::ChangeRecoveryPoint => "changeRecoveryPoint",
-            Operation::EnableProtection => "",
-            Operation::DisableProtection => "",
+            Operation::EnableProtection | Operation::DisableProtection => "",
         }
     }
 
@@ -119,181 +109,124 @@ impl Operation {
     }
 }
 
-/// Why an operation is refused: an HTTP status, an ARM error code and a reason that says what
-/// to do instead.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Refusal {
-    pub(crate) status: u16,
-    pub(crate) code: &'static str,
-    pub(crate) reason: String,
+/// The `allowedJobs` name of an operation kind (the scenario names the emulator's jobs use;
+/// the lifecycle's vocabulary understands them).
+fn job_name(kind: OperationKind) -> &'static str {
+    // A kind added to the lifecycle later has no job name until the emulator learns it.
+    #[allow(unreachable_patterns)]
+    match kind {
+        OperationKind::EnableProtection => "EnableProtection",
+        OperationKind::TestFailover => "TestFailover",
+        OperationKind::CleanupTestFailover => "TestFailoverCleanup",
+        OperationKind::PlannedFailover | OperationKind::Failback => "PlannedFailover",
+        OperationKind::UnplannedFailover => "UnplannedFailover",
+        OperationKind::Commit => "CommitFailover",
+        OperationKind::CancelFailover => "CancelFailover",
+        OperationKind::ChangeRecoveryPoint => "ChangeRecoveryPoint",
+        OperationKind::Reprotect => "Reprotect",
+        OperationKind::Resynchronize => "Resynchronize",
+        OperationKind::DisableProtection => "DisableProtection",
+        _ => "",
+    }
 }
 
-fn refuse(item: &Item, op: Operation, why: &str) -> Result<(), Refusal> {
-    Err(Refusal {
-        status: 409,
-        code: "OperationNotAllowedInCurrentState",
-        reason: format!(
-            "'{}' is not allowed on protected item '{}' in state {} (test failover state {}): {why}",
-            op.job_names().0,
-            item.name,
-            item.protection.as_str(),
-            item.tfo.as_str()
+fn recovery_point(c: &Value) -> Result<RecoveryPointChoice, ArmError> {
+    let kind = c
+        .get("recoveryPoint")
+        .and_then(Value::as_str)
+        .unwrap_or("Latest");
+    Ok(match kind.to_ascii_lowercase().as_str() {
+        "latest" => RecoveryPointChoice::Latest,
+        "latestprocessed" => RecoveryPointChoice::LatestProcessed,
+        "latestapplicationconsistent" => RecoveryPointChoice::LatestApplicationConsistent,
+        "custom" => RecoveryPointChoice::Custom(
+            c.get("recoveryPointId").and_then(Value::as_str).unwrap_or_default().to_owned(),
         ),
+        other => {
+            return Err(ArmError::invalid_content(
+                "properties.customProperties.recoveryPoint",
+                format!("The recovery point option '{other}' is not valid. Use Latest, LatestProcessed, LatestApplicationConsistent or Custom."),
+            ))
+        }
     })
 }
 
-fn failed_over(p: &P) -> bool {
-    matches!(
-        p,
-        P::PlannedFailoverCompleted
-            | P::UnplannedFailoverCompleted
-            | P::ChangeRecoveryPointCompleted
-    )
-}
-
-/// Decides whether `op` is allowed on `item` now.
-pub(crate) fn check(item: &Item, op: Operation) -> Result<(), Refusal> {
-    if let Some(job) = &item.current_job_scenario {
-        return Err(Refusal {
-            status: 409,
-            code: "OperationInProgress",
-            reason: format!(
-                "A '{job}' job is in progress on protected item '{}'. Wait for it to finish, then retry.",
-                item.name
+/// The lifecycle operation a request asks for (`custom`: the body's `customProperties`).
+pub(crate) fn to_lifecycle(
+    item: Option<&Item>,
+    op: Operation,
+    custom: &Value,
+    force: bool,
+) -> Result<lifecycle::Operation, ArmError> {
+    let shutdown = |default: bool| {
+        custom
+            .get("shutdownSourceVM")
+            .and_then(Value::as_bool)
+            .unwrap_or(default)
+    };
+    Ok(match op {
+        Operation::EnableProtection => lifecycle::Operation::EnableProtection,
+        Operation::TestFailover => lifecycle::Operation::TestFailover {
+            recovery_point: recovery_point(custom)?,
+        },
+        Operation::TestFailoverCleanup => lifecycle::Operation::CleanupTestFailover,
+        Operation::PlannedFailover => {
+            if item.is_some_and(|i| i.ls.direction == lifecycle::Direction::Failback) {
+                lifecycle::Operation::Failback {
+                    shutdown_source: shutdown(true),
+                }
+            } else {
+                lifecycle::Operation::PlannedFailover {
+                    shutdown_source: shutdown(true),
+                }
+            }
+        }
+        Operation::UnplannedFailover => lifecycle::Operation::UnplannedFailover {
+            recovery_point: recovery_point(custom)?,
+            shutdown_source: shutdown(false),
+        },
+        Operation::CommitFailover => lifecycle::Operation::Commit,
+        Operation::CancelFailover => lifecycle::Operation::CancelFailover,
+        Operation::Reprotect => lifecycle::Operation::Reprotect,
+        Operation::Resynchronize => lifecycle::Operation::Resynchronize,
+        Operation::ChangeRecoveryPoint => lifecycle::Operation::ChangeRecoveryPoint {
+            recovery_point: RecoveryPointChoice::Custom(
+                arm::opt_str(custom, "/recoveryPointId")
+                    .unwrap_or_default()
+                    .to_owned(),
             ),
-        });
-    }
-    let p = &item.protection;
-    let tfo_idle = matches!(item.tfo, T::None);
-    match op {
-        Operation::EnableProtection => match p {
-            P::EnablingFailed => Ok(()),
-            _ => refuse(item, op, "protection is already enabled."),
         },
-        Operation::TestFailover => {
-            if item.direction == Direction::Failback {
-                return refuse(item, op, "test failover is not supported while the item replicates back to the source stamp; run a planned failover to fail back.");
-            }
-            if !matches!(p, P::Protected) {
-                return refuse(
-                    item,
-                    op,
-                    "test failover needs a protected item whose initial replication has completed.",
-                );
-            }
-            if !tfo_idle {
-                return refuse(
-                    item,
-                    op,
-                    "a test failover already exists; clean it up first (testFailoverCleanup).",
-                );
-            }
-            Ok(())
-        }
-        Operation::TestFailoverCleanup => match item.tfo {
-            T::TestFailoverCompleted | T::TestFailoverFailed | T::TestFailoverCompletionFailed => {
-                Ok(())
-            }
-            _ => refuse(item, op, "there is no test failover to clean up."),
-        },
-        Operation::PlannedFailover | Operation::UnplannedFailover => {
-            if item.failed_back {
-                return refuse(item, op, "the item has failed back and the failback is committed; re-enabling protection after failback is not supported: disable protection, remove the mobility agent, then enable protection again.");
-            }
-            if !tfo_idle {
-                return refuse(
-                    item,
-                    op,
-                    "clean up the test failover first (testFailoverCleanup).",
-                );
-            }
-            let ok = matches!(
-                p,
-                P::Protected | P::PlannedFailoverFailed | P::UnplannedFailoverFailed
-            );
-            if ok {
-                Ok(())
-            } else {
-                refuse(item, op, "failover needs a protected item (initial replication or re-protect completed).")
-            }
-        }
-        Operation::CommitFailover => {
-            if failed_over(p)
-                || matches!(
-                    p,
-                    P::CommitFailoverFailedOnRecovery | P::CommitFailoverFailedOnPrimary
-                )
-            {
-                Ok(())
-            } else {
-                refuse(item, op, "there is no completed failover to commit.")
-            }
-        }
-        Operation::CancelFailover => {
-            if item.direction == Direction::Forward
-                && (failed_over(p)
-                    || matches!(
-                        p,
-                        P::CancelFailoverFailedOnRecovery | P::CancelFailoverFailedOnPrimary
-                    ))
-            {
-                Ok(())
-            } else {
-                refuse(
-                    item,
-                    op,
-                    "only an uncommitted failover to the target stamp can be cancelled.",
-                )
-            }
-        }
-        Operation::ChangeRecoveryPoint => {
-            if failed_over(p) || matches!(p, P::ChangeRecoveryPointFailed) {
-                Ok(())
-            } else {
-                refuse(item, op, "the recovery point can only be changed after a failover, before it is committed.")
-            }
-        }
-        Operation::Reprotect => {
-            if item.failed_back {
-                return refuse(item, op, "re-enabling protection after failback is not supported: disable protection, remove the mobility agent, then enable protection again.");
-            }
-            if item.direction == Direction::Failback {
-                return refuse(
-                    item,
-                    op,
-                    "the item is already re-protected (replicating back to the source stamp).",
-                );
-            }
-            // Re-protect of an uncommitted failover commits first (enable-vm-protection.txt).
-            if failed_over(p) || matches!(p, P::CommitFailoverCompleted | P::ReprotectFailed) {
-                Ok(())
-            } else {
-                refuse(
-                    item,
-                    op,
-                    "re-protect needs a failover to the target stamp (committed or not).",
-                )
-            }
-        }
-        Operation::Resynchronize => {
-            if matches!(p, P::Protected) {
-                Ok(())
-            } else {
-                refuse(item, op, "resynchronization needs a protected item.")
-            }
-        }
-        Operation::DisableProtection => Ok(()),
-    }
+        Operation::DisableProtection => lifecycle::Operation::DisableProtection { force },
+    })
 }
 
-/// The item's `allowedJobs`: every operation [`check`] allows now.
-pub(crate) fn allowed_jobs(item: &Item) -> Vec<&'static str> {
-    Operation::ALL
-        .into_iter()
-        .filter(|op| {
-            *op != Operation::EnableProtection || matches!(item.protection, P::EnablingFailed)
-        })
-        .filter(|op| check(item, *op).is_ok())
-        .map(|op| op.job_names().0)
-        .collect()
+/// The lifecycle's view of the item (`running`: the scenario of its running job, if any).
+pub(crate) fn item_state(item: &Item, running: Option<(&str, &str)>) -> ItemState {
+    let mut s = item.ls.clone();
+    s.current_job = running.map(|(scenario, name)| ProtectedItemJob {
+        scenario_name: Some(scenario.to_owned()),
+        name: Some(name.to_owned()),
+        state: Some("Started".to_owned()),
+        ..Default::default()
+    });
+    s.allowed_jobs = None;
+    s
+}
+
+/// Asks the lifecycle; a refusal becomes `409 OperationNotAllowedInCurrentState`.
+pub(crate) fn check(state: &ItemState, op: &lifecycle::Operation) -> Result<Transition, ArmError> {
+    lifecycle::check(state, op)
+        .map_err(|r| ArmError::new(409, "OperationNotAllowedInCurrentState", r.to_string()))
+}
+
+/// The item's `allowedJobs`: every operation the lifecycle allows now.
+pub(crate) fn allowed_jobs(state: &ItemState) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for kind in lifecycle::allowed_operations(state) {
+        let name = job_name(kind);
+        if !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    }
+    out
 }

@@ -5,12 +5,12 @@ use super::super::super::scenario::PowerState;
 use super::super::super::stamps::{cores_of, split_rg};
 use super::super::super::store::State;
 use super::state_machine::Operation;
-use super::{Direction, Item};
-use crate::model::{ProtectionState as P, TestFailoverState as T};
+use super::Item;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::flows::{job_context, start_replication, Step};
+use super::flows::{job_context, Step};
+use crate::lifecycle::Direction;
 
 pub(super) type StepResult = Result<(), (String, String)>;
 
@@ -123,7 +123,7 @@ pub(crate) fn on_step(
     let Some(item) = state.items.get(&key).cloned() else {
         return Ok(());
     };
-    let fb = item.direction == Direction::Failback;
+    let fb = item.ls.direction == Direction::Failback;
     match step {
         Step::Prerequisites => match op {
             Operation::TestFailover => network_ok(state, &item, "testNetworkId", "testSubnetName"),
@@ -139,10 +139,11 @@ pub(crate) fn on_step(
         },
         Step::ValidateAppliance => appliance_ok(state),
         Step::EnableReplication => network_ok(state, &item, "targetNetworkId", "targetSubnetName"),
-        Step::StartReplication => {
-            start_replication(state, &key, at);
-            Ok(())
-        }
+        Step::InitialReplication
+        | Step::CompleteOnPrimary
+        | Step::CompleteOnRecovery
+        | Step::FinishCleanup
+        | Step::CommitOnPrimary => Ok(()),
         Step::CreateTestVm => {
             network_ok(state, &item, "testNetworkId", "testSubnetName")?;
             let rg = item
@@ -169,7 +170,6 @@ pub(crate) fn on_step(
             );
             if let Some(it) = state.items.get_mut(&key) {
                 it.test_vm = Some(vm);
-                it.tfo = T::TestFailoverCompleting;
             }
             Ok(())
         }
@@ -180,18 +180,13 @@ pub(crate) fn on_step(
             }
             if let Some(it) = state.items.get_mut(&key) {
                 it.test_vm = None;
-                it.tfo = T::TestFailoverCleanupCompleting;
             }
             Ok(())
         }
-        Step::CleanupTest => {
-            if let Some(it) = state.items.get_mut(&key) {
-                it.tfo = T::MarkedForDeletion;
-            }
-            Ok(())
-        }
+        Step::CleanupTest => Ok(()),
         Step::ShutdownSource => {
-            let vm = if fb {
+            // Re-protect shuts the original source VM down; a failback the failed-over one.
+            let vm = if fb && op != Operation::Reprotect {
                 item.target_vm.clone()
             } else {
                 Some(item.source_vm_id.clone())
@@ -208,7 +203,6 @@ pub(crate) fn on_step(
                 if let Some(s) = it.rp.as_mut() {
                     s.stop = Some(at);
                 }
-                it.protection = P::PlannedFailoverCompleting;
             }
             Ok(())
         }
@@ -253,9 +247,6 @@ pub(crate) fn on_step(
                 if let Some(s) = it.rp.as_mut() {
                     s.stop.get_or_insert(at);
                 }
-                if op == Operation::UnplannedFailover {
-                    it.protection = P::UnplannedFailoverCompleting;
-                }
             }
             Ok(())
         }
@@ -270,18 +261,27 @@ pub(crate) fn on_step(
             }
             Ok(())
         }
-        Step::DeleteFailedOverVm => {
-            if let Some(vm) = &item.target_vm {
-                state.world.delete_vm(vm);
-            }
-            if let Some(it) = state.items.get_mut(&key) {
-                it.target_vm = None;
+        // Cancel: the workload goes back where it ran before the failover.
+        Step::CancelOnPrimary => {
+            if !fb {
+                if let Some(vm) = state.world.vm_mut(&item.source_vm_id) {
+                    vm.power = PowerState::Running;
+                }
             }
             Ok(())
         }
-        Step::StartSourceVm => {
-            if let Some(vm) = state.world.vm_mut(&item.source_vm_id) {
-                vm.power = PowerState::Running;
+        Step::CancelOnRecovery => {
+            if fb {
+                if let Some(vm) = item.target_vm.as_ref().and_then(|v| state.world.vm_mut(v)) {
+                    vm.power = PowerState::Running;
+                }
+            } else {
+                if let Some(vm) = &item.target_vm {
+                    state.world.delete_vm(vm);
+                }
+                if let Some(it) = state.items.get_mut(&key) {
+                    it.target_vm = None;
+                }
             }
             Ok(())
         }
@@ -349,8 +349,6 @@ pub(crate) fn on_step(
         }
         Step::StartReverseReplication => {
             if let Some(it) = state.items.get_mut(&key) {
-                it.direction = Direction::Failback;
-                it.active_location = "Recovery";
                 it.rp = None;
                 it.failover_rp = None;
                 if let Some(c) = it.custom.as_object_mut() {
@@ -371,7 +369,6 @@ pub(crate) fn on_step(
                     it.extension_name = e.to_owned();
                 }
             }
-            start_replication(state, &key, at);
             Ok(())
         }
         Step::ApplyRecoveryPoint => {
@@ -397,7 +394,6 @@ pub(crate) fn on_step(
             }
             if let Some(it) = state.items.get_mut(&key) {
                 it.test_vm = None;
-                it.protection = P::MarkedForDeletion;
             }
             Ok(())
         }
