@@ -182,11 +182,11 @@ fn a_whole_dr_drill_with_failback() {
         .into_iter()
         .find(|v| v.ends_with("/app-01-test"))
         .expect("test VM");
+    let vm = raw.get(&test_vm).body;
     let nic = raw.get(
-        &raw.get(&test_vm).body["properties"]["networkProfile"]["networkInterfaces"][0]["id"]
+        vm["properties"]["networkProfile"]["networkInterfaces"][0]["id"]
             .as_str()
-            .unwrap()
-            .to_owned(),
+            .unwrap(),
     );
     assert!(
         nic.body["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]

@@ -114,7 +114,7 @@ fn status_monitor_and_location_in_manual_clock() {
     let s = raw.get(&monitor);
     assert_eq!(s.body["status"], "InProgress");
     let retry: u64 = s.header("Retry-After").unwrap().parse().unwrap();
-    assert!(retry >= 1 && retry <= 30, "{retry}");
+    assert!((1..=30).contains(&retry), "{retry}");
     // Time does not move by itself in manual mode.
     assert_eq!(raw.get(&monitor).body["status"], "InProgress");
     raw.emu.advance(std::time::Duration::from_secs(retry));

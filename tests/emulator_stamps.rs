@@ -117,7 +117,7 @@ fn compute_usages_reflect_vms_on_the_stamp() {
         .unwrap()
         .clone();
     assert_eq!(vms["currentValue"], 13);
-    let a = r.get(&format!("/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Compute/locations/x/usages"));
+    let a = r.get("/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Compute/locations/x/usages");
     assert_eq!((a.status, a.code()), (404, "SubscriptionNotFound"));
 }
 
