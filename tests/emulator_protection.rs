@@ -559,6 +559,39 @@ fn a_thousand_vm_drill_runs_fast() {
     assert!(items
         .iter()
         .all(|i| i["properties"]["testFailoverState"] == "TestFailoverCompleted"));
+    for action in ["testFailoverCleanup", "plannedFailover", "commit"] {
+        for i in 0..1000 {
+            let a = raw.post(
+                &format!("{}/{action}", raw.item_path(&format!("vm{i:04}"))),
+                json!({}),
+            );
+            assert_eq!(a.status, 202, "{action}: {a:?}");
+        }
+        raw.emu.run_until_idle(Duration::from_secs(86_400));
+    }
+    let list = raw
+        .get(&format!("{}/protectedItems?pageSize=1000", raw.vault()))
+        .body;
+    let items = list["value"].as_array().unwrap();
+    assert!(items
+        .iter()
+        .all(|i| i["properties"]["protectionState"] == "CommitFailoverCompleted"));
+    // 1000 failed-over VMs on the target stamp, 2 vCPUs each.
+    let t = raw.emu.topology().clone();
+    let usages = raw
+        .get(&format!(
+            "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/usages",
+            t.target_subscription, t.target_location
+        ))
+        .body;
+    let cores = usages["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"]["value"] == "cores")
+        .unwrap()["currentValue"]
+        .clone();
+    assert_eq!(cores, 2000);
     assert!(
         wall.elapsed() < Duration::from_secs(60),
         "{:?}",

@@ -47,14 +47,47 @@
 //!
 //! # Protected items
 //!
-//! The action names are those of DESIGN.md's inferred Azure Stack Hub wire contract (only
-//! `plannedFailover` is in the public spec and `reprotect` documented by Microsoft):
-//! `POST {protectedItemId}/{testFailover | testFailoverCleanup | plannedFailover |
-//! unplannedFailover | commit | cancelFailover | resynchronize | reprotect |
-//! changeRecoveryPoint}` → `202` + `Location`. Each runs as a job with tasks; see the behaviour
-//! notes on enable, test failover, failover, commit, re-protect (31 free appliance data-disk slots
-//! by default, "An internal error occurred." beyond), failback and disable in the crate's source
-//! (`emulator/data_replication/protected_items/flows.rs`).
+//! Actions are `POST {protectedItemId}/{action}` with the names of DESIGN.md's inferred Azure
+//! Stack Hub wire contract (only `plannedFailover` is in the public spec and `reprotect`
+//! documented by Microsoft): `testFailover`, `testFailoverCleanup`, `plannedFailover`,
+//! `unplannedFailover`, `commit`, `cancelFailover`, `resynchronize`, `reprotect`,
+//! `changeRecoveryPoint`, each answered `202` + `Location`. Enabling is the PUT
+//! (`AzStackToAzStack`), disabling the DELETE (`forceDelete=true` cancels a running job).
+//!
+//! Whether an operation is allowed, and which states the item passes through, is decided by the
+//! crate's [`lifecycle`](crate::lifecycle) (one state machine for client and emulator): a refusal
+//! is `409 OperationNotAllowedInCurrentState` with the lifecycle's reason and remedy, and
+//! `allowedJobs` is [`lifecycle::allowed_operations`](crate::lifecycle::allowed_operations) of the
+//! item's state. Each operation runs as a job whose tasks take virtual time and show the
+//! lifecycle transition's steps. What they do (enable-vm-protection.txt,
+//! azure-stack-hub-facts.md):
+//!
+//! * **Enable** checks the appliance (it must be responsive) and the target network, then
+//!   replicates for total disk size / throughput (50 MiB/s by default: 127 GiB ≈ 43 minutes);
+//!   the PUT's operation completes when the item is `Protected`. Recovery points then appear
+//!   every `crashConsistentFrequencyInMinutes` (app-consistent every
+//!   `appConsistentFrequencyInMinutes`), kept for `recoveryPointHistoryInMinutes`; they are
+//!   computed, so a year of virtual time costs nothing.
+//! * **Test failover** (recovery point `Latest`, `LatestProcessed`,
+//!   `LatestApplicationConsistent` or `Custom` + `recoveryPointId`) creates `{vm}-test` in the
+//!   item's `testNetworkId` (per item; it cannot be chosen at test-failover time) while the source
+//!   keeps running; **cleanup** deletes it.
+//! * **Planned failover** shuts the source VM down first; **unplanned** only with
+//!   `shutdownSourceVM`. Both create the target VM (`targetVmName`/`targetVmSize` or the source's)
+//!   in `targetNetworkId`/`targetSubnetName` within the target subscription's compute quota.
+//!   **Commit** completes the failover; **cancel** deletes the target VM and restarts the source.
+//! * **Re-protect** (`AzStackToAzStackFailback` with `applianceId`, `logStorageAccountId`,
+//!   `policyName`, `replicationExtensionName`, all required: known issue 4) commits an
+//!   uncommitted failover first, shuts the source VM down, swaps in a temporary 1 GB OS disk and
+//!   attaches one replica disk per protected disk to the appliance. Beyond the appliance's free
+//!   data-disk slots (31 on the default appliance) it fails with "An internal error occurred.",
+//!   like the real one (known issue 1); the slot count is in a vault event. Then replication runs
+//!   back to the source stamp.
+//! * **Failback** (planned failover of a re-protected item) reuses the source VM if it exists
+//!   (disks replaced, old ones detached and kept, NICs kept) or recreates it with new NICs, and
+//!   frees the appliance's slots; committing it deletes the failed-over VM on the target stamp.
+//!   Protection cannot be re-enabled afterwards (disable, remove the agent, enable again).
+//! * **Disable** removes the item and its test VM and frees appliance slots.
 //!
 //! ```
 //! use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
