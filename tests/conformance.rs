@@ -12,8 +12,9 @@ use azs_site_recovery::model::RequestBody;
 use azs_site_recovery::model::{
     CheckNameAvailability, CheckNameAvailabilityResponse, DeploymentPreflight, EmailConfiguration,
     Event, Fabric, FabricAgent, FabricUpdate, Job, Operation, OperationStatus, Page,
-    PrivateEndpointConnection, PrivateLinkResource, ProtectedItem, RecoveryPoint,
-    ReplicationExtension, ReplicationPolicy, Vault, VaultUpdate,
+    PlannedFailover, PrivateEndpointConnection, PrivateLinkResource, ProtectedItem,
+    ProtectedItemModelUpdate, RecoveryPoint, ReplicationExtension, ReplicationPolicy, Vault,
+    VaultUpdate,
 };
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -140,14 +141,15 @@ fn models_of(operation_id: &str) -> Option<Models> {
 
         "ProtectedItem_Get" => models(None, Some(rt::<ProtectedItem>)),
         "ProtectedItem_Create" => models(Some(rt::<ProtectedItem>), Some(rt::<ProtectedItem>)),
-        // TODO(model-protected): the PATCH body is `ProtectedItemModelUpdate`; map it to its typed
-        // model once that type lands.
-        "ProtectedItem_Update" => models(Some(rt::<Value>), Some(rt::<ProtectedItem>)),
+        "ProtectedItem_Update" => models(
+            Some(rt::<ProtectedItemModelUpdate>),
+            Some(rt::<ProtectedItem>),
+        ),
         "ProtectedItem_Delete" => models(None, None),
         "ProtectedItem_List" => models(None, Some(rt::<Page<ProtectedItem>>)),
-        // TODO(model-protected): use `model::PlannedFailover` for the request and the 200 body
-        // once `model-protected` adds it (the lead wires it at merge).
-        "ProtectedItem_PlannedFailover" => models(Some(rt::<Value>), Some(rt::<Value>)),
+        "ProtectedItem_PlannedFailover" => {
+            models(Some(rt::<PlannedFailover>), Some(rt::<PlannedFailover>))
+        }
 
         _ => None,
     }

@@ -332,16 +332,7 @@ impl ItemState {
 fn active_location_of(
     custom: &ProtectedItemCustomProperties,
 ) -> Option<ProtectedItemActiveLocation> {
-    // The typed `customProperties` variants are being added by another change; until they land,
-    // read `activeLocation` from the raw object. A non-string value is ignored.
-    #[allow(unreachable_patterns)]
-    match custom {
-        ProtectedItemCustomProperties::Unknown(map) => map
-            .get("activeLocation")
-            .and_then(|v| v.as_str())
-            .map(ProtectedItemActiveLocation::parse),
-        _ => None,
-    }
+    custom.active_location().cloned()
 }
 
 /// The state of an item as a refusal reports it.

@@ -10,6 +10,7 @@
 #[doc(hidden)]
 pub mod macros;
 
+mod actions;
 mod common;
 mod email;
 mod enums;
@@ -31,6 +32,7 @@ mod resource_enums;
 mod timestamp;
 mod vault;
 
+pub use actions::*;
 pub use common::*;
 pub use email::*;
 pub use enums::*;

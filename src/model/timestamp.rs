@@ -70,6 +70,11 @@ impl fmt::Display for Timestamp {
 
 fn parse_lenient(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    // The forms ARM nearly always sends, without chrono's format-string machinery (which
+    // dominated the time of parsing a page of resources); anything else takes the general path.
+    if let Some(t) = parse_common(s.as_bytes()) {
+        return Some(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
@@ -90,6 +95,59 @@ fn parse_lenient(s: &str) -> Option<DateTime<Utc>> {
         }
     }
     None
+}
+
+/// `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z | ±HH:MM]`, with no offset read as UTC. `None` for
+/// anything else (the caller falls back to chrono's parsers).
+fn parse_common(b: &[u8]) -> Option<DateTime<Utc>> {
+    fn num(b: &[u8]) -> Option<u32> {
+        b.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    }
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date =
+        chrono::NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)?;
+    let (h, m, sec) = (num(&b[11..13])?, num(&b[14..16])?, num(&b[17..19])?);
+    let mut rest = &b[19..];
+    let mut nanos = 0u32;
+    if let Some((&b'.', frac)) = rest.split_first() {
+        let digits = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 {
+            return None;
+        }
+        for (i, &c) in frac[..digits].iter().enumerate() {
+            if i < 9 {
+                nanos += u32::from(c - b'0') * 10u32.pow(8 - i as u32);
+            }
+        }
+        rest = &frac[digits..];
+    }
+    let offset_secs: i64 = match rest {
+        [] | [b'Z'] | [b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let oh = i64::from(num(&[*h1, *h2])?);
+            let om = i64::from(num(&[*m1, *m2])?);
+            let secs = oh * 3600 + om * 60;
+            if *sign == b'-' {
+                -secs
+            } else {
+                secs
+            }
+        }
+        _ => return None,
+    };
+    let time = chrono::NaiveTime::from_hms_nano_opt(h, m, sec, nanos)?;
+    let local = date.and_time(time).and_utc();
+    local.checked_sub_signed(chrono::TimeDelta::seconds(offset_secs))
 }
 
 impl Serialize for Timestamp {
@@ -129,6 +187,54 @@ mod tests {
             );
             assert_eq!(t.as_str(), s, "text kept verbatim");
         }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_chrono() {
+        for s in [
+            "2023-05-01T10:00:00Z",
+            "2023-05-01T10:00:00.1234567Z",
+            "2023-05-01T10:00:00.123456789123",
+            "2023-05-01t10:00:00",
+            "2023-12-31 23:59:59.5",
+            "2023-05-01T12:00:00+02:00",
+            "2023-05-01T00:30:00-05:30",
+            "2024-02-29T00:00:00z",
+        ] {
+            let fast = parse_common(s.as_bytes()).unwrap_or_else(|| panic!("{s}: no fast path"));
+            let general = DateTime::parse_from_rfc3339(s)
+                .map(|t| t.with_timezone(&Utc))
+                .ok()
+                .or_else(|| {
+                    [
+                        "%Y-%m-%dT%H:%M:%S%.f",
+                        "%Y-%m-%dt%H:%M:%S%.f",
+                        "%Y-%m-%d %H:%M:%S%.f",
+                    ]
+                    .iter()
+                    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+                    .map(|t| t.and_utc())
+                })
+                .unwrap_or_else(|| panic!("{s}: chrono does not parse"));
+            assert_eq!(fast, general, "{s}");
+        }
+        for s in [
+            "2023-02-30T10:00:00Z",
+            "2023-05-01T25:00:00Z",
+            "2023-05-01T10:00:00.Z",
+            "2023-05-01T10:00:00+0200",
+            "2023-05-01T10:00",
+            "2023-05-01T10:00:00 +02:00",
+            "２０２３-05-01T10:00:00Z",
+        ] {
+            assert_eq!(parse_common(s.as_bytes()), None, "{s}");
+        }
+        // Forms the fast path declines still parse through chrono.
+        assert!(Timestamp::parse("2023-05-01T10:00:00.123+0000")
+            .to_utc()
+            .is_some());
+        assert!(Timestamp::parse("2023-05-01T10:00").to_utc().is_some());
+        assert!(Timestamp::parse("2023-02-30T10:00:00Z").to_utc().is_none());
     }
 
     #[test]

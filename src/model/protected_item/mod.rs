@@ -1,11 +1,35 @@
 //! Protected items: a VM under protection, its states and its `customProperties`.
+//!
+//! * [`ProtectedItem`] is the whole ARM resource, lossless (what a GET returns).
+//! * [`ProtectedItemCustomProperties`] is its scenario-specific part, by `instanceType`.
+//! * [`ProtectedItem::to_request_body`] builds a create (PUT) body from writable fields only;
+//!   [`NewAzStackProtectedItem`] builds a new Azure Stack Hub item in a few lines.
+//! * [`ProtectedItemModelUpdate`] is the PATCH body (HCI types, 2024-09-01 and later).
+
+mod azstack;
+mod custom;
+mod hci;
+mod request;
+mod update;
+
+#[cfg(test)]
+mod examples_tests;
+#[cfg(test)]
+mod tests;
+
+pub use azstack::*;
+pub use custom::*;
+pub use hci::*;
+pub use request::*;
+pub use update::*;
 
 use crate::model::common::{HealthError, SystemData};
 use crate::model::enums::{
-    HealthStatus, ProtectionState, ProvisioningState, ResynchronizationState, TestFailoverState,
+    HealthStatus, ProtectedItemActiveLocation, ProtectionState, ProvisioningState,
+    ResynchronizationState, TestFailoverState,
 };
 use crate::model::timestamp::Timestamp;
-use crate::{model_struct, polymorphic};
+use crate::model_struct;
 
 model_struct! {
     /// A protected item (`Microsoft.DataReplication/replicationVaults/protectedItems`).
@@ -129,8 +153,74 @@ model_struct! {
     }
 }
 
-polymorphic! {
-    /// The scenario-specific properties of a protected item, by `instanceType`.
-    pub enum ProtectedItemCustomProperties {
+impl ProtectedItem {
+    /// The protection state (`properties.protectionState`).
+    pub fn protection_state(&self) -> Option<&ProtectionState> {
+        self.properties.as_ref()?.protection_state.as_ref()
+    }
+
+    /// The test failover state (`properties.testFailoverState`).
+    pub fn test_failover_state(&self) -> Option<&TestFailoverState> {
+        self.properties.as_ref()?.test_failover_state.as_ref()
+    }
+
+    /// The scenario-specific properties (`properties.customProperties`).
+    pub fn custom_properties(&self) -> Option<&ProtectedItemCustomProperties> {
+        self.properties.as_ref()?.custom_properties.as_ref()
+    }
+
+    /// The `instanceType` of the custom properties, e.g. `AzStackToAzStack`.
+    pub fn instance_type(&self) -> Option<&str> {
+        self.custom_properties()?.instance_type()
+    }
+
+    /// Where the workload runs now, from the custom properties (`activeLocation`).
+    pub fn active_location(&self) -> Option<&ProtectedItemActiveLocation> {
+        self.custom_properties()?.active_location()
+    }
+
+    /// The ARM id of the protected VM on its source; see
+    /// [`ProtectedItemCustomProperties::source_vm_id`].
+    pub fn source_vm_id(&self) -> Option<&str> {
+        self.custom_properties()?.source_vm_id()
+    }
+
+    /// The replication policy's name (`properties.policyName`).
+    pub fn policy_name(&self) -> Option<&str> {
+        self.properties.as_ref()?.policy_name.as_deref()
+    }
+
+    /// The replication extension's name (`properties.replicationExtensionName`).
+    pub fn replication_extension_name(&self) -> Option<&str> {
+        self.properties
+            .as_ref()?
+            .replication_extension_name
+            .as_deref()
+    }
+
+    /// The jobs the service allows now (`properties.allowedJobs`; empty when not reported).
+    pub fn allowed_jobs(&self) -> &[String] {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.allowed_jobs.as_deref())
+            .unwrap_or(&[])
+    }
+
+    /// The health errors (`properties.healthErrors`; empty when none are reported).
+    pub fn health_errors(&self) -> &[HealthError] {
+        self.properties
+            .as_ref()
+            .and_then(|p| p.health_errors.as_deref())
+            .unwrap_or(&[])
+    }
+
+    /// The replication health (`properties.replicationHealth`).
+    pub fn replication_health(&self) -> Option<&HealthStatus> {
+        self.properties.as_ref()?.replication_health.as_ref()
+    }
+
+    /// The job running on the item now (`properties.currentJob`).
+    pub fn current_job(&self) -> Option<&ProtectedItemJob> {
+        self.properties.as_ref()?.current_job.as_ref()
     }
 }
