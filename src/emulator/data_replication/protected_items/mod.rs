@@ -168,6 +168,13 @@ fn progress(state: &State, item: &Item) -> (i64, i64) {
     (ir, resync)
 }
 
+/// The source subnet id of a `protectedNics` entry.
+pub(crate) fn source_subnet_id(nic: &Value) -> Option<String> {
+    let net = nic.get("sourceNetworkId").and_then(Value::as_str)?;
+    let subnet = nic.get("sourceSubnetName").and_then(Value::as_str)?;
+    Some(format!("{net}/subnets/{subnet}"))
+}
+
 fn describe(p: &ProtectionState) -> &'static str {
     match p {
         ProtectionState::EnablingProtection => "Enabling protection",
@@ -196,17 +203,22 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
     let mut custom = item.custom.clone();
     let latest = item.rp.and_then(|s| s.latest(now, false));
     let (ir, resync) = progress(state, item);
+    let source_group = item
+        .source_vm_id
+        .rsplit_once("/providers/")
+        .map(|p| p.0)
+        .unwrap_or_default();
     let disks: Vec<Value> = item
         .disks
         .iter()
         .enumerate()
         .map(|(i, (name, gb))| {
             json!({
-                "diskName": name,
-                "sourceDiskId": format!("{}/{}", item.source_vm_id.rsplit_once("/providers/").map(|p| p.0).unwrap_or_default(), format_args!("providers/Microsoft.Compute/disks/{name}")),
-                "capacityInBytes": gb * 1024 * 1024 * 1024,
-                "isOSDisk": i == 0,
-                "isInitialReplicationComplete": ir >= 100,
+                "sourceDiskId": format!("{source_group}/providers/Microsoft.Compute/disks/{name}"),
+                "sourceDiskName": name,
+                "diskSizeGB": gb,
+                "isOsDisk": i == 0,
+                "storageAccountId": item.custom_str("logStorageAccountId"),
             })
         })
         .collect();

@@ -213,13 +213,22 @@ pub(crate) fn enable(
         .nics
         .iter()
         .filter_map(|n| state.world.nics.get(&n.to_ascii_lowercase()))
-        .map(|n| {
+        .enumerate()
+        .map(|(i, n)| {
+            let (net, subnet) = n
+                .subnet_id
+                .split_once("/subnets/")
+                .unwrap_or((&n.subnet_id, ""));
             json!({
                 "nicId": n.id,
-                "sourceSubnetId": n.subnet_id,
-                "ipAddress": n.ip,
+                "isPrimaryNic": i == 0,
+                "sourceNetworkId": net,
+                "sourceSubnetName": subnet,
+                "sourceIpAddress": n.ip,
                 "targetNetworkId": custom.get("targetNetworkId"),
+                "targetSubnetName": custom.get("targetSubnetName"),
                 "testNetworkId": custom.get("testNetworkId"),
+                "testSubnetName": custom.get("testSubnetName"),
             })
         })
         .collect();

@@ -77,12 +77,7 @@ pub(super) fn source_side_ok(state: &State, item: &Item) -> StepResult {
     if !state.world.group_exists(&group) {
         return fail("SourceResourceGroupNotFound", format!("The source resource group '{group}' no longer exists on the source stamp; re-create it, then retry."));
     }
-    if let Some(subnet) = item
-        .nics
-        .first()
-        .and_then(|n| n.get("sourceSubnetId"))
-        .and_then(Value::as_str)
-    {
+    if let Some(subnet) = item.nics.first().and_then(super::source_subnet_id) {
         let net = subnet.split("/subnets/").next().unwrap_or_default();
         if state.world.network(net).is_none() {
             return fail("SourceNetworkNotFound", format!("The virtual network '{net}' of the source VM's primary NIC no longer exists on the source stamp; re-create it, then retry."));
@@ -353,7 +348,12 @@ pub(crate) fn on_step(
                 it.failover_rp = None;
                 if let Some(c) = it.custom.as_object_mut() {
                     c.insert("instanceType".into(), json!("AzStackToAzStackFailback"));
-                    for f in ["applianceId", "logStorageAccountId"] {
+                    for f in [
+                        "applianceId",
+                        "logStorageAccountId",
+                        "policyName",
+                        "replicationExtensionName",
+                    ] {
                         if let Some(v) = params.get(f) {
                             c.insert(f.into(), v.clone());
                         }
@@ -437,10 +437,8 @@ pub(super) fn failback_vm(state: &mut State, key: &str, item: &Item) {
             let subnet = item
                 .nics
                 .first()
-                .and_then(|n| n.get("sourceSubnetId"))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
+                .and_then(super::source_subnet_id)
+                .unwrap_or_default();
             let guid = state.rng.guid();
             state.world.create_vm(
                 &format!("/subscriptions/{sub}/resourceGroups/{rg}"),
