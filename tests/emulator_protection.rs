@@ -278,6 +278,23 @@ fn a_whole_dr_drill_with_failback() {
         29,
         "two replica disks attached"
     );
+    let appliance_disks = |raw: &Raw| {
+        raw.get(&raw.emu.topology().appliance_vm_id).body["properties"]["storageProfile"]
+            ["dataDisks"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(
+        appliance_disks(&raw),
+        3,
+        "its own data disk and the two replicas"
+    );
+    let source_vm = raw.get(&src).body;
+    assert_eq!(
+        source_vm["properties"]["storageProfile"]["osDisk"]["diskSizeGB"], 1,
+        "temporary OS disk"
+    );
     let item = raw.poll_item("app01", |p| p["protectionState"] == "Protected");
     assert_eq!(
         item["properties"]["customProperties"]["instanceType"],
@@ -299,6 +316,7 @@ fn a_whole_dr_drill_with_failback() {
     );
     assert_eq!(raw.emu.vm_power_state(&src), Some(PowerState::Running));
     assert_eq!(raw.emu.appliance_free_slots(), 31);
+    assert_eq!(appliance_disks(&raw), 1);
     let vm = raw.get(&src).body;
     assert!(vm["properties"]["storageProfile"]["osDisk"]["name"]
         .as_str()

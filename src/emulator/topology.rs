@@ -26,6 +26,8 @@ pub struct Topology {
     pub target_fabric_id: String,
     /// The appliance's fabric agent.
     pub appliance_id: String,
+    /// The appliance VM on the source stamp (its data disks are the slots in use).
+    pub appliance_vm_id: String,
     /// Source VM ids, in scenario order.
     pub source_vm_ids: Vec<String>,
     /// Target virtual network ids, in scenario order.
@@ -191,6 +193,7 @@ pub(crate) fn seed(state: &mut State, sc: &Scenario) -> Topology {
         source_fabric_id: src_fabric,
         target_fabric_id: tgt_fabric,
         appliance_id: agent_id,
+        appliance_vm_id: w.appliance.vm_id.clone(),
         source_vm_ids: sc
             .source_vms
             .iter()

@@ -84,6 +84,8 @@ pub(crate) struct GroupRec {
 #[derive(Debug, Clone)]
 pub(crate) struct ApplianceRec {
     pub(crate) agent_id: String,
+    /// The appliance VM on the source stamp (its data disks are the slots in use).
+    pub(crate) vm_id: String,
     pub(crate) machine_name: String,
     pub(crate) machine_id: String,
     pub(crate) responsive: bool,
@@ -168,6 +170,7 @@ impl World {
                     sc.source_fabric,
                     sc.appliance.agent_name
                 ),
+                vm_id: String::new(),
                 machine_name: sc.appliance.machine_name.clone(),
                 machine_id: ids.guid(),
                 responsive: sc.appliance.responsive,
@@ -285,14 +288,26 @@ impl World {
             rg_id(&src_sub, &app_rg),
             sc.appliance.machine_name
         );
-        let os = w.add_disk(
+        let mut disks = vec![w.add_disk(
             &src_sub,
             &app_rg,
             &src_loc,
             &format!("{}-osdisk", sc.appliance.machine_name),
-            610,
+            127,
             Some(&app_vm),
-        );
+        )];
+        // The appliance's own data disk (610 GiB, azure-stack-hub-facts.md §3).
+        for i in 0..sc.appliance.used_data_disk_slots {
+            disks.push(w.add_disk(
+                &src_sub,
+                &app_rg,
+                &src_loc,
+                &format!("{}-datadisk{i}", sc.appliance.machine_name),
+                610,
+                Some(&app_vm),
+            ));
+        }
+        w.appliance.vm_id = app_vm.clone();
         let guid = ids.guid();
         w.vms.insert(
             key(&app_vm),
@@ -302,7 +317,7 @@ impl World {
                 location: src_loc.clone(),
                 os_type: OsType::Windows,
                 size: "Standard_DS4_v2".to_owned(),
-                disks: vec![os],
+                disks,
                 nics: Vec::new(),
                 power: PowerState::Running,
                 vm_id: guid,
@@ -416,6 +431,40 @@ impl World {
 
     pub(crate) fn group_exists(&self, id: &str) -> bool {
         self.groups.contains_key(&key(id.trim_end_matches('/')))
+    }
+
+    /// Attaches replica disks to the appliance VM (re-protect), taking data-disk slots.
+    pub(crate) fn attach_replicas(&mut self, disk_ids: &[String]) {
+        let app_vm = self.appliance.vm_id.clone();
+        for d in disk_ids {
+            if let Some(disk) = self.disks.get_mut(&key(d)) {
+                disk.managed_by = Some(app_vm.clone());
+            }
+        }
+        if let Some(vm) = self.vms.get_mut(&key(&app_vm)) {
+            vm.disks.extend(disk_ids.iter().cloned());
+        }
+        self.appliance.used_slots += disk_ids.len() as u32;
+    }
+
+    /// Detaches replica disks from the appliance VM, freeing their slots.
+    pub(crate) fn detach_replicas(&mut self, disk_ids: &[String]) {
+        let app_vm = self.appliance.vm_id.clone();
+        if let Some(vm) = self.vms.get_mut(&key(&app_vm)) {
+            vm.disks
+                .retain(|d| !disk_ids.iter().any(|r| r.eq_ignore_ascii_case(d)));
+        }
+        for d in disk_ids {
+            if let Some(disk) = self.disks.get_mut(&key(d)) {
+                if disk.managed_by.as_deref() == Some(app_vm.as_str()) {
+                    disk.managed_by = None;
+                }
+            }
+        }
+        self.appliance.used_slots = self
+            .appliance
+            .used_slots
+            .saturating_sub(disk_ids.len() as u32);
     }
 
     /// vCPUs and VMs in use in a subscription and location.

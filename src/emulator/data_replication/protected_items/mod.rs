@@ -113,7 +113,8 @@ pub(crate) struct Item {
     pub(crate) failover_rp: Option<String>,
     pub(crate) test_vm: Option<String>,
     pub(crate) target_vm: Option<String>,
-    pub(crate) replica_slots: u32,
+    /// Replica disks attached to the appliance by re-protect.
+    pub(crate) replica_disks: Vec<String>,
     pub(crate) health: &'static str,
     pub(crate) health_errors: Vec<Value>,
     pub(crate) system_data: Value,

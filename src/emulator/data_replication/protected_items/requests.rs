@@ -268,7 +268,7 @@ pub(crate) fn enable(
         failover_rp: None,
         test_vm: None,
         target_vm: None,
-        replica_slots: 0,
+        replica_disks: Vec::new(),
         health: "Normal",
         health_errors: Vec::new(),
         system_data: state.system_data(),

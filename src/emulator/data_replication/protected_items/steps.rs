@@ -306,39 +306,32 @@ pub(crate) fn on_step(
                 );
                 return fail("InternalError", "An internal error occurred.".to_owned());
             }
-            state.world.appliance.used_slots += need;
-            let app_vm = state
-                .world
-                .vms
-                .values()
-                .find(|v| {
-                    v.name
-                        .eq_ignore_ascii_case(&state.world.appliance.machine_name)
-                })
-                .map(|v| v.id.clone());
-            // The source VM's disks become replicas on the appliance; a 1 GB OS disk replaces them.
-            if let Some(vm) = state.world.vm(&item.source_vm_id).cloned() {
-                for d in &vm.disks {
-                    if let Some(disk) = state.world.disks.get_mut(&d.to_ascii_lowercase()) {
-                        disk.managed_by = app_vm.clone();
-                    }
-                }
-                let (sub, rg) = split_rg(&vm.id);
-                let loc = vm.location.clone();
-                let temp = state.world.add_disk(
-                    &sub,
-                    &rg,
-                    &loc,
-                    &format!("{}-temp-osdisk", vm.name),
-                    1,
-                    Some(&vm.id),
+            // The source VM's disks become replicas on the appliance; a 1 GB OS disk replaces
+            // them on the source VM.
+            let Some(vm) = state.world.vm(&item.source_vm_id).cloned() else {
+                return fail(
+                    "SourceVirtualMachineNotFound",
+                    format!(
+                        "The source VM '{}' no longer exists on the source stamp.",
+                        item.source_vm_id
+                    ),
                 );
-                if let Some(v) = state.world.vm_mut(&item.source_vm_id) {
-                    v.disks = vec![temp];
-                }
+            };
+            state.world.attach_replicas(&vm.disks);
+            let (sub, rg) = split_rg(&vm.id);
+            let temp = state.world.add_disk(
+                &sub,
+                &rg,
+                &vm.location,
+                &format!("{}-temp-osdisk", vm.name),
+                1,
+                Some(&vm.id),
+            );
+            if let Some(v) = state.world.vm_mut(&item.source_vm_id) {
+                v.disks = vec![temp];
             }
             if let Some(it) = state.items.get_mut(&key) {
-                it.replica_slots = need;
+                it.replica_disks = vm.disks.clone();
             }
             Ok(())
         }
@@ -381,10 +374,9 @@ pub(crate) fn on_step(
             Ok(())
         }
         Step::DisableReplication => {
-            let app = &mut state.world.appliance;
-            app.used_slots = app.used_slots.saturating_sub(item.replica_slots);
+            state.world.detach_replicas(&item.replica_disks);
             if let Some(it) = state.items.get_mut(&key) {
-                it.replica_slots = 0;
+                it.replica_disks.clear();
             }
             Ok(())
         }
@@ -452,9 +444,8 @@ pub(super) fn failback_vm(state: &mut State, key: &str, item: &Item) {
             );
         }
     }
-    let app = &mut state.world.appliance;
-    app.used_slots = app.used_slots.saturating_sub(item.replica_slots);
+    state.world.detach_replicas(&item.replica_disks);
     if let Some(it) = state.items.get_mut(key) {
-        it.replica_slots = 0;
+        it.replica_disks.clear();
     }
 }
