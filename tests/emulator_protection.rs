@@ -616,3 +616,54 @@ fn a_thousand_vm_drill_runs_fast() {
         wall.elapsed()
     );
 }
+
+#[test]
+fn failback_recreates_a_source_vm_lost_in_the_disaster() {
+    let raw = Raw::new(seeded(ClockMode::Auto), GA);
+    let t = raw.emu.topology().clone();
+    raw.protect("mon-01", "mon01");
+    raw.emu.advance(Duration::from_secs(600));
+    let src = t.source_vm_id("mon-01").unwrap().to_owned();
+    let done = |s: String| assert_eq!(s, "204");
+    done(raw.action(
+        "mon01",
+        "unplannedFailover",
+        json!({ "instanceType": "AzStackToAzStack" }),
+    ));
+    done(raw.action("mon01", "commit", json!({})));
+    done(raw.action("mon01", "reprotect", json!({
+        "instanceType": "AzStackToAzStackFailback", "applianceId": t.appliance_id,
+        "logStorageAccountId": t.target_storage_account_ids[0],
+        "policyName": "failback-default-replication-policy", "replicationExtensionName": "default-failback-extension",
+    })));
+    raw.poll_item("mon01", |p| p["protectionState"] == "Protected");
+    // The source VM is lost (its disks are replicas on the appliance and survive).
+    assert!(raw.emu.remove_vm(&src));
+    done(raw.action(
+        "mon01",
+        "plannedFailover",
+        json!({ "instanceType": "AzStackToAzStackFailback" }),
+    ));
+    let vm = raw.get(&src);
+    assert_eq!(vm.status, 200, "recreated under its old id");
+    let p = &vm.body["properties"];
+    assert_eq!(
+        p["storageProfile"]["dataDisks"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(p["storageProfile"]["dataDisks"][0]["diskSizeGB"], 128);
+    let nic = raw
+        .get(
+            p["networkProfile"]["networkInterfaces"][0]["id"]
+                .as_str()
+                .unwrap(),
+        )
+        .body;
+    assert!(
+        nic["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("/prod-vnet/subnets/default")
+    );
+    assert_eq!(raw.emu.appliance_free_slots(), 31);
+}

@@ -75,6 +75,23 @@ pub enum Trigger {
 }
 
 /// A fault the emulator injects.
+///
+/// ```
+/// use azs_site_recovery::emulator::{Emulator, Fault, RequestMatch};
+/// use azs_site_recovery::http::{Method, Request};
+///
+/// let emu = Emulator::default();
+/// emu.inject(Fault::throttle(RequestMatch::any().method(Method::Get), 1));
+/// emu.inject(Fault::fail_job("TestFailover", 1));
+/// emu.inject(Fault::UnresponsiveAppliance);
+/// let url = format!("{}{}?api-version=2024-09-01", emu.topology().arm_endpoint, emu.topology().appliance_id);
+/// let first = emu.handle(&Request::new(Method::Get, url.parse().unwrap()));
+/// assert_eq!(first.status, 429);
+/// assert_eq!(first.headers.get("Retry-After"), Some("1"));
+/// let second = emu.handle(&Request::new(Method::Get, url.parse().unwrap()));
+/// let agent: serde_json::Value = serde_json::from_slice(&second.body).unwrap();
+/// assert_eq!(agent["properties"]["isResponsive"], false);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Fault {

@@ -256,6 +256,9 @@ impl Emulator {
                 .map(str::to_owned)
                 .unwrap_or(request_id),
         );
+        if let Some(id) = request.headers.get("x-ms-client-request-id") {
+            resp.headers.insert("x-ms-client-request-id", id.to_owned());
+        }
         if state.clock.mode == ClockMode::Auto {
             if let Some(secs) = resp
                 .headers
@@ -351,6 +354,23 @@ impl Emulator {
     /// The power state of a VM on either stamp (`None` if it does not exist).
     pub fn vm_power_state(&self, vm_id: &str) -> Option<PowerState> {
         self.lock().world.vm(vm_id).map(|v| v.power)
+    }
+
+    /// Deletes a VM with its disks and NICs from either stamp, as a disaster (or an operator)
+    /// would. Returns `false` if it did not exist.
+    ///
+    /// ```
+    /// use azs_site_recovery::emulator::Emulator;
+    /// let emu = Emulator::default();
+    /// let web01 = emu.topology().source_vm_id("web-01").unwrap().to_owned();
+    /// assert!(emu.remove_vm(&web01));
+    /// assert!(emu.vm_power_state(&web01).is_none());
+    /// ```
+    pub fn remove_vm(&self, vm_id: &str) -> bool {
+        let mut s = self.lock();
+        let existed = s.world.vm(vm_id).is_some();
+        s.world.delete_vm(vm_id);
+        existed
     }
 
     /// Ids of the VMs on either stamp, sorted.
