@@ -44,9 +44,17 @@ impl VirtualClock {
     /// Moves forward; a negative duration is ignored (the clock never goes back).
     pub(crate) fn advance(&mut self, by: Duration) {
         if by > Duration::zero() {
-            self.now += by;
+            self.now = self
+                .now
+                .checked_add_signed(by)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
         }
     }
+}
+
+/// `t + d`, saturating at the end of time instead of overflowing.
+pub(crate) fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// ARM's timestamp form: RFC 3339, UTC, seven fractional digits.
@@ -59,9 +67,11 @@ pub(crate) fn arm_time(t: DateTime<Utc>) -> String {
     }
 }
 
-/// Converts a `std` duration into a `chrono` one, saturating.
+/// Converts a `std` duration into a `chrono` one, saturating at a thousand years (so that
+/// adding it to a date cannot overflow).
 pub(crate) fn to_chrono(d: std::time::Duration) -> Duration {
-    Duration::from_std(d).unwrap_or(Duration::MAX)
+    let cap = Duration::days(365_000);
+    Duration::from_std(d).map_or(cap, |c| c.min(cap))
 }
 
 #[cfg(test)]
@@ -74,6 +84,14 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(arm_time(t), "2026-01-01T00:00:00.0000000Z");
+    }
+
+    #[test]
+    fn huge_advances_saturate() {
+        let mut c = VirtualClock::new(Utc::now(), ClockMode::Manual);
+        c.advance(to_chrono(std::time::Duration::MAX));
+        c.advance(Duration::MAX);
+        assert_eq!(c.now(), DateTime::<Utc>::MAX_UTC);
     }
 
     #[test]

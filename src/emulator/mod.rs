@@ -296,7 +296,9 @@ impl Emulator {
     pub fn run_until_idle(&self, limit: std::time::Duration) -> std::time::Duration {
         let mut s = self.lock();
         let start = s.now();
-        let end = start + clock::to_chrono(limit);
+        let end = start
+            .checked_add_signed(clock::to_chrono(limit))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         while let Some(next) = s.next_due() {
             if next > end {
                 break;

@@ -194,7 +194,7 @@ impl State {
         let id = self.rng.guid();
         let now = self.now();
         let (due, effect) = match simple {
-            Some((d, e)) => (Some(now + d), Some(e)),
+            Some((d, e)) => (Some(super::clock::later(now, d)), Some(e)),
             None => (None, None),
         };
         self.ops.insert(

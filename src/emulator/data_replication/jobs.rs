@@ -160,7 +160,7 @@ fn begin_task(job: &mut Job, idx: usize, at: DateTime<Utc>) -> Option<DateTime<U
         at
     } else {
         task.state = "Started";
-        at + Duration::seconds(task.secs)
+        super::super::clock::later(at, Duration::seconds(task.secs))
     };
     job.next_due = Some(due);
     Some(due)

@@ -126,7 +126,10 @@ fn task(state: &State, item: &Item, step: Step, shows: usize) -> Task {
 /// Seconds to copy `gb` GiB at the scenario's throughput (at least a minute).
 pub(super) fn replication_secs(state: &State, gb: u64) -> i64 {
     let mib = gb as f64 * 1024.0;
-    (mib / state.settings.throughput_mib_per_s).ceil().max(60.0) as i64
+    // At least a minute, at most ten years (a disk size that large is a typo, not a test).
+    (mib / state.settings.throughput_mib_per_s)
+        .ceil()
+        .clamp(60.0, 315_360_000.0) as i64
 }
 
 /// The job's tasks; each shows a step of `t` (its index into `t.steps`).
