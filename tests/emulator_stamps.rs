@@ -288,3 +288,53 @@ fn stamp_reads_need_an_api_version_but_accept_any() {
     ));
     assert_eq!(r.status, 405);
 }
+
+#[test]
+fn subscriptions_and_vm_sizes() {
+    let r = raw("2019-10-01");
+    let t = r.emu.topology().clone();
+    let subs = r.get("/subscriptions").body;
+    let ids: Vec<&str> = subs["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["subscriptionId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            t.source_subscription.as_str(),
+            t.target_subscription.as_str()
+        ]
+    );
+    assert_eq!(
+        r.get(&format!("/subscriptions/{}", t.target_subscription))
+            .body["state"],
+        "Enabled"
+    );
+    assert_eq!(
+        r.get("/subscriptions/00000000-0000-0000-0000-00000000dead")
+            .code(),
+        "SubscriptionNotFound"
+    );
+    let sizes = r
+        .get(&format!(
+            "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/vmSizes",
+            t.target_subscription, t.target_location
+        ))
+        .body;
+    let ds4 = sizes["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Standard_DS4_v2")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            ds4["numberOfCores"].as_u64(),
+            ds4["maxDataDiskCount"].as_u64()
+        ),
+        (Some(8), Some(32))
+    );
+}

@@ -99,6 +99,7 @@ pub(crate) struct ApplianceRec {
 /// The stamps: everything outside Microsoft.DataReplication.
 #[derive(Debug, Clone)]
 pub(crate) struct World {
+    pub(crate) source_sub: String,
     pub(crate) source_location: String,
     pub(crate) target_sub: String,
     pub(crate) target_location: String,
@@ -123,33 +124,35 @@ pub(crate) fn rg_id(sub: &str, rg: &str) -> String {
     format!("/subscriptions/{sub}/resourceGroups/{rg}")
 }
 
-/// vCPUs of the sizes Azure Stack Hub offers most; 2 for anything else.
+/// The VM sizes the emulated stamps offer: (name, vCPUs, memory MiB, max data disks).
+pub(crate) const VM_SIZES: [(&str, u64, u64, u64); 12] = [
+    ("Standard_DS1_v2", 1, 3584, 4),
+    ("Standard_DS2_v2", 2, 7168, 8),
+    ("Standard_DS3_v2", 4, 14336, 16),
+    ("Standard_DS4_v2", 8, 28672, 32),
+    ("Standard_DS5_v2", 16, 57344, 64),
+    ("Standard_D1_v2", 1, 3584, 4),
+    ("Standard_D2_v2", 2, 7168, 8),
+    ("Standard_D3_v2", 4, 14336, 16),
+    ("Standard_D4_v2", 8, 28672, 32),
+    ("Standard_A1_v2", 1, 2048, 2),
+    ("Standard_A2_v2", 2, 4096, 4),
+    ("Standard_F4s_v2", 4, 8192, 8),
+];
+
+/// vCPUs of a VM size; 2 for a size the emulator does not know.
 pub(crate) fn cores_of(size: &str) -> u64 {
-    let s = size.to_ascii_lowercase();
-    let table: [(&str, u64); 12] = [
-        ("standard_ds1_v2", 1),
-        ("standard_ds2_v2", 2),
-        ("standard_ds3_v2", 4),
-        ("standard_ds4_v2", 8),
-        ("standard_ds5_v2", 16),
-        ("standard_d1_v2", 1),
-        ("standard_d2_v2", 2),
-        ("standard_d3_v2", 4),
-        ("standard_d4_v2", 8),
-        ("standard_a1_v2", 1),
-        ("standard_a2_v2", 2),
-        ("standard_f4s_v2", 4),
-    ];
-    table
+    VM_SIZES
         .iter()
-        .find(|(n, _)| *n == s)
-        .map(|(_, c)| *c)
+        .find(|(n, ..)| n.eq_ignore_ascii_case(size))
+        .map(|(_, c, ..)| *c)
         .unwrap_or(2)
 }
 
 impl World {
     pub(crate) fn from_scenario(sc: &Scenario, ids: &mut SplitMix) -> Self {
         let mut w = World {
+            source_sub: sc.source.subscription_id.clone(),
             source_location: sc.source.location.clone(),
             target_sub: sc.target.subscription_id.clone(),
             target_location: sc.target.location.clone(),

@@ -1,13 +1,13 @@
 //! The ARM reads of stamp resources.
 
 use super::shapes::*;
-use super::{key, rg_id, World};
+use super::{key, rg_id, World, VM_SIZES};
 use crate::emulator::arm::{self, ArmError};
 use crate::emulator::router::{ArmPath, Ctx};
 use crate::emulator::scenario::{ComputeQuota, Role};
 use crate::emulator::store::State;
 use crate::http::{Method, Response};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 fn listed<'a, T: 'a>(
@@ -35,6 +35,28 @@ pub(crate) fn handle(
     let w = &state.world;
     let page = state.settings.page_size;
     let sub = p.sub.clone().unwrap_or_default();
+    // Subscriptions: /subscriptions[/{s}] (no provider).
+    if ns.is_none()
+        && p.scope_segs.len() <= 2
+        && p.scope_segs
+            .first()
+            .is_some_and(|s| s.eq_ignore_ascii_case("subscriptions"))
+    {
+        if !is_get {
+            return Some(Err(method_not_allowed(ctx)));
+        }
+        let subs: Vec<Value> = [&w.source_sub, &w.target_sub]
+            .into_iter()
+            .map(|s| subscription_json(w, s))
+            .collect();
+        return Some(match &p.sub {
+            Some(s) => match known_sub(w, s) {
+                Ok(()) => Ok(arm::json_response(200, &subscription_json(w, s))),
+                Err(e) => Err(e),
+            },
+            None => Ok(arm::page(ctx.req, subs, page)),
+        });
+    }
     // Resource groups: /subscriptions/{s}/resourcegroups[/{rg}] (no provider).
     if ns.is_none() {
         if p.sub.is_some()
@@ -164,6 +186,22 @@ pub(crate) fn handle(
                     quota.cores,
                 ),
             ];
+            Ok(arm::page(ctx.req, items, page))
+        }
+        ("microsoft.compute", ["locations", _, "vmsizes"]) => {
+            let items = VM_SIZES
+                .iter()
+                .map(|(name, cores, mem, disks)| {
+                    json!({
+                        "name": name,
+                        "numberOfCores": cores,
+                        "memoryInMB": mem,
+                        "maxDataDiskCount": disks,
+                        "osDiskSizeInMB": 1_047_552,
+                        "resourceDiskSizeInMB": cores * 7168,
+                    })
+                })
+                .collect();
             Ok(arm::page(ctx.req, items, page))
         }
         ("microsoft.compute", ["virtualmachines"]) => {
@@ -345,4 +383,19 @@ fn method_not_allowed(ctx: &Ctx) -> ArmError {
             ctx.req.method
         ),
     )
+}
+
+fn subscription_json(w: &World, sub: &str) -> Value {
+    let side = if sub.eq_ignore_ascii_case(&w.target_sub) {
+        "target"
+    } else {
+        "source"
+    };
+    json!({
+        "id": format!("/subscriptions/{sub}"),
+        "subscriptionId": sub,
+        "displayName": format!("Azure Stack Hub {side} stamp user subscription"),
+        "state": "Enabled",
+        "tenantId": crate::emulator::scenario::defaults::TENANT_ID,
+    })
 }
