@@ -475,9 +475,10 @@ fn reprotect_beyond_free_appliance_slots_fails_like_the_real_one() {
         json!({ "properties": { "customProperties": reprotect } }),
     );
     assert_eq!(a.status, 202);
-    assert_eq!(raw.wait(&a), "500");
+    assert_eq!(raw.wait(&a), "400");
     let end = raw.get(a.header("Location").unwrap());
-    assert_eq!(end.status, 500);
+    assert_eq!(end.status, 400);
+    assert_eq!(end.code(), "InternalError");
     assert_eq!(end.body["error"]["message"], "An internal error occurred.");
     let item = raw.get(&raw.item_path("sql01")).body;
     assert_eq!(item["properties"]["protectionState"], "ReprotectFailed");

@@ -232,8 +232,9 @@ pub(crate) fn run_step(state: &mut State, key: &str, at: DateTime<Utc>) {
             let op = job.op.clone();
             flows::on_failure(state, key, at, &code, &message);
             if let Some(op) = op {
-                let status = if code == "InternalError" { 500 } else { 400 };
-                state.finish_op(&op, at, Some(ArmError::new(status, code, message)));
+                // The poll succeeded; the operation failed: a client error with the job's error, so
+                // a poller reports the failure instead of retrying a 5xx.
+                state.finish_op(&op, at, Some(ArmError::new(400, code, message)));
             }
         }
     }
