@@ -197,7 +197,10 @@ fn an_unresponsive_appliance_shows_and_blocks_enabling() {
         true
     );
     let a = raw.put(&raw.item_path("web01"), raw.enable_body("web-01"));
-    assert_eq!(a.status, 200, "re-enable of an existing item: {a:?}");
+    assert_eq!(
+        a.status, 201,
+        "re-enable after EnablingFailed starts an operation: {a:?}"
+    );
     assert_eq!(raw.wait(&a), "Succeeded");
 }
 

@@ -273,7 +273,8 @@ pub(crate) fn enable(
         health_errors: Vec::new(),
         system_data: state.system_data(),
     };
-    let existed = state.items.insert(key.clone(), item).is_some();
+    // 201 also for a re-enable after EnablingFailed: an operation starts either way.
+    state.items.insert(key.clone(), item);
     let op = start(
         state,
         &key,
@@ -288,7 +289,7 @@ pub(crate) fn enable(
         .get(&key)
         .cloned()
         .ok_or_else(|| not_found(name))?;
-    let mut r = arm::json_response(if existed { 200 } else { 201 }, &render(state, ctx, &item));
+    let mut r = arm::json_response(201, &render(state, ctx, &item));
     super::super::lro_headers(state, ctx, &mut r, &op);
     Ok(r)
 }
