@@ -117,11 +117,16 @@ fn status_monitor_and_location_in_manual_clock() {
     assert!((1..=30).contains(&retry), "{retry}");
     // Time does not move by itself in manual mode.
     assert_eq!(raw.get(&monitor).body["status"], "InProgress");
+    // A GET of the resource while it is being created says when to look again.
+    let v = raw.get(&vault);
+    assert_eq!(v.body["properties"]["provisioningState"], "Creating");
+    assert!(v.header("Retry-After").is_some());
     raw.emu.advance(std::time::Duration::from_secs(retry));
     let s = raw.get(&monitor);
     assert_eq!(s.body["status"], "Succeeded");
     assert!(s.body["endTime"].as_str().unwrap().ends_with('Z'));
     assert!(s.header("Retry-After").is_none());
+    assert!(raw.get(&vault).header("Retry-After").is_none());
 }
 
 #[test]

@@ -13,8 +13,7 @@
 //!   recovery points, jobs, events, alert settings, operation status (`.../operations/{id}` per
 //!   resource on the preview, `locations/{l}/operationResults/{id}` on GA), `Location` results,
 //!   the operations list, name availability and deployment preflight. Shapes and LRO headers
-//!   per api-version as in reference/API-NOTES.md; see [`data_replication`'s
-//!   notes](#long-running-operations).
+//!   per api-version as in the specs (see [Long-running operations](#long-running-operations)).
 //! * The ARM reads a preflight makes of the stamps (Compute usages, VMs, disks, virtual networks,
 //!   NICs, storage accounts, resource groups with tags, role assignments and definitions), any
 //!   api-version.

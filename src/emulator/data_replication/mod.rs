@@ -30,7 +30,7 @@ pub(crate) mod vaults;
 
 use super::arm::{self, ArmError};
 use super::router::{ArmPath, Ctx};
-use super::store::{Kind, OpEffect, Res, State};
+use super::store::{Kind, OpEffect, OpStatus, Res, State};
 use crate::http::{Method, Response};
 use chrono::Duration;
 use serde_json::{json, Value};
@@ -300,7 +300,19 @@ pub(crate) fn get_one(
     let res = state
         .get(id)
         .ok_or_else(|| ArmError::not_found(&format!("{NS}/{kind_name}"), name))?;
-    Ok(arm::json_response(200, &present(state, ctx, res)))
+    let mut r = arm::json_response(200, &present(state, ctx, res));
+    // Still being created or deleted: say when to look again (and move an auto clock).
+    let pending = state
+        .ops
+        .values()
+        .filter(|o| o.status == OpStatus::InProgress && o.resource_id.eq_ignore_ascii_case(id))
+        .filter_map(|o| o.due)
+        .min();
+    if pending.is_some() {
+        r.headers
+            .insert("Retry-After", state.retry_after_until(pending).to_string());
+    }
+    Ok(r)
 }
 
 /// A stored resource as this api-version shows it, with live fields filled in.
