@@ -108,6 +108,8 @@ mod faults;
 mod identity;
 mod router;
 mod scenario;
+#[cfg(feature = "emulator-server")]
+mod server;
 mod stamps;
 mod store;
 mod topology;
@@ -119,6 +121,9 @@ pub use scenario::{
     Role, RoleAssignment, Scenario, ScenarioBuilder, SourceVm, Stamp, StorageAccount, Subnet,
     VirtualNetwork,
 };
+#[cfg(feature = "emulator-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator-server")))]
+pub use server::EmulatorServer;
 pub use topology::Topology;
 
 use crate::http::{Request, Response};
