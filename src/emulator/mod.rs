@@ -19,6 +19,9 @@
 //!   api-version.
 //! * `GET /metadata/endpoints?api-version=2015-01-01` and a client-credentials token endpoint.
 //!
+//! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP for any ARM
+//! client.
+//!
 //! Everything the service would refuse is refused the ARM way
 //! (`{"error":{"code","message","target","details"}}`): unknown api-versions
 //! (`InvalidApiVersionParameter` / `NoRegisteredProviderFound`), missing fields
