@@ -668,3 +668,42 @@ fn failback_recreates_a_source_vm_lost_in_the_disaster() {
     );
     assert_eq!(raw.emu.appliance_free_slots(), 31);
 }
+
+#[test]
+fn change_recovery_point_after_failover_then_commit() {
+    let raw = Raw::new(seeded(ClockMode::Auto), GA);
+    raw.protect("cache-01", "cache01");
+    raw.emu.advance(Duration::from_secs(3600));
+    let points = raw
+        .get(&format!("{}/recoveryPoints", raw.item_path("cache01")))
+        .body;
+    let points = points["value"].as_array().unwrap().clone();
+    let older = points.last().unwrap()["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        raw.action(
+            "cache01",
+            "unplannedFailover",
+            json!({ "instanceType": "AzStackToAzStack", "recoveryPoint": "Latest" })
+        ),
+        "204"
+    );
+    let first = raw.get(&raw.item_path("cache01")).body["properties"]["customProperties"]
+        ["failoverRecoveryPointId"]
+        .clone();
+    assert_eq!(first, points[0]["id"], "Latest");
+    assert_eq!(
+        raw.action("cache01", "changeRecoveryPoint", json!({ "instanceType": "AzStackToAzStack", "recoveryPoint": "Custom", "recoveryPointId": older })),
+        "204"
+    );
+    let p = raw.get(&raw.item_path("cache01")).body["properties"].clone();
+    assert_eq!(p["protectionState"], "ChangeRecoveryPointCompleted");
+    assert_eq!(
+        p["customProperties"]["failoverRecoveryPointId"],
+        older.as_str()
+    );
+    assert_eq!(raw.action("cache01", "commit", json!({})), "204");
+    assert_eq!(
+        raw.get(&raw.item_path("cache01")).body["properties"]["protectionState"],
+        "CommitFailoverCompleted"
+    );
+}

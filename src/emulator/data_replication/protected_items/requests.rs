@@ -403,8 +403,6 @@ pub(crate) fn validate_action(
         }
         Operation::PlannedFailover => Ok(json!({ "shutdownSourceVM": true })),
         Operation::ChangeRecoveryPoint => {
-            let mut c = c;
-            c["recoveryPoint"] = json!("Custom");
             let rp = pick_recovery_point(state, item, &c)?;
             Ok(json!({ "recoveryPointName": rp }))
         }

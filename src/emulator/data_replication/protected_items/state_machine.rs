@@ -9,7 +9,7 @@
 //! [`lifecycle::allowed_operations`] of the same state.
 
 use super::Item;
-use crate::emulator::arm::{self, ArmError};
+use crate::emulator::arm::ArmError;
 use crate::lifecycle::{self, ItemState, OperationKind, RecoveryPointChoice, Transition};
 use crate::model::ProtectedItemJob;
 use serde_json::Value;
@@ -190,11 +190,7 @@ pub(crate) fn to_lifecycle(
         Operation::Reprotect => lifecycle::Operation::Reprotect,
         Operation::Resynchronize => lifecycle::Operation::Resynchronize,
         Operation::ChangeRecoveryPoint => lifecycle::Operation::ChangeRecoveryPoint {
-            recovery_point: RecoveryPointChoice::Custom(
-                arm::opt_str(custom, "/recoveryPointId")
-                    .unwrap_or_default()
-                    .to_owned(),
-            ),
+            recovery_point: recovery_point(custom)?,
         },
         Operation::DisableProtection => lifecycle::Operation::DisableProtection { force },
     })
