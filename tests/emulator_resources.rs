@@ -356,3 +356,41 @@ fn vault_with_protected_items_cannot_be_deleted() {
     ));
     assert_eq!(a.status, 409);
 }
+
+#[test]
+fn every_status_monitor_spelling_answers() {
+    let raw = Raw::new(Emulator::default(), PREVIEW);
+    let t = raw.emu.topology().clone();
+    let vault = t.vault_id("v3");
+    let a = raw.put(&vault, json!({ "location": t.target_location }));
+    let monitor = a.header("Azure-AsyncOperation").unwrap().to_owned();
+    assert!(
+        monitor.contains("/replicationVaults/v3/operations/"),
+        "preview: per-resource monitor: {monitor}"
+    );
+    let op = monitor
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (sub, rg) = (t.target_subscription.clone(), "asr-rg");
+    for path in [
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataReplication/locations/{}/operationResults/{op}", t.target_location),
+        format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.DataReplication/operationResults/{op}/subscriptions/{sub}/resourceGroups/{rg}/{op}"),
+        format!("{vault}/operations/{op}"),
+    ] {
+        let s = raw.get(&path);
+        assert_eq!(s.status, 200, "{path}");
+        assert_eq!(s.body["name"], op.as_str());
+    }
+    // The Location spelling answers ARM-style.
+    let loc = a.header("Location").unwrap().to_owned();
+    assert_eq!(raw.get(&loc).status, 202);
+    let unknown = raw.get(&format!(
+        "{vault}/operations/00000000-0000-0000-0000-000000000000"
+    ));
+    assert_eq!((unknown.status, unknown.code()), (404, "OperationNotFound"));
+}
