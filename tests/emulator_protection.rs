@@ -279,3 +279,47 @@ fn a_thousand_vm_drill_runs_fast() {
         wall.elapsed()
     );
 }
+
+#[test]
+fn disable_waits_for_a_running_job_unless_forced() {
+    let raw = Raw::new(seeded(ClockMode::Manual), GA);
+    let a = raw.put(&raw.item_path("sql01"), raw.enable_body("sql-01"));
+    assert_eq!(a.status, 201);
+    raw.emu.advance(Duration::from_secs(600));
+    let item = raw.get(&raw.item_path("sql01")).body;
+    assert_eq!(
+        item["properties"]["protectionState"],
+        "InitialReplicationInProgress"
+    );
+    assert_eq!(
+        item["properties"]["currentJob"]["scenarioName"],
+        "EnableProtection"
+    );
+    let pct = item["properties"]["customProperties"]["initialReplicationProgressPercentage"]
+        .as_i64()
+        .unwrap();
+    assert!((1..10).contains(&pct), "{pct}");
+    let d = raw.delete(&raw.item_path("sql01"));
+    assert_eq!(
+        (d.status, d.code()),
+        (409, "OperationNotAllowedInCurrentState")
+    );
+    assert!(d.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("force"));
+    let d = raw.delete(&format!("{}?forceDelete=true", raw.item_path("sql01")));
+    assert_eq!(d.status, 202);
+    let enable = raw.get(a.header("Azure-AsyncOperation").unwrap()).body;
+    assert_eq!(enable["status"], "Canceled");
+    raw.emu.run_until_idle(Duration::from_secs(86_400));
+    assert_eq!(raw.get(&raw.item_path("sql01")).status, 404);
+    let jobs = raw.get(&format!("{}/jobs", raw.vault())).body;
+    let states: Vec<&str> = jobs["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|j| j["properties"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["Cancelled", "Succeeded"]);
+}
