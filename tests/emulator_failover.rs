@@ -298,6 +298,19 @@ fn reprotect_beyond_free_appliance_slots_fails_like_the_real_one() {
     assert_eq!(end.body["error"]["message"], "An internal error occurred.");
     let item = raw.get(&raw.item_path("sql01")).body;
     assert_eq!(item["properties"]["protectionState"], "ReprotectFailed");
+    // currentJob keeps the failed job, so a client can read its errors.
+    assert_eq!(item["properties"]["currentJob"]["state"], "Failed");
+    assert_eq!(
+        item["properties"]["currentJob"]["scenarioName"],
+        "Reprotect"
+    );
+    let job = raw
+        .get(item["properties"]["currentJob"]["id"].as_str().unwrap())
+        .body;
+    assert_eq!(
+        job["properties"]["errors"][0]["message"],
+        "An internal error occurred."
+    );
     assert_eq!(item["properties"]["replicationHealth"], "Critical");
     let jobs = raw.get(&format!("{}/jobs?pageSize=100", raw.vault())).body;
     let failed: Vec<&Value> = jobs["value"]

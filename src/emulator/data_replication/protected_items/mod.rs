@@ -104,6 +104,7 @@ pub(crate) struct Item {
     pub(crate) agent_id: String,
     pub(crate) correlation_id: String,
     pub(crate) rp: Option<RpSeries>,
+    /// The item's last job (lower-case key), running or finished.
     pub(crate) current_job: Option<String>,
     pub(crate) last_failed_enable: Option<Value>,
     pub(crate) last_failed_planned: Option<Value>,

@@ -11,16 +11,12 @@ use crate::model::ProtectionState as P;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-/// Clears the item's current job; returns (item key, operation, job summary).
+/// (item key, operation, job summary) of a finished job. The item's `currentJob` keeps
+/// pointing at it, with its final state and end time, so a client can read the job's errors
+/// (the lifecycle sees a finished job as not in flight).
 fn finish_common(state: &mut State, job_key: &str) -> Option<(String, Operation, Value)> {
     let j = state.jobs.get(job_key)?;
-    let (key, op, summary) = (j.item.clone(), j.operation, j.summary());
-    if let Some(it) = state.items.get_mut(&key) {
-        if it.current_job.as_deref() == Some(job_key) {
-            it.current_job = None;
-        }
-    }
-    Some((key, op, summary))
+    Some((j.item.clone(), j.operation, j.summary()))
 }
 
 /// The job succeeded.
