@@ -183,6 +183,17 @@ pub(crate) fn opt_str<'a>(body: &'a Value, pointer: &str) -> Option<&'a str> {
 /// The continuation token is the offset of the next item; `nextLink` is absolute, on the same
 /// host as the request, and keeps the request's other query parameters.
 pub(crate) fn page(req: &Request, items: Vec<Value>, default_page_size: usize) -> Response {
+    page_with(req, items, default_page_size, |v| v)
+}
+
+/// Like [`page`], rendering only the items of the page asked for (a list of 10,000 protected
+/// items renders 100, not 10,000, per page).
+pub(crate) fn page_with<T>(
+    req: &Request,
+    items: Vec<T>,
+    default_page_size: usize,
+    render: impl FnMut(T) -> Value,
+) -> Response {
     let start = query(req, "continuationToken")
         .or_else(|| query(req, "$skiptoken"))
         .and_then(|t| t.parse::<usize>().ok())
@@ -198,6 +209,7 @@ pub(crate) fn page(req: &Request, items: Vec<Value>, default_page_size: usize) -
         .into_iter()
         .skip(start)
         .take(end.saturating_sub(start))
+        .map(render)
         .collect();
     let mut body = json!({ "value": value });
     if end < total {

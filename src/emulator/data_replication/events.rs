@@ -42,8 +42,12 @@ pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmE
         .map(|(_, e)| e)
         .collect();
     evs.sort_by(|a, b| a.time.cmp(&b.time).then_with(|| a.name.cmp(&b.name)));
-    let items = evs.into_iter().map(|e| render(ctx, e)).collect();
-    Ok(arm::page(ctx.req, items, state.settings.page_size))
+    Ok(arm::page_with(
+        ctx.req,
+        evs,
+        state.settings.page_size,
+        |e| render(ctx, e),
+    ))
 }
 
 pub(crate) fn get(state: &State, ctx: &Ctx, v: &Vault, name: &str) -> Result<Response, ArmError> {

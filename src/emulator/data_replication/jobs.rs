@@ -321,8 +321,12 @@ pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmE
         .map(|(_, j)| j)
         .collect();
     jobs.sort_by(|a, b| a.start.cmp(&b.start).then_with(|| a.name.cmp(&b.name)));
-    let items = jobs.into_iter().map(|j| render(state, ctx, j)).collect();
-    Ok(arm::page(ctx.req, items, state.settings.page_size))
+    Ok(arm::page_with(
+        ctx.req,
+        jobs,
+        state.settings.page_size,
+        |j| render(state, ctx, j),
+    ))
 }
 
 pub(crate) fn get(state: &State, ctx: &Ctx, v: &Vault, name: &str) -> Result<Response, ArmError> {

@@ -327,14 +327,15 @@ pub(crate) fn present(state: &State, ctx: &Ctx, res: &Res) -> Value {
 
 /// Lists the direct children of `parent` in `collection`.
 pub(crate) fn list_children(state: &State, ctx: &Ctx, parent: &str, collection: &str) -> Response {
-    let items: Vec<Value> = state
+    let items: Vec<&Res> = state
         .children(
             &parent.to_ascii_lowercase(),
             &collection.to_ascii_lowercase(),
         )
-        .map(|r| present(state, ctx, r))
         .collect();
-    arm::page(ctx.req, items, state.settings.page_size)
+    arm::page_with(ctx.req, items, state.settings.page_size, |r| {
+        present(state, ctx, r)
+    })
 }
 
 /// Creates (201 + LRO, provisioning for a while) or updates (200) a simple resource.

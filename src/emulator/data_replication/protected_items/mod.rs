@@ -315,13 +315,18 @@ pub(crate) fn running_state(state: &State, item: &Item) -> ItemState {
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmError> {
     let prefix = format!("{}/protecteditems/", v.id.to_ascii_lowercase());
-    let items: Vec<Value> = state
+    let items: Vec<&Item> = state
         .items
         .range(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, i)| render(state, ctx, i))
+        .map(|(_, i)| i)
         .collect();
-    Ok(arm::page(ctx.req, items, state.settings.page_size))
+    Ok(arm::page_with(
+        ctx.req,
+        items,
+        state.settings.page_size,
+        |i| render(state, ctx, i),
+    ))
 }
 
 pub(crate) fn not_found(name: &str) -> ArmError {
