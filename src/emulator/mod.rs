@@ -137,7 +137,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use store::{Settings, State};
 
 /// The emulator. Cheap to clone: clones share one state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Emulator {
     inner: Arc<Mutex<State>>,
     topology: Arc<Topology>,
@@ -398,6 +398,25 @@ impl Emulator {
     }
 }
 
+/// A summary (the whole state would be too much to print).
+impl std::fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never wait for the lock here: Debug may run while a request is being handled.
+        let Ok(s) = self.inner.try_lock() else {
+            return f.write_str("Emulator { <busy> }");
+        };
+        f.debug_struct("Emulator")
+            .field("now", &s.now())
+            .field("clock_mode", &s.clock.mode)
+            .field("resources", &s.resources.len())
+            .field("protected_items", &s.items.len())
+            .field("jobs", &s.jobs.len())
+            .field("vms", &s.world.vms.len())
+            .field("requests", &s.request_count)
+            .finish()
+    }
+}
+
 #[async_trait::async_trait]
 impl Transport for Emulator {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
@@ -424,5 +443,18 @@ fn apply_fault(state: &mut State, fault: Fault) {
                 .retain(|k, n| !(k.starts_with(&target) && n.name.eq_ignore_ascii_case(&name)));
         }
         other => state.faults.active.push(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_a_summary() {
+        let shown = format!("{:?}", Emulator::default());
+        assert!(shown.starts_with("Emulator {"), "{shown}");
+        assert!(shown.contains("vms: 13"), "{shown}");
+        assert!(shown.len() < 300, "{shown}");
     }
 }
