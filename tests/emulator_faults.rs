@@ -237,6 +237,17 @@ fn a_missing_target_network_is_seen_everywhere() {
         raw.get(&raw.item_path("web01")).body["properties"]["protectionState"],
         "UnplannedFailoverFailed"
     );
+    // The network comes back: the failover can be retried.
+    let restored = raw.emu.add_target_network(
+        azs_site_recovery::emulator::VirtualNetwork::new("dr-vnet", "dr-rg", "10.20.0.0/16")
+            .subnet("default", "10.20.0.0/24"),
+    );
+    assert_eq!(restored, dr);
+    assert_eq!(raw.action("web01", "unplannedFailover", json!({})), "204");
+    assert_eq!(
+        raw.get(&raw.item_path("web01")).body["properties"]["protectionState"],
+        "UnplannedFailoverCompleted"
+    );
 }
 
 #[test]

@@ -382,6 +382,14 @@ impl Emulator {
         existed
     }
 
+    /// Adds (or replaces) a virtual network on the target stamp, e.g. to restore one a
+    /// [`Fault::MissingTargetNetwork`] removed. Returns its id.
+    pub fn add_target_network(&self, network: VirtualNetwork) -> String {
+        let mut s = self.lock();
+        let (sub, loc) = (s.world.target_sub.clone(), s.world.target_location.clone());
+        s.world.add_network(&sub, &loc, &network)
+    }
+
     /// Ids of the VMs on either stamp, sorted.
     pub fn vm_ids(&self) -> Vec<String> {
         self.lock()

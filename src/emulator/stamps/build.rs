@@ -2,7 +2,7 @@
 
 use super::{key, rg_id, ApplianceRec, NetRec, StorageRec, VmRec, World};
 use crate::emulator::faults::SplitMix;
-use crate::emulator::scenario::{OsType, PowerState, Scenario};
+use crate::emulator::scenario::{OsType, PowerState, Scenario, VirtualNetwork};
 use std::collections::{BTreeMap, HashMap};
 
 impl World {
@@ -47,26 +47,7 @@ impl World {
                 w.add_group(sub, &g.name, &stamp.location, g.tags.clone());
             }
             for n in &stamp.networks {
-                w.add_group(sub, &n.resource_group, &stamp.location, BTreeMap::new());
-                let id = format!(
-                    "{}/providers/Microsoft.Network/virtualNetworks/{}",
-                    rg_id(sub, &n.resource_group),
-                    n.name
-                );
-                w.networks.insert(
-                    key(&id),
-                    NetRec {
-                        id,
-                        name: n.name.clone(),
-                        location: stamp.location.clone(),
-                        address_space: n.address_space.clone(),
-                        subnets: n
-                            .subnets
-                            .iter()
-                            .map(|s| (s.name.clone(), s.address_prefix.clone()))
-                            .collect(),
-                    },
-                );
+                w.add_network(sub, &stamp.location, n);
             }
             for a in &stamp.storage_accounts {
                 w.add_group(sub, &a.resource_group, &stamp.location, BTreeMap::new());
@@ -188,5 +169,30 @@ impl World {
             w.roles.push((name, ra.clone()));
         }
         w
+    }
+
+    /// Adds (or replaces) a virtual network on the stamp of subscription `sub`.
+    pub(crate) fn add_network(&mut self, sub: &str, location: &str, n: &VirtualNetwork) -> String {
+        self.add_group(sub, &n.resource_group, location, BTreeMap::new());
+        let id = format!(
+            "{}/providers/Microsoft.Network/virtualNetworks/{}",
+            rg_id(sub, &n.resource_group),
+            n.name
+        );
+        self.networks.insert(
+            key(&id),
+            NetRec {
+                id: id.clone(),
+                name: n.name.clone(),
+                location: location.to_owned(),
+                address_space: n.address_space.clone(),
+                subnets: n
+                    .subnets
+                    .iter()
+                    .map(|s| (s.name.clone(), s.address_prefix.clone()))
+                    .collect(),
+            },
+        );
+        id
     }
 }
