@@ -6,6 +6,9 @@
 pub mod api_version;
 pub mod capacity;
 pub mod client;
+#[cfg(feature = "emulator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
+pub mod emulator;
 pub mod error;
 pub mod http;
 pub mod id;

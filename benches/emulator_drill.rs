@@ -1,0 +1,167 @@
+//! A full DR drill of 1,000 VMs in the emulator, in virtual time: enable protection (initial
+//! replication), test failover, cleanup, planned failover, commit, each through `Emulator::handle`
+//! with real JSON requests and responses.
+//!
+//! Target (DESIGN.md): < 5 s wall. Also: listing 10,000 protected items in 100 pages through
+//! `Emulator::handle` (what a loopback-HTTP list benchmark costs on the server side).
+//!
+//! `cargo bench --bench emulator_drill -- --warm-up-time 1 --measurement-time 3`
+
+use azs_site_recovery::emulator::{ComputeQuota, Emulator, Scenario, SourceVm};
+use azs_site_recovery::http::{Method, Request};
+use criterion::{criterion_group, criterion_main, Criterion};
+use serde_json::json;
+use std::time::Duration;
+
+const VMS: usize = 1_000;
+const API: &str = "2024-09-01";
+
+fn send(emu: &Emulator, method: Method, path: &str, body: Option<serde_json::Value>) -> u16 {
+    let url = format!("{}{path}?api-version={API}", emu.topology().arm_endpoint);
+    let mut req = Request::new(method, url.parse().expect("valid url"));
+    if let Some(b) = body {
+        req = req.with_json(serde_json::to_vec(&b).expect("json"));
+    }
+    emu.handle(&req).status
+}
+
+fn drill() {
+    let vms = (0..VMS).map(|i| SourceVm::linux(&format!("vm{i:04}")).data_disk(32));
+    let emu = Emulator::new(
+        Scenario::builder()
+            .clear_source_vms()
+            .source_vms(vms)
+            .seed_vault(true)
+            .compute_quota(ComputeQuota::new(10_000, 5_000))
+            .build(),
+    );
+    let t = emu.topology().clone();
+    let vault = t.vault_id("asrvault");
+    let rg = t.target_resource_group_ids[1].clone();
+    let net = t.target_network_id("dr-vnet").expect("dr-vnet").to_owned();
+    let test = t
+        .target_network_id("test-vnet")
+        .expect("test-vnet")
+        .to_owned();
+    for (i, vm) in t.source_vm_ids.iter().enumerate() {
+        let body = json!({ "properties": {
+            "policyName": "default-replication-policy",
+            "replicationExtensionName": "default-replication-extension",
+            "customProperties": {
+                "instanceType": "AzStackToAzStack",
+                "sourceAzStackVirtualMachineId": vm,
+                "targetResourceGroupId": rg,
+                "targetNetworkId": net,
+                "testNetworkId": test,
+            } } });
+        let status = send(
+            &emu,
+            Method::Put,
+            &format!("{vault}/protectedItems/vm{i:04}"),
+            Some(body),
+        );
+        assert_eq!(status, 201);
+    }
+    emu.run_until_idle(Duration::from_secs(86_400));
+    for action in [
+        "testFailover",
+        "testFailoverCleanup",
+        "plannedFailover",
+        "commit",
+    ] {
+        for i in 0..VMS {
+            let body = json!({ "properties": { "customProperties": { "instanceType": "AzStackToAzStack" } } });
+            let status = send(
+                &emu,
+                Method::Post,
+                &format!("{vault}/protectedItems/vm{i:04}/{action}"),
+                Some(body),
+            );
+            assert_eq!(status, 202, "{action}");
+        }
+        emu.run_until_idle(Duration::from_secs(86_400));
+    }
+    let url = format!(
+        "{}{vault}/protectedItems?api-version={API}&pageSize=1000",
+        t.arm_endpoint
+    );
+    let r = emu.handle(&Request::new(Method::Get, url.parse().expect("valid url")));
+    let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+    let done = v["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .filter(|i| i["properties"]["protectionState"] == "CommitFailoverCompleted")
+        .count();
+    assert_eq!(done, VMS);
+}
+
+/// An emulator with `n` protected items (initial replication done).
+fn protected(n: usize) -> Emulator {
+    let vms = (0..n).map(|i| SourceVm::linux(&format!("vm{i:05}")));
+    let emu = Emulator::new(
+        Scenario::builder()
+            .clear_source_vms()
+            .source_vms(vms)
+            .seed_vault(true)
+            .page_size(100)
+            .build(),
+    );
+    let t = emu.topology().clone();
+    let vault = t.vault_id("asrvault");
+    for (i, vm) in t.source_vm_ids.iter().enumerate() {
+        let body = json!({ "properties": {
+            "policyName": "default-replication-policy",
+            "replicationExtensionName": "default-replication-extension",
+            "customProperties": {
+                "instanceType": "AzStackToAzStack",
+                "sourceAzStackVirtualMachineId": vm,
+                "targetResourceGroupId": t.target_resource_group_ids[1],
+                "targetNetworkId": t.target_network_id("dr-vnet").expect("dr-vnet"),
+            } } });
+        assert_eq!(
+            send(
+                &emu,
+                Method::Put,
+                &format!("{vault}/protectedItems/vm{i:05}"),
+                Some(body)
+            ),
+            201
+        );
+    }
+    emu.run_until_idle(Duration::from_secs(86_400));
+    emu
+}
+
+fn list_all(emu: &Emulator) -> usize {
+    let t = emu.topology();
+    let mut next = format!(
+        "{}{}/protectedItems?api-version={API}",
+        t.arm_endpoint,
+        t.vault_id("asrvault")
+    );
+    let mut n = 0;
+    loop {
+        let r = emu.handle(&Request::new(Method::Get, next.parse().expect("valid url")));
+        let v: serde_json::Value = serde_json::from_slice(&r.body).expect("json");
+        n += v["value"].as_array().map_or(0, Vec::len);
+        match v["nextLink"].as_str() {
+            Some(l) => next = l.to_owned(),
+            None => return n,
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("emulator");
+    g.sample_size(10);
+    g.bench_function("dr_drill_1000_vms", |b| b.iter(drill));
+    let emu = protected(10_000);
+    g.bench_function("list_10000_items_100_pages", |b| {
+        b.iter(|| assert_eq!(list_all(&emu), 10_000))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,417 @@
+//! Protected items (`replicationVaults/{v}/protectedItems`): enable protection (PUT), read,
+//! update (PATCH), disable (DELETE), and the POST actions of the Azure Stack Hub flow.
+//!
+//! The item's writable `customProperties` (`AzStackToAzStack`, DESIGN.md's wire-contract table)
+//! are kept as raw JSON, and the read-only ones (`activeLocation`, `sourceVmName`, `osType`,
+//! `initialReplicationProgressPercentage`, `resyncProgressPercentage`,
+//! `lastRecoveryPointReceived`, `lastRecoveryPointId`, `failoverRecoveryPointId`,
+//! `protectedDisks`, `protectedNics`) are added when the item is read.
+//!
+//! Whether an operation is allowed is decided in one place, [`state_machine::check`]; what an
+//! allowed operation does over time is in [`flows`].
+
+pub(crate) mod flows;
+mod outcomes;
+mod requests;
+pub(crate) mod state_machine;
+mod steps;
+
+pub(crate) use state_machine::Operation;
+
+use super::super::arm::{self, ArmError};
+use super::super::clock::arm_time;
+use super::super::router::Ctx;
+use super::super::scenario::OsType;
+use super::super::store::State;
+use super::{Vault, NS};
+use crate::http::{Method, Response};
+use crate::lifecycle::ItemState;
+use crate::model::{ProtectionState, ResynchronizationState};
+use chrono::{DateTime, Duration, Utc};
+use serde_json::{json, Value};
+
+/// Recovery points are computed, not stored: one at `origin` (replication done), then one every
+/// `crash_min` minutes, every
+/// `app_min` minutes app-consistent, the last `retention_min` minutes kept, none after `stop`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RpSeries {
+    pub(crate) origin: DateTime<Utc>,
+    pub(crate) stop: Option<DateTime<Utc>>,
+    pub(crate) crash_min: i64,
+    pub(crate) app_min: i64,
+    pub(crate) retention_min: i64,
+}
+
+/// A recovery point: (name, time, app-consistent).
+pub(crate) type Rp = (String, DateTime<Utc>, bool);
+
+pub(crate) fn rp_name(t: DateTime<Utc>) -> String {
+    format!("rp{}", t.format("%Y%m%d%H%M%S"))
+}
+
+impl RpSeries {
+    /// The recovery points that exist at `now`, oldest first.
+    pub(crate) fn points(&self, now: DateTime<Utc>) -> Vec<Rp> {
+        let end = self.stop.map_or(now, |s| s.min(now));
+        if end < self.origin {
+            return Vec::new();
+        }
+        let step = self.crash_min.max(1);
+        let since_origin = (end - self.origin).num_minutes();
+        let k_max = since_origin / step;
+        // Kept: end - retention < t <= end. The first point is taken when replication completes.
+        let window = since_origin - self.retention_min.max(step);
+        let k_min = if window < 0 { 0 } else { window / step + 1 };
+        (k_min..=k_max)
+            .map(|k| {
+                let t = self.origin + Duration::minutes(k * step);
+                let app = self.app_min > 0 && (k * step) % self.app_min == 0;
+                (rp_name(t), t, app)
+            })
+            .collect()
+    }
+
+    pub(crate) fn latest(&self, now: DateTime<Utc>, app_only: bool) -> Option<Rp> {
+        self.points(now)
+            .into_iter()
+            .rev()
+            .find(|p| !app_only || p.2)
+    }
+}
+
+/// A protected item.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) vault_id: String,
+    pub(crate) policy_name: String,
+    pub(crate) extension_name: String,
+    /// Writable `customProperties` as sent (with `instanceType`).
+    pub(crate) custom: Value,
+    /// The states the lifecycle decides on (protection, test failover, resynchronization,
+    /// active location, direction, last test failover).
+    pub(crate) ls: ItemState,
+    pub(crate) provisioning: &'static str,
+    pub(crate) source_vm_id: String,
+    pub(crate) source_vm_name: String,
+    pub(crate) os_type: OsType,
+    pub(crate) source_size: String,
+    pub(crate) disks: Vec<(String, u64)>,
+    pub(crate) nics: Vec<Value>,
+    pub(crate) fabric_id: String,
+    pub(crate) target_fabric_id: String,
+    pub(crate) agent_id: String,
+    pub(crate) correlation_id: String,
+    pub(crate) rp: Option<RpSeries>,
+    /// The item's last job (lower-case key), running or finished.
+    pub(crate) current_job: Option<String>,
+    pub(crate) last_failed_enable: Option<Value>,
+    pub(crate) last_failed_planned: Option<Value>,
+    pub(crate) last_test_failover_job: Option<Value>,
+    pub(crate) last_planned: Option<DateTime<Utc>>,
+    pub(crate) last_unplanned: Option<DateTime<Utc>>,
+    pub(crate) failover_rp: Option<String>,
+    pub(crate) test_vm: Option<String>,
+    pub(crate) target_vm: Option<String>,
+    /// Replica disks attached to the appliance by re-protect.
+    pub(crate) replica_disks: Vec<String>,
+    pub(crate) health: &'static str,
+    pub(crate) health_errors: Vec<Value>,
+    pub(crate) system_data: Value,
+}
+
+impl Item {
+    /// A writable custom property.
+    pub(crate) fn custom_str(&self, field: &str) -> Option<&str> {
+        self.custom
+            .get(field)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    }
+
+    pub(crate) fn total_gb(&self) -> u64 {
+        self.disks.iter().map(|d| d.1).sum()
+    }
+
+    pub(crate) fn rp_id(&self, name: &str) -> String {
+        format!("{}/recoveryPoints/{name}", self.id)
+    }
+}
+
+/// (initial replication %, resync %), from the running job's replication task if any.
+fn progress(state: &State, item: &Item) -> (i64, i64) {
+    let now = state.now();
+    let running = item
+        .current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .filter(|j| j.running())
+        .and_then(|j| j.tasks.get(j.current));
+    if let Some(t) = running {
+        let pct = || {
+            let start = t.start.unwrap_or(now);
+            ((now - start).num_seconds().clamp(0, t.secs) * 100) / t.secs.max(1)
+        };
+        match t.step {
+            flows::Step::InitialReplication => return (pct(), 0),
+            flows::Step::Resync => return (100, pct()),
+            _ => {}
+        }
+    }
+    let ir = match item.ls.protection_state {
+        ProtectionState::EnablingProtection | ProtectionState::EnablingFailed => 0,
+        _ => 100,
+    };
+    let resync = match item.ls.resynchronization_state {
+        ResynchronizationState::ResynchronizationCompleted => 100,
+        _ => 0,
+    };
+    (ir, resync)
+}
+
+/// The source subnet id of a `protectedNics` entry.
+pub(crate) fn source_subnet_id(nic: &Value) -> Option<String> {
+    let net = nic.get("sourceNetworkId").and_then(Value::as_str)?;
+    let subnet = nic.get("sourceSubnetName").and_then(Value::as_str)?;
+    Some(format!("{net}/subnets/{subnet}"))
+}
+
+fn describe(p: &ProtectionState) -> &'static str {
+    match p {
+        ProtectionState::EnablingProtection => "Enabling protection",
+        ProtectionState::EnablingFailed => "Enabling protection failed",
+        ProtectionState::InitialReplicationInProgress => "Initial replication in progress",
+        ProtectionState::Protected => "Protected",
+        ProtectionState::PlannedFailoverInitiated | ProtectionState::PlannedFailoverCompleting => {
+            "Planned failover in progress"
+        }
+        ProtectionState::PlannedFailoverCompleted => "Planned failover completed",
+        ProtectionState::UnplannedFailoverInitiated
+        | ProtectionState::UnplannedFailoverCompleting => "Failover in progress",
+        ProtectionState::UnplannedFailoverCompleted => "Failover completed",
+        ProtectionState::CommitFailoverInProgressOnRecovery => "Committing failover",
+        ProtectionState::CommitFailoverCompleted => "Failover committed",
+        ProtectionState::ReprotectInitiated => "Re-protect in progress",
+        ProtectionState::ReprotectFailed => "Re-protect failed",
+        ProtectionState::DisablingProtection => "Disabling protection",
+        _ => "",
+    }
+}
+
+/// The item as this api-version shows it.
+pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
+    let now = state.now();
+    let mut custom = item.custom.clone();
+    let latest = item.rp.and_then(|s| s.latest(now, false));
+    let (ir, resync) = progress(state, item);
+    let source_group = item
+        .source_vm_id
+        .rsplit_once("/providers/")
+        .map(|p| p.0)
+        .unwrap_or_default();
+    let disks: Vec<Value> = item
+        .disks
+        .iter()
+        .enumerate()
+        .map(|(i, (name, gb))| {
+            json!({
+                "sourceDiskId": format!("{source_group}/providers/Microsoft.Compute/disks/{name}"),
+                "sourceDiskName": name,
+                "diskSizeGB": gb,
+                "isOsDisk": i == 0,
+                "storageAccountId": item.custom_str("logStorageAccountId"),
+            })
+        })
+        .collect();
+    let extra = json!({
+        "activeLocation": item.ls.active_location.as_ref().map(|l| l.as_str().to_owned()),
+        "sourceVmName": item.source_vm_name,
+        "osType": item.os_type.as_str(),
+        "initialReplicationProgressPercentage": ir,
+        "resyncProgressPercentage": resync,
+        "lastRecoveryPointReceived": latest.as_ref().map(|r| arm_time(r.1)),
+        "lastRecoveryPointId": latest.as_ref().map(|r| item.rp_id(&r.0)),
+        "failoverRecoveryPointId": item.failover_rp,
+        "protectedDisks": disks,
+        "protectedNics": item.nics,
+    });
+    if let (Some(c), Some(e)) = (custom.as_object_mut(), extra.as_object()) {
+        for (k, v) in e {
+            c.insert(k.clone(), v.clone());
+        }
+    }
+    let current = item
+        .current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .map(|j| j.summary());
+    let (agent_key, target_agent_key) = if ctx.preview() {
+        ("draId", "targetDraId")
+    } else {
+        ("fabricAgentId", "targetFabricAgentId")
+    };
+    let mut props = json!({
+        "policyName": item.policy_name,
+        "replicationExtensionName": item.extension_name,
+        "correlationId": item.correlation_id,
+        "provisioningState": item.provisioning,
+        "protectionState": item.ls.protection_state.as_str(),
+        "protectionStateDescription": describe(&item.ls.protection_state),
+        "testFailoverState": item.ls.test_failover_state.as_str(),
+        "testFailoverStateDescription": "",
+        "resynchronizationState": item.ls.resynchronization_state.as_str(),
+        "fabricObjectId": item.source_vm_id,
+        "fabricObjectName": item.source_vm_name,
+        "sourceFabricProviderId": "AzStackHub",
+        "targetFabricProviderId": "AzStackHub",
+        "fabricId": item.fabric_id,
+        "targetFabricId": item.target_fabric_id,
+        agent_key: item.agent_id,
+        target_agent_key: item.agent_id,
+        "resyncRequired": item.ls.resync_required.unwrap_or(false),
+        "lastSuccessfulPlannedFailoverTime": item.last_planned.map(arm_time),
+        "lastSuccessfulUnplannedFailoverTime": item.last_unplanned.map(arm_time),
+        "lastSuccessfulTestFailoverTime": item.ls.last_successful_test_failover.map(arm_time),
+        "currentJob": current,
+        "allowedJobs": state_machine::allowed_jobs(&running_state(state, item)),
+        "lastFailedEnableProtectionJob": item.last_failed_enable,
+        "lastFailedPlannedFailoverJob": item.last_failed_planned,
+        "lastTestFailoverJob": item.last_test_failover_job,
+        "replicationHealth": item.health,
+        "healthErrors": item.health_errors,
+        "customProperties": custom,
+    });
+    if let Some(o) = props.as_object_mut() {
+        o.retain(|_, v| !v.is_null());
+    }
+    json!({
+        "id": item.id,
+        "name": item.name,
+        "type": format!("{NS}/replicationVaults/protectedItems"),
+        "systemData": item.system_data,
+        "properties": props,
+    })
+}
+
+/// When the item next changes, if it is changing.
+fn next_change(state: &State, item: &Item) -> Option<DateTime<Utc>> {
+    item.current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .and_then(|j| j.next_due)
+}
+
+/// The lifecycle's view of the item, with its running job.
+pub(crate) fn running_state(state: &State, item: &Item) -> ItemState {
+    let job = item
+        .current_job
+        .as_ref()
+        .and_then(|k| state.jobs.get(k))
+        .filter(|j| j.running())
+        .map(|j| (j.scenario, j.name.as_str()));
+    state_machine::item_state(item, job)
+}
+
+pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmError> {
+    let prefix = format!("{}/protecteditems/", v.id.to_ascii_lowercase());
+    let items: Vec<&Item> = state
+        .items
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .map(|(_, i)| i)
+        .collect();
+    Ok(arm::page_with(
+        ctx.req,
+        items,
+        state.settings.page_size,
+        |i| render(state, ctx, i),
+    ))
+}
+
+pub(crate) fn not_found(name: &str) -> ArmError {
+    ArmError::not_found(&format!("{NS}/replicationVaults/protectedItems"), name)
+}
+
+pub(crate) fn one(
+    state: &mut State,
+    ctx: &Ctx,
+    v: &Vault,
+    name: &str,
+) -> Result<Response, ArmError> {
+    let id = format!("{}/protectedItems/{name}", v.id);
+    let key = id.to_ascii_lowercase();
+    match ctx.req.method {
+        Method::Get => {
+            let item = state.items.get(&key).ok_or_else(|| not_found(name))?;
+            let mut r = arm::json_response(200, &render(state, ctx, item));
+            if let Some(due) = next_change(state, item) {
+                r.headers.insert(
+                    "Retry-After",
+                    state.retry_after_until(Some(due)).to_string(),
+                );
+            }
+            Ok(r)
+        }
+        Method::Put => flows::enable(state, ctx, v, &id, name),
+        Method::Patch => flows::update(state, ctx, &key, name),
+        Method::Delete => {
+            let Some(item) = state.items.get(&key) else {
+                return Ok(Response::new(204));
+            };
+            let force =
+                arm::query(ctx.req, "forceDelete").is_some_and(|f| f.eq_ignore_ascii_case("true"));
+            let lop = state_machine::to_lifecycle(
+                Some(item),
+                Operation::DisableProtection,
+                &json!({}),
+                force,
+            )?;
+            let transition = state_machine::check(&running_state(state, item), &lop)?;
+            let op = flows::start(
+                state,
+                &key,
+                Operation::DisableProtection,
+                Method::Delete,
+                json!({}),
+                transition,
+                force,
+            )?;
+            Ok(super::accepted(state, ctx, &op))
+        }
+        _ => Err(super::method_not_allowed(ctx)),
+    }
+}
+
+/// `POST {protectedItemId}/{action}`: 202 + `Location`.
+pub(crate) fn action(
+    state: &mut State,
+    ctx: &Ctx,
+    v: &Vault,
+    name: &str,
+    action: &str,
+) -> Result<Response, ArmError> {
+    let key = format!("{}/protectedItems/{name}", v.id).to_ascii_lowercase();
+    let op = Operation::from_action(action).ok_or_else(|| {
+        let known: Vec<&str> = Operation::ACTIONS.iter().map(|o| o.action_name()).collect();
+        ArmError::new(
+            404,
+            "UnsupportedAction",
+            format!(
+                "The action '{action}' is not supported on protected items. Supported actions: {}.",
+                known.join(", ")
+            ),
+        )
+    })?;
+    let item = state.items.get(&key).ok_or_else(|| not_found(name))?;
+    let body = arm::body_json(ctx.req)?.unwrap_or_else(|| json!({}));
+    let custom = body
+        .pointer("/properties/customProperties")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let lop = state_machine::to_lifecycle(Some(item), op, &custom, false)?;
+    let transition = state_machine::check(&running_state(state, item), &lop)?;
+    let params = flows::validate_action(state, item, op, &body)?;
+    let op_id = flows::start(state, &key, op, Method::Post, params, transition, false)?;
+    Ok(super::accepted(state, ctx, &op_id))
+}

@@ -1,0 +1,451 @@
+//! The effect of each completed task of a protected-item job.
+
+use super::super::super::clock::arm_time;
+use super::super::super::scenario::PowerState;
+use super::super::super::stamps::{cores_of, split_rg};
+use super::super::super::store::State;
+use super::state_machine::Operation;
+use super::Item;
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::flows::{job_context, Step};
+use crate::lifecycle::Direction;
+
+pub(super) type StepResult = Result<(), (String, String)>;
+
+pub(super) fn fail(code: &str, message: String) -> StepResult {
+    Err((code.to_owned(), message))
+}
+
+pub(super) fn appliance_ok(state: &State) -> StepResult {
+    let app = &state.world.appliance;
+    if app.responsive {
+        Ok(())
+    } else {
+        fail(
+            "FabricAgentNotResponsive",
+            format!("The replication appliance '{}' is not responsive (no heartbeat since {}). Check the appliance VM and its Azure Site Recovery services, then retry.", app.machine_name, app.stale_since.map(arm_time).unwrap_or_default()),
+        )
+    }
+}
+
+pub(super) fn network_ok(
+    state: &State,
+    item: &Item,
+    net_field: &str,
+    subnet_field: &str,
+) -> StepResult {
+    let Some(net) = item.custom_str(net_field) else {
+        return fail(
+            "TargetNetworkNotConfigured",
+            format!("Protected item '{}' has no '{net_field}'.", item.name),
+        );
+    };
+    if state.world.network(net).is_none() {
+        return fail("TargetNetworkNotFound", format!("The virtual network '{net}' ({net_field}) was not found on the target stamp. Create it or update the protected item, then retry."));
+    }
+    if let Some(sub) = item.custom_str(subnet_field) {
+        if !state.world.has_subnet(net, sub) {
+            return fail(
+                "TargetSubnetNotFound",
+                format!("The subnet '{sub}' was not found in virtual network '{net}'."),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn subnet_id(state: &State, item: &Item, net_field: &str, subnet_field: &str) -> String {
+    let net = item.custom_str(net_field).unwrap_or_default();
+    let sub = item
+        .custom_str(subnet_field)
+        .map(str::to_owned)
+        .or_else(|| {
+            state
+                .world
+                .network(net)
+                .and_then(|n| n.subnets.first().map(|s| s.0.clone()))
+        })
+        .unwrap_or_else(|| "default".to_owned());
+    format!("{net}/subnets/{sub}")
+}
+
+pub(super) fn source_side_ok(state: &State, item: &Item) -> StepResult {
+    let (sub, rg) = split_rg(&item.source_vm_id);
+    let group = format!("/subscriptions/{sub}/resourceGroups/{rg}");
+    if !state.world.group_exists(&group) {
+        return fail("SourceResourceGroupNotFound", format!("The source resource group '{group}' no longer exists on the source stamp; re-create it, then retry."));
+    }
+    if let Some(subnet) = item.nics.first().and_then(super::source_subnet_id) {
+        let net = subnet.split("/subnets/").next().unwrap_or_default();
+        if state.world.network(net).is_none() {
+            return fail("SourceNetworkNotFound", format!("The virtual network '{net}' of the source VM's primary NIC no longer exists on the source stamp; re-create it, then retry."));
+        }
+    }
+    appliance_ok(state)
+}
+
+pub(super) fn quota_ok(state: &State, item: &Item) -> StepResult {
+    let size = item.custom_str("targetVmSize").unwrap_or(&item.source_size);
+    let need = cores_of(size);
+    let w = &state.world;
+    let q = w.quotas.get(&w.target_sub.to_ascii_lowercase()).copied();
+    let (used, vms) = w.usage(&w.target_sub, &w.target_location);
+    match q {
+        Some(q) if used + need > q.cores => fail(
+            "OperationNotAllowed",
+            format!("Operation could not be completed as it results in exceeding approved Total Regional Cores quota. Location: {}, Current Limit: {}, Current Usage: {used}, Additional Required: {need}.", w.target_location, q.cores),
+        ),
+        Some(q) if vms + 1 > q.virtual_machines => fail(
+            "OperationNotAllowed",
+            format!("Operation could not be completed as it results in exceeding approved Virtual Machines quota. Current Limit: {}, Current Usage: {vms}.", q.virtual_machines),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// The effect of a completed task; an error fails the job.
+pub(crate) fn on_step(
+    state: &mut State,
+    job_key: &str,
+    _idx: usize,
+    at: DateTime<Utc>,
+) -> StepResult {
+    let Some((step, op, params, key)) = job_context(state, job_key) else {
+        return Ok(());
+    };
+    let Some(item) = state.items.get(&key).cloned() else {
+        return Ok(());
+    };
+    let fb = item.ls.direction == Direction::Failback;
+    match step {
+        Step::Prerequisites => match op {
+            Operation::TestFailover => network_ok(state, &item, "testNetworkId", "testSubnetName"),
+            Operation::PlannedFailover | Operation::UnplannedFailover if fb => {
+                source_side_ok(state, &item)
+            }
+            Operation::PlannedFailover | Operation::UnplannedFailover => {
+                network_ok(state, &item, "targetNetworkId", "targetSubnetName")?;
+                quota_ok(state, &item)
+            }
+            Operation::Reprotect => source_side_ok(state, &item),
+            _ => Ok(()),
+        },
+        Step::ValidateAppliance => appliance_ok(state),
+        Step::EnableReplication => network_ok(state, &item, "targetNetworkId", "targetSubnetName"),
+        Step::InitialReplication
+        | Step::CompleteOnPrimary
+        | Step::CompleteOnRecovery
+        | Step::FinishCleanup
+        | Step::CommitOnPrimary => Ok(()),
+        Step::CreateTestVm => {
+            network_ok(state, &item, "testNetworkId", "testSubnetName")?;
+            let rg = item
+                .custom_str("targetResourceGroupId")
+                .unwrap_or_default()
+                .to_owned();
+            let subnet = subnet_id(state, &item, "testNetworkId", "testSubnetName");
+            let guid = state.rng.guid();
+            let sizes: Vec<u64> = item.disks.iter().map(|d| d.1).collect();
+            let size = item
+                .custom_str("targetVmSize")
+                .unwrap_or(&item.source_size)
+                .to_owned();
+            let loc = state.world.target_location.clone();
+            let vm = state.world.create_vm(
+                &rg,
+                &format!("{}-test", item.source_vm_name),
+                &loc,
+                item.os_type,
+                &size,
+                &sizes,
+                &subnet,
+                guid,
+            );
+            if let Some(it) = state.items.get_mut(&key) {
+                it.test_vm = Some(vm);
+            }
+            Ok(())
+        }
+        Step::StartTestVm | Step::StartTargetVm | Step::Resync => Ok(()),
+        Step::DeleteTestVm => {
+            if let Some(vm) = &item.test_vm {
+                state.world.delete_vm(vm);
+            }
+            if let Some(it) = state.items.get_mut(&key) {
+                it.test_vm = None;
+            }
+            Ok(())
+        }
+        Step::CleanupTest => Ok(()),
+        Step::ShutdownSource => {
+            // Re-protect shuts the original source VM down; a failback the failed-over one.
+            let vm = if fb && op != Operation::Reprotect {
+                item.target_vm.clone()
+            } else {
+                Some(item.source_vm_id.clone())
+            };
+            if let Some(vm) = vm.and_then(|v| state.world.vm_mut(&v)) {
+                vm.power = PowerState::Deallocated;
+            }
+            Ok(())
+        }
+        Step::SyncFinal => {
+            let latest = item.rp.and_then(|s| s.latest(at, false)).map(|r| r.0);
+            if let Some(it) = state.items.get_mut(&key) {
+                it.failover_rp = latest.map(|n| it.rp_id(&n));
+                if let Some(s) = it.rp.as_mut() {
+                    s.stop = Some(at);
+                }
+            }
+            Ok(())
+        }
+        Step::CreateTargetVm => {
+            if fb {
+                failback_vm(state, &key, &item);
+                return Ok(());
+            }
+            network_ok(state, &item, "targetNetworkId", "targetSubnetName")?;
+            quota_ok(state, &item)?;
+            let chosen = params
+                .get("recoveryPointName")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let rg = item
+                .custom_str("targetResourceGroupId")
+                .unwrap_or_default()
+                .to_owned();
+            let subnet = subnet_id(state, &item, "targetNetworkId", "targetSubnetName");
+            let name = item
+                .custom_str("targetVmName")
+                .unwrap_or(&item.source_vm_name)
+                .to_owned();
+            let size = item
+                .custom_str("targetVmSize")
+                .unwrap_or(&item.source_size)
+                .to_owned();
+            let sizes: Vec<u64> = item.disks.iter().map(|d| d.1).collect();
+            let guid = state.rng.guid();
+            let loc = state.world.target_location.clone();
+            let vm =
+                state
+                    .world
+                    .create_vm(&rg, &name, &loc, item.os_type, &size, &sizes, &subnet, guid);
+            if let Some(it) = state.items.get_mut(&key) {
+                it.target_vm = Some(vm);
+                if it.failover_rp.is_none() || op == Operation::UnplannedFailover {
+                    let rp =
+                        chosen.or_else(|| it.rp.and_then(|s| s.latest(at, false)).map(|r| r.0));
+                    it.failover_rp = rp.map(|n| it.rp_id(&n));
+                }
+                if let Some(s) = it.rp.as_mut() {
+                    s.stop.get_or_insert(at);
+                }
+            }
+            Ok(())
+        }
+        Step::Commit => {
+            if fb {
+                if let Some(vm) = &item.target_vm {
+                    state.world.delete_vm(vm);
+                }
+                if let Some(it) = state.items.get_mut(&key) {
+                    it.target_vm = None;
+                }
+            }
+            Ok(())
+        }
+        // Cancel: the workload goes back where it ran before the failover.
+        Step::CancelOnPrimary => {
+            if !fb {
+                if let Some(vm) = state.world.vm_mut(&item.source_vm_id) {
+                    vm.power = PowerState::Running;
+                }
+            }
+            Ok(())
+        }
+        Step::CancelOnRecovery => {
+            if fb {
+                if let Some(vm) = item.target_vm.as_ref().and_then(|v| state.world.vm_mut(v)) {
+                    vm.power = PowerState::Running;
+                }
+            } else {
+                if let Some(vm) = &item.target_vm {
+                    state.world.delete_vm(vm);
+                }
+                if let Some(it) = state.items.get_mut(&key) {
+                    it.target_vm = None;
+                }
+            }
+            Ok(())
+        }
+        Step::AttachReplicaDisks => {
+            let need = item.disks.len() as u32;
+            let app = &state.world.appliance;
+            let free = app.slots.saturating_sub(app.used_slots);
+            if need > free {
+                let detail = format!(
+                    "The appliance '{}' has {free} free data-disk slot(s); re-protecting '{}' needs {need}. Re-protect fewer VMs at a time or use a larger appliance (known issue: re-protection needs free appliance data-disk slots).",
+                    app.machine_name, item.name
+                );
+                let (vault, name, corr) = (
+                    item.vault_id.clone(),
+                    item.name.clone(),
+                    item.correlation_id.clone(),
+                );
+                state.event(
+                    &vault,
+                    at,
+                    "ProtectedItem",
+                    &name,
+                    "ReprotectFailed",
+                    "Error",
+                    detail,
+                    &corr,
+                );
+                return fail("InternalError", "An internal error occurred.".to_owned());
+            }
+            // The source VM's disks become replicas on the appliance; a 1 GB OS disk replaces
+            // them on the source VM.
+            let Some(vm) = state.world.vm(&item.source_vm_id).cloned() else {
+                return fail(
+                    "SourceVirtualMachineNotFound",
+                    format!(
+                        "The source VM '{}' no longer exists on the source stamp.",
+                        item.source_vm_id
+                    ),
+                );
+            };
+            state.world.attach_replicas(&vm.disks);
+            let (sub, rg) = split_rg(&vm.id);
+            let temp = state.world.add_disk(
+                &sub,
+                &rg,
+                &vm.location,
+                &format!("{}-temp-osdisk", vm.name),
+                1,
+                Some(&vm.id),
+            );
+            if let Some(v) = state.world.vm_mut(&item.source_vm_id) {
+                v.disks = vec![temp];
+            }
+            if let Some(it) = state.items.get_mut(&key) {
+                it.replica_disks = vm.disks.clone();
+            }
+            Ok(())
+        }
+        Step::StartReverseReplication => {
+            if let Some(it) = state.items.get_mut(&key) {
+                it.rp = None;
+                it.failover_rp = None;
+                if let Some(c) = it.custom.as_object_mut() {
+                    c.insert("instanceType".into(), json!("AzStackToAzStackFailback"));
+                    for f in [
+                        "applianceId",
+                        "logStorageAccountId",
+                        "policyName",
+                        "replicationExtensionName",
+                    ] {
+                        if let Some(v) = params.get(f) {
+                            c.insert(f.into(), v.clone());
+                        }
+                    }
+                }
+                if let Some(p) = params.get("policyName").and_then(Value::as_str) {
+                    it.policy_name = p.to_owned();
+                }
+                if let Some(e) = params
+                    .get("replicationExtensionName")
+                    .and_then(Value::as_str)
+                {
+                    it.extension_name = e.to_owned();
+                }
+            }
+            Ok(())
+        }
+        Step::ApplyRecoveryPoint => {
+            if let (Some(it), Some(rp)) = (
+                state.items.get_mut(&key),
+                params.get("recoveryPointName").and_then(Value::as_str),
+            ) {
+                it.failover_rp = Some(it.rp_id(rp));
+            }
+            Ok(())
+        }
+        Step::DisableReplication => {
+            state.world.detach_replicas(&item.replica_disks);
+            if let Some(it) = state.items.get_mut(&key) {
+                it.replica_disks.clear();
+            }
+            Ok(())
+        }
+        Step::CleanupReplication => {
+            if let Some(vm) = &item.test_vm {
+                state.world.delete_vm(vm);
+            }
+            if let Some(it) = state.items.get_mut(&key) {
+                it.test_vm = None;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Failback: reuse the source VM (replace its disks, keep NICs) or recreate it; free the slots.
+pub(super) fn failback_vm(state: &mut State, key: &str, item: &Item) {
+    let sizes: Vec<u64> = item.disks.iter().map(|d| d.1).collect();
+    let existing = state.world.vm(&item.source_vm_id).cloned();
+    let (sub, rg) = split_rg(&item.source_vm_id);
+    let loc = state.world.source_location.clone();
+    match existing {
+        Some(vm) => {
+            for d in &vm.disks {
+                if let Some(disk) = state.world.disks.get_mut(&d.to_ascii_lowercase()) {
+                    disk.managed_by = None;
+                }
+            }
+            let suffix = state.rng.hex_name();
+            let disks = sizes
+                .iter()
+                .enumerate()
+                .map(|(i, gb)| {
+                    state.world.add_disk(
+                        &sub,
+                        &rg,
+                        &loc,
+                        &format!("{}-failback-disk{i}-{}", vm.name, &suffix[..6]),
+                        *gb,
+                        Some(&vm.id),
+                    )
+                })
+                .collect();
+            if let Some(v) = state.world.vm_mut(&vm.id) {
+                v.disks = disks;
+                v.power = PowerState::Running;
+            }
+        }
+        None => {
+            let subnet = item
+                .nics
+                .first()
+                .and_then(super::source_subnet_id)
+                .unwrap_or_default();
+            let guid = state.rng.guid();
+            state.world.create_vm(
+                &format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+                &item.source_vm_name,
+                &loc,
+                item.os_type,
+                &item.source_size,
+                &sizes,
+                &subnet,
+                guid,
+            );
+        }
+    }
+    state.world.detach_replicas(&item.replica_disks);
+    if let Some(it) = state.items.get_mut(key) {
+        it.replica_disks.clear();
+    }
+}

@@ -1,0 +1,64 @@
+//! Recovery points (`protectedItems/{pi}/recoveryPoints`, read-only). They are computed from the
+//! item's replication history and the policy (see [`RpSeries`]), so a year of virtual time costs
+//! nothing: only the points within `recoveryPointHistoryInMinutes` exist.
+//!
+//! [`RpSeries`]: super::protected_items::RpSeries
+
+use super::super::arm::{self, ArmError};
+use super::super::clock::arm_time;
+use super::super::router::Ctx;
+use super::super::store::State;
+use super::protected_items::{not_found, Item, Rp};
+use super::{Vault, NS};
+use crate::http::Response;
+use serde_json::{json, Value};
+
+fn render(ctx: &Ctx, item: &Item, rp: &Rp) -> Value {
+    let mut props = json!({
+        "recoveryPointTime": arm_time(rp.1),
+        "recoveryPointType": if rp.2 { "ApplicationConsistent" } else { "CrashConsistent" },
+        "customProperties": { "instanceType": item.custom.get("instanceType").cloned().unwrap_or_else(|| json!("AzStackToAzStack")) },
+    });
+    if !ctx.preview() {
+        props["provisioningState"] = json!("Succeeded");
+    }
+    json!({
+        "id": item.rp_id(&rp.0),
+        "name": rp.0,
+        "type": format!("{NS}/replicationVaults/protectedItems/recoveryPoints"),
+        "properties": props,
+    })
+}
+
+fn item<'a>(state: &'a State, v: &Vault, name: &str) -> Result<&'a Item, ArmError> {
+    let key = format!("{}/protectedItems/{name}", v.id).to_ascii_lowercase();
+    state.items.get(&key).ok_or_else(|| not_found(name))
+}
+
+pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault, pi: &str) -> Result<Response, ArmError> {
+    let item = item(state, v, pi)?;
+    let points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
+    let items = points.iter().rev().map(|p| render(ctx, item, p)).collect();
+    Ok(arm::page(ctx.req, items, state.settings.page_size))
+}
+
+pub(crate) fn get(
+    state: &State,
+    ctx: &Ctx,
+    v: &Vault,
+    pi: &str,
+    name: &str,
+) -> Result<Response, ArmError> {
+    let item = item(state, v, pi)?;
+    let points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
+    points
+        .iter()
+        .find(|p| p.0.eq_ignore_ascii_case(name))
+        .map(|p| arm::json_response(200, &render(ctx, item, p)))
+        .ok_or_else(|| {
+            ArmError::not_found(
+                &format!("{NS}/replicationVaults/protectedItems/recoveryPoints"),
+                name,
+            )
+        })
+}

@@ -1,0 +1,341 @@
+//! The emulator over HTTP on loopback (feature `emulator-server`): any ARM client, not only this
+//! crate, can be pointed at it.
+//!
+//! A small HTTP/1.1 server on `std::net` (no dependency): one thread per connection, keep-alive,
+//! `Content-Length` and chunked request bodies. Each request becomes an [`http::Request`] with
+//! the absolute URL `http://{Host}{path}` (so `nextLink`, `Location` and the metadata endpoint's
+//! login endpoint point back at the listener) and is answered by [`Emulator::handle_or_drop`].
+//! A dropped-connection fault closes the socket: before answering for
+//! [`TransportErrorKind::MaybeSent`](crate::transport::TransportErrorKind::MaybeSent), halfway
+//! through the body for `ResponseUnreadable`.
+//!
+//! [`http::Request`]: crate::http::Request
+
+use super::Emulator;
+use crate::http::{Method, Request, Response};
+use crate::transport::TransportErrorKind;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+const MAX_HEAD: usize = 64 * 1024;
+const MAX_BODY: usize = 64 * 1024 * 1024;
+const IDLE: Duration = Duration::from_secs(30);
+
+/// A running HTTP listener in front of an [`Emulator`]. Stops when dropped.
+///
+/// ```no_run
+/// use azs_site_recovery::emulator::{Emulator, EmulatorServer};
+/// let server = EmulatorServer::start(Emulator::default(), "127.0.0.1:0").unwrap();
+/// println!("ARM endpoint: {}", server.base_url());
+/// ```
+#[derive(Debug)]
+pub struct EmulatorServer {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl EmulatorServer {
+    /// Listens on `addr` (e.g. `127.0.0.1:0` for any free port) and serves `emulator`.
+    pub fn start(emulator: Emulator, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        let listener = TcpListener::bind(addr)?;
+        let addr = listener.local_addr()?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let accept = std::thread::Builder::new()
+            .name("azs-emulator-accept".into())
+            .spawn(move || {
+                for conn in listener.incoming() {
+                    if flag.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = conn else { continue };
+                    let emu = emulator.clone();
+                    let flag = flag.clone();
+                    // A connection that cannot get a thread is dropped (the client sees a reset).
+                    let _ = std::thread::Builder::new()
+                        .name("azs-emulator-conn".into())
+                        .spawn(move || serve(emu, stream, addr, &flag));
+                }
+            })?;
+        Ok(EmulatorServer {
+            addr,
+            stop,
+            accept: Some(accept),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://{address}`: the ARM endpoint to give a client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting connections and waits for the listener thread.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Wake the blocking accept.
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(t) = self.accept.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for EmulatorServer {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+/// One connection: requests until the client closes, asks to close, or idles out.
+fn serve(emu: Emulator, stream: TcpStream, local: SocketAddr, stop: &AtomicBool) {
+    let _ = stream.set_read_timeout(Some(IDLE));
+    let _ = stream.set_nodelay(true);
+    let Ok(write_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut writer = write_half;
+    while !stop.load(Ordering::SeqCst) {
+        let parsed = match read_request(&mut reader, local) {
+            Ok(Some(p)) => p,
+            Ok(None) => return,
+            Err(e) => {
+                let _ = write_response(&mut writer, &bad_request(&e.to_string()), false, true);
+                return;
+            }
+        };
+        let (request, keep_alive, head_only) = parsed;
+        match emu.handle_or_drop(&request) {
+            Ok(resp) => {
+                if write_response(&mut writer, &resp, head_only, !keep_alive).is_err()
+                    || !keep_alive
+                {
+                    return;
+                }
+            }
+            Err(e) => {
+                if e.kind() == TransportErrorKind::ResponseUnreadable {
+                    let _ = writer.write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"partial\":",
+                    );
+                    let _ = writer.flush();
+                }
+                let _ = writer.shutdown(std::net::Shutdown::Both);
+                return;
+            }
+        }
+    }
+}
+
+fn bad_request(message: &str) -> Response {
+    super::arm::ArmError::new(
+        400,
+        "BadRequest",
+        format!("Malformed HTTP request: {message}"),
+    )
+    .into_response()
+}
+
+type Parsed = (Request, bool, bool);
+
+fn invalid(msg: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg.to_owned())
+}
+
+/// Reads one request; `None` when the client closed the connection between requests.
+fn read_request(
+    reader: &mut BufReader<TcpStream>,
+    local: SocketAddr,
+) -> io::Result<Option<Parsed>> {
+    let mut line = String::new();
+    let mut head = 0usize;
+    // Skip blank lines between requests.
+    loop {
+        line.clear();
+        let n = match reader.read_line(&mut line) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        head += n;
+        if !line.trim().is_empty() {
+            break;
+        }
+        if head > MAX_HEAD {
+            return Err(invalid("request head too large"));
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err(invalid("bad request line"));
+    };
+    let method = match method {
+        "GET" => Method::Get,
+        "PUT" => Method::Put,
+        "PATCH" => Method::Patch,
+        "POST" => Method::Post,
+        "DELETE" => Method::Delete,
+        "HEAD" => Method::Head,
+        other => return Err(invalid(&format!("unsupported method {other}"))),
+    };
+    let target = target.to_owned();
+    let http10 = version.eq_ignore_ascii_case("HTTP/1.0");
+    let mut headers = crate::http::Headers::new();
+    loop {
+        line.clear();
+        let n = reader.read_line(&mut line)?;
+        head += n;
+        if n == 0 || head > MAX_HEAD {
+            return Err(invalid("incomplete or oversized request head"));
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if l.is_empty() {
+            break;
+        }
+        let Some((k, v)) = l.split_once(':') else {
+            return Err(invalid("bad header line"));
+        };
+        headers.append(k.trim(), v.trim());
+    }
+    let body = if headers
+        .get("transfer-encoding")
+        .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
+    {
+        read_chunked(reader)?
+    } else {
+        let len = match headers.get("content-length") {
+            Some(v) => v
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| invalid("bad content-length"))?,
+            None => 0,
+        };
+        if len > MAX_BODY {
+            return Err(invalid("body too large"));
+        }
+        let mut body = vec![0; len];
+        reader.read_exact(&mut body)?;
+        body
+    };
+    let host = headers
+        .get("host")
+        .map(str::to_owned)
+        .unwrap_or_else(|| local.to_string());
+    let url = if target.starts_with("http://") || target.starts_with("https://") {
+        target
+    } else {
+        format!("http://{host}{target}")
+    };
+    let url = url::Url::parse(&url).map_err(|e| invalid(&format!("bad URL: {e}")))?;
+    let connection = headers.get("connection").map(str::to_ascii_lowercase);
+    let keep_alive = match connection.as_deref() {
+        Some(c) if c.contains("close") => false,
+        Some(c) if c.contains("keep-alive") => true,
+        _ => !http10,
+    };
+    let mut request = Request::new(method, url);
+    request.headers = headers;
+    request.body = body;
+    Ok(Some((request, keep_alive, method == Method::Head)))
+}
+
+fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line)?;
+        let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| invalid("bad chunk size"))?;
+        if size == 0 {
+            // Trailers, then the blank line.
+            loop {
+                line.clear();
+                if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                    return Ok(body);
+                }
+            }
+        }
+        if body.len() + size > MAX_BODY {
+            return Err(invalid("body too large"));
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        reader.read_exact(&mut body[start..])?;
+        line.clear();
+        reader.read_line(&mut line)?;
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+fn write_response(
+    w: &mut TcpStream,
+    resp: &Response,
+    head_only: bool,
+    close: bool,
+) -> io::Result<()> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    for (k, v) in resp.headers.iter() {
+        if k.eq_ignore_ascii_case("content-length") || k.eq_ignore_ascii_case("connection") {
+            continue;
+        }
+        out.push_str(k);
+        out.push_str(": ");
+        out.push_str(v);
+        out.push_str("\r\n");
+    }
+    out.push_str(&format!("content-length: {}\r\n", resp.body.len()));
+    if close {
+        out.push_str("connection: close\r\n");
+    }
+    out.push_str("\r\n");
+    let mut buf = out.into_bytes();
+    if !head_only {
+        buf.extend_from_slice(&resp.body);
+    }
+    w.write_all(&buf)?;
+    w.flush()
+}

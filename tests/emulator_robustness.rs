@@ -1,0 +1,93 @@
+//! Whatever arrives, the emulator answers (an ARM error, never a panic).
+
+use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
+use azs_site_recovery::http::{Method, Request};
+
+#[test]
+fn garbage_in_arm_errors_out() {
+    let emu = Emulator::new(
+        Scenario::builder()
+            .seed_vault(true)
+            .clock_mode(ClockMode::Auto)
+            .build(),
+    );
+    let t = emu.topology().clone();
+    let vault = t.vault_id("asrvault");
+    let item = format!("{vault}/protectedItems/x");
+    let bases = [
+        "/".to_owned(),
+        "/subscriptions".to_owned(),
+        "/subscriptions/".to_owned(),
+        format!("/subscriptions/{}", t.target_subscription),
+        format!("/subscriptions/{}/resourceGroups", t.target_subscription),
+        format!("/subscriptions/{}/providers", t.target_subscription),
+        format!("/subscriptions/{}/providers/Microsoft.DataReplication", t.target_subscription),
+        format!("/subscriptions/{}/providers/Microsoft.DataReplication/locations", t.target_subscription),
+        format!("{}/providers/Microsoft.DataReplication/locations/x/operationResults", t.asr_resource_group_id),
+        format!("{}/providers/Microsoft.DataReplication/operationResults/nope/x", t.asr_resource_group_id),
+        vault.clone(),
+        format!("{vault}/operations/nope"),
+        format!("{vault}/operationResults/nope"),
+        format!("{vault}/protectedItems"),
+        item.clone(),
+        format!("{item}/recoveryPoints/rp1"),
+        format!("{item}/testFailover"),
+        format!("{item}/x/y/z"),
+        format!("{vault}/jobs/%zz%"),
+        format!("{vault}/replicationPolicies/a%2Fb"),
+        t.appliance_id.clone(),
+        format!("{}/fabricAgents", t.target_fabric_id),
+        format!("/subscriptions/{}/providers/Microsoft.Compute/locations", t.target_subscription),
+        format!("/subscriptions/{}/resourceGroups/dr-rg/providers/Microsoft.Network/virtualNetworks/dr-vnet/subnets/default", t.target_subscription),
+        "/providers/Microsoft.Authorization/roleAssignments".to_owned(),
+        "/metadata/endpoints".to_owned(),
+        "/adfs/oauth2/token".to_owned(),
+    ];
+    let bodies: [&[u8]; 6] = [
+        b"",
+        b"{",
+        b"[]",
+        b"null",
+        br#"{"location":5,"properties":"x"}"#,
+        br#"{"properties":{"customProperties":{"instanceType":7}}}"#,
+    ];
+    let methods = [
+        Method::Get,
+        Method::Put,
+        Method::Patch,
+        Method::Post,
+        Method::Delete,
+        Method::Head,
+    ];
+    let mut n = 0;
+    for base in &bases {
+        for q in [
+            "",
+            "?api-version=2024-09-01",
+            "?api-version=2021-02-16-preview&pageSize=-1&continuationToken=zz",
+            "?api-version=",
+        ] {
+            for m in methods {
+                for b in bodies {
+                    let url = format!("https://management.local.azurestack.external{base}{q}");
+                    let Ok(url) = url.parse() else { continue };
+                    let mut req = Request::new(m, url);
+                    req.body = b.to_vec();
+                    let r = emu.handle(&req);
+                    assert!(
+                        (200..600).contains(&r.status),
+                        "{m} {base}{q}: {}",
+                        r.status
+                    );
+                    if r.status >= 400 && !r.body.is_empty() {
+                        let v: serde_json::Value =
+                            serde_json::from_slice(&r.body).expect("JSON error body");
+                        assert!(v.get("error").is_some(), "{m} {base}{q}: {v}");
+                    }
+                    n += 1;
+                }
+            }
+        }
+    }
+    assert!(n > 3000);
+}
