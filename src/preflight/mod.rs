@@ -37,9 +37,11 @@
 //!     vms: vec![VmToProtect::windows("web-01").disk(128)],
 //!     ..EnvironmentSnapshot::default()
 //! };
-//! let report = preflight::run(&PreflightPlan::new(Intent::EnableProtection), &snapshot, now);
+//! let mut plan = PreflightPlan::new(Intent::EnableProtection);
+//! plan.strict_names = true; // the spec's `^[a-zA-Z0-9]*$`, for stamps that enforce it
+//! let report = preflight::run(&plan, &snapshot, now);
 //! assert!(report.is_blocked());
-//! assert!(report.has(Code::ProtectedItemNameInvalid)); // `web-01` -> `web01`
+//! assert!(report.has(Code::ProtectedItemNameInvalid)); // `web-01` -> `web018b8f603e`
 //! assert!(report.has(Code::TargetNetworkNotSet));
 //! println!("{report}"); // a table; `report.to_json()` for tools
 //! ```
