@@ -116,6 +116,26 @@ impl From<Refusal> for Error {
     }
 }
 
+/// A malformed resource id: nothing was sent.
+impl From<crate::id::IdError> for Error {
+    fn from(e: crate::id::IdError) -> Self {
+        Error::InvalidInput {
+            what: "resource id".to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A name the service would reject: nothing was sent.
+impl From<crate::id::NameError> for Error {
+    fn from(e: crate::id::NameError) -> Self {
+        Error::InvalidInput {
+            what: "resource name".to_owned(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(Box::new(e))
@@ -569,6 +589,26 @@ mod tests {
         assert!(matches!(e, Error::MaybeSent(_)));
         let e: Error = TransportError::new(TransportErrorKind::ResponseUnreadable, "eof").into();
         assert!(matches!(e, Error::ResponseUnreadable(_)));
+    }
+
+    #[test]
+    fn bad_ids_and_names_are_invalid_input() {
+        let e: Error = crate::ResourceId::parse("subscriptions/x")
+            .unwrap_err()
+            .into();
+        assert!(
+            matches!(&e, Error::InvalidInput { what, .. } if what == "resource id"),
+            "{e}"
+        );
+        let e: Error = crate::id::validate_name(
+            crate::id::NameKind::ProtectedItem,
+            "web?01",
+            crate::id::NameRules::Arm,
+        )
+        .unwrap_err()
+        .into();
+        assert!(e.to_string().contains("web?01"), "{e}");
+        assert!(!e.is_retryable());
     }
 
     #[test]
