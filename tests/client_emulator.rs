@@ -1,0 +1,251 @@
+//! End to end through the client on the embedded emulator: vault -> policy -> extension ->
+//! protect -> wait until protected -> test failover -> cleanup, on every api-version.
+#![cfg(feature = "emulator")]
+
+use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
+use azs_site_recovery::error::RefusalKind;
+use azs_site_recovery::id::VaultId;
+use azs_site_recovery::lifecycle::conditions::{self, Condition};
+use azs_site_recovery::lifecycle::RecoveryPointChoice;
+use azs_site_recovery::model::{ProtectedItem, ReplicationExtension, ReplicationPolicy, Vault};
+use azs_site_recovery::pipeline::clock::ManualClock;
+use azs_site_recovery::{ApiVersion, Error, SiteRecoveryClient};
+use futures_util::TryStreamExt;
+use serde_json::json;
+use std::sync::Arc;
+
+fn run<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn state(item: &ProtectedItem) -> (String, String) {
+    let p = item.properties.as_ref().unwrap();
+    (
+        p.protection_state.as_ref().unwrap().as_str().to_owned(),
+        p.test_failover_state.as_ref().unwrap().as_str().to_owned(),
+    )
+}
+
+fn drill(api: ApiVersion) -> Result<(), Error> {
+    let emu = Emulator::new(Scenario::builder().clock_mode(ClockMode::Auto).build());
+    let t = emu.topology().clone();
+    let clock = ManualClock::default();
+    let client = SiteRecoveryClient::builder()
+        .endpoint(&t.arm_endpoint)?
+        .api_version(api.clone())
+        .transport(emu.clone())
+        .clock(Arc::new(clock.clone()))
+        .sleep(Arc::new(clock.clone()))
+        .build()?;
+    let vault_id: VaultId = t.vault_id("drvault").parse().unwrap();
+    let (sub, rg) = (vault_id.subscription_id(), vault_id.resource_group());
+
+    run(async {
+        // Vault, policy, extension.
+        let vault: Vault = serde_json::from_value(json!({
+            "location": t.target_location, "properties": {"vaultType": "DisasterRecovery"}
+        }))
+        .unwrap();
+        let vault = client
+            .vaults(sub, rg)
+            .create_or_update("drvault", &vault)
+            .await?
+            .await?;
+        assert_eq!(vault.name.as_deref(), Some("drvault"));
+
+        let policy: ReplicationPolicy =
+            serde_json::from_value(json!({"properties": {"customProperties": {
+            "instanceType": "AzStackToAzStack", "recoveryPointHistoryInMinutes": 1440,
+            "crashConsistentFrequencyInMinutes": 5, "appConsistentFrequencyInMinutes": 60}}}))
+            .unwrap();
+        client
+            .policies(&vault_id)
+            .create_or_update("policy1", &policy)
+            .await?
+            .await?;
+
+        let extension: ReplicationExtension = serde_json::from_value(json!({"properties": {"customProperties": {
+            "instanceType": "AzStackToAzStack", "sourceFabricArmId": t.source_fabric_id,
+            "targetFabricArmId": t.target_fabric_id, "storageAccountId": t.target_storage_account_ids[0]}}}))
+        .unwrap();
+        client
+            .extensions(&vault_id)
+            .create_or_update("ext1", &extension)
+            .await?
+            .await?;
+
+        // Protect web-01 and wait until it is protected.
+        let rg_id = t
+            .target_resource_group_ids
+            .iter()
+            .find(|g| g.ends_with("/dr-rg"))
+            .unwrap();
+        let item: ProtectedItem = serde_json::from_value(json!({"properties": {
+            "policyName": "policy1", "replicationExtensionName": "ext1",
+            "customProperties": {
+                "instanceType": "AzStackToAzStack",
+                "sourceAzStackVirtualMachineId": t.source_vm_id("web-01").unwrap(),
+                "applianceId": t.appliance_id,
+                "targetResourceGroupId": rg_id,
+                "targetNetworkId": t.target_network_id("dr-vnet").unwrap(), "targetSubnetName": "default",
+                "testNetworkId": t.target_network_id("test-vnet").unwrap(), "testSubnetName": "default",
+                "logStorageAccountId": t.target_storage_account_ids[0]}}}))
+        .unwrap();
+        let items = client.protected_items(&vault_id);
+        items.create_or_update("web01", &item).await?.await?;
+
+        let ready = conditions::is_protected().or(conditions::has_failed());
+        let item = items
+            .wait_until("web01", ready)
+            .await?
+            .expect("the item exists");
+        assert_eq!(state(&item).0, "Protected", "{item:?}");
+
+        // There is no failover to commit: refused locally, nothing is sent.
+        let refused = items.commit("web01").await.unwrap_err();
+        assert!(
+            matches!(&refused, Error::Refused(r) if r.kind == RefusalKind::Lifecycle),
+            "{refused}"
+        );
+
+        // Test failover, then cleanup.
+        let item = items
+            .test_failover("web01", RecoveryPointChoice::LatestProcessed)
+            .await?
+            .await?;
+        assert_eq!(state(&item).1, "TestFailoverCompleted", "{item:?}");
+        let item = items.cleanup_test_failover("web01").await?.await?;
+        let item = if state(&item).1 == "None" {
+            item
+        } else {
+            items
+                .wait_until("web01", conditions::test_failover_cleaned_up())
+                .await?
+                .expect("the item exists")
+        };
+        assert_eq!(state(&item), ("Protected".to_owned(), "None".to_owned()));
+
+        // The list sees it; its jobs are there.
+        let all: Vec<ProtectedItem> = items.list().try_collect().await?;
+        assert_eq!(all.len(), 1);
+        let jobs: Vec<_> = client.jobs(&vault_id).list().try_collect().await?;
+        assert!(
+            jobs.len() >= 3,
+            "enable, test failover, cleanup: {}",
+            jobs.len()
+        );
+        Ok::<_, Error>(())
+    })?;
+    assert!(
+        !clock.sleeps().is_empty(),
+        "the client waited (in no real time)"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_drill_through_the_client_on_the_preview_api() {
+    drill(ApiVersion::V2021_02_16_Preview).unwrap();
+}
+
+#[test]
+fn a_drill_through_the_client_on_2024_09_01() {
+    drill(ApiVersion::V2024_09_01).unwrap();
+}
+
+#[test]
+fn a_drill_through_the_client_on_2026_05_01() {
+    drill(ApiVersion::V2026_05_01).unwrap();
+}
+
+/// A client on a fresh emulator with a vault, policy and extension seeded, `web01` protected.
+fn protected_web01(api: ApiVersion) -> (Emulator, SiteRecoveryClient, VaultId) {
+    let emu = Emulator::new(
+        Scenario::builder()
+            .seed_vault(true)
+            .clock_mode(ClockMode::Auto)
+            .build(),
+    );
+    let t = emu.topology().clone();
+    let clock = ManualClock::default();
+    let client = SiteRecoveryClient::builder()
+        .endpoint(&t.arm_endpoint)
+        .unwrap()
+        .api_version(api)
+        .transport(emu.clone())
+        .clock(Arc::new(clock.clone()))
+        .sleep(Arc::new(clock))
+        .build()
+        .unwrap();
+    let vault_id: VaultId = t.vault_id("asrvault").parse().unwrap();
+    let rg_id = t
+        .target_resource_group_ids
+        .iter()
+        .find(|g| g.ends_with("/dr-rg"))
+        .unwrap()
+        .clone();
+    let item: ProtectedItem = serde_json::from_value(json!({"properties": {
+        "policyName": "default-replication-policy",
+        "replicationExtensionName": "default-replication-extension",
+        "customProperties": {
+            "instanceType": "AzStackToAzStack",
+            "sourceAzStackVirtualMachineId": t.source_vm_id("web-01").unwrap(),
+            "applianceId": t.appliance_id,
+            "targetResourceGroupId": rg_id,
+            "targetNetworkId": t.target_network_id("dr-vnet").unwrap(), "targetSubnetName": "default",
+            "testNetworkId": t.target_network_id("test-vnet").unwrap(), "testSubnetName": "default",
+            "logStorageAccountId": t.target_storage_account_ids[0]}}}))
+    .unwrap();
+    run(async {
+        let items = client.protected_items(&vault_id);
+        items.create_or_update("web01", &item).await?.await?;
+        items
+            .wait_until("web01", conditions::is_protected())
+            .await?;
+        Ok::<_, Error>(())
+    })
+    .unwrap();
+    (emu, client, vault_id)
+}
+
+#[test]
+fn a_failed_test_failover_carries_the_jobs_error() {
+    use azs_site_recovery::emulator::Fault;
+    let (emu, client, vault_id) = protected_web01(ApiVersion::V2024_09_01);
+    emu.inject(Fault::fail_job("TestFailover", 1));
+    let err = run(async {
+        client
+            .protected_items(&vault_id)
+            .test_failover("web01", RecoveryPointChoice::Latest)
+            .await?
+            .await
+    })
+    .unwrap_err();
+    let Error::OperationFailed(f) = &err else {
+        panic!("expected OperationFailed, got {err:?}")
+    };
+    let shown = format!("{err} {:?}", f.job_errors);
+    assert!(
+        shown.contains("An internal error occurred."),
+        "the job's error is in the failure: {shown}"
+    );
+}
+
+#[test]
+fn throttled_reads_are_retried_by_the_pipeline() {
+    use azs_site_recovery::emulator::{Fault, RequestMatch};
+    use azs_site_recovery::http::Method;
+    let (emu, client, vault_id) = protected_web01(ApiVersion::V2021_02_16_Preview);
+    emu.inject(Fault::throttle(
+        RequestMatch::any()
+            .method(Method::Get)
+            .path_contains("/protectedItems/web01"),
+        2,
+    ));
+    let item = run(client.protected_items(&vault_id).get("web01")).unwrap();
+    assert_eq!(state(&item).0, "Protected");
+}
