@@ -249,3 +249,56 @@ fn throttled_reads_are_retried_by_the_pipeline() {
     let item = run(client.protected_items(&vault_id).get("web01")).unwrap();
     assert_eq!(state(&item).0, "Protected");
 }
+
+#[test]
+fn preflight_gathers_the_emulated_stamps() {
+    use azs_site_recovery::client::PreflightScope;
+    use azs_site_recovery::emulator::{defaults, Fault};
+    use azs_site_recovery::preflight::{Code, Intent, PreflightPlan};
+
+    let (emu, client, vault_id) = protected_web01(ApiVersion::V2024_09_01);
+    let t = emu.topology().clone();
+    let mut scope = PreflightScope::new(defaults::TARGET_SUBSCRIPTION, &t.target_location)
+        .source(defaults::SOURCE_SUBSCRIPTION, &t.target_location)
+        .appliance(t.appliance_id.parse().unwrap())
+        .vault(vault_id)
+        .principal(defaults::OBJECT_ID);
+    for vm in &t.source_vm_ids {
+        scope = scope.vm(vm.clone());
+    }
+    let gathered = run(client.gather_preflight_snapshot(None, &scope));
+    assert!(gathered.problems.is_empty(), "{:?}", gathered.problems);
+    let s = &gathered.snapshot;
+    assert_eq!(s.vms.len(), t.source_vm_ids.len());
+    assert!(
+        s.vms
+            .iter()
+            .all(|vm| !vm.disks.is_empty() && !vm.nics.is_empty()),
+        "{:?}",
+        s.vms
+    );
+    let web = s.vms.iter().find(|vm| vm.name == "web-01").unwrap();
+    assert_eq!(web.protected_item_name.as_deref(), Some("web01"));
+    assert!(web.target.network_id.is_some());
+    assert!(s
+        .target_quota
+        .as_ref()
+        .is_some_and(|q| !q.usages.is_empty()));
+    assert!(s
+        .role_assignments
+        .iter()
+        .any(|r| r.role_name.eq_ignore_ascii_case("Owner")));
+    let appliance = s.appliance.as_ref().unwrap();
+    assert!(
+        appliance.registered && appliance.responsive,
+        "{appliance:?}"
+    );
+    assert!(!s.target.virtual_networks.is_empty() && !s.target.storage_accounts.is_empty());
+
+    // The appliance stops answering: the report blocks on it.
+    emu.inject(Fault::UnresponsiveAppliance);
+    let plan = PreflightPlan::new(Intent::EnableProtection);
+    let (report, problems) = run(client.preflight(None, &scope, &plan));
+    assert!(problems.is_empty());
+    assert!(report.has(Code::ApplianceNotResponsive), "{report}");
+}
