@@ -20,6 +20,8 @@ pub(crate) struct Settings {
     pub(crate) max_retry_after: Duration,
     pub(crate) strict_names: bool,
     pub(crate) require_auth: bool,
+    pub(crate) static_token: Option<String>,
+    pub(crate) api_versions: Vec<crate::api_version::ApiVersion>,
 }
 
 /// The kinds of stored (JSON-bodied) Microsoft.DataReplication resources.
