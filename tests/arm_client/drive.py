@@ -10,8 +10,11 @@ Usage:
     drive.py --emulator PATH [emulator options...]   start the example binary, read its JSON line
     drive.py --stdin                                 read the JSON line from stdin (server runs elsewhere)
 
-The example is started with `--tls --token ... --page-size 2 --until-stdin-closes`: azure-core
-refuses bearer tokens over plain http, so the client trusts the emulator's generated certificate
+The example is started with `--tls --token ... --page-size 2 --until-stdin-closes`. Over plain
+http azure-core (1.41) refuses to send a bearer token ("Bearer token authentication is not
+permitted for non-TLS protected (non-https) URLs") unless every single call passes
+`enforce_https=False` (a client-level keyword does not work, and pollers' GETs would need it too),
+so the client uses HTTPS and trusts the emulator's generated certificate
 (`connection_verify=certPath`). The emulator's clock is in auto mode (each Retry-After moves the
 virtual clock), so the pollers are told not to sleep for real.
 
