@@ -267,13 +267,17 @@ impl Started {
     /// `tls`, `certPath` (or null), `tokenRequired`, `clock`, `pageSize`, `sourceFabricId`,
     /// `targetFabricId`, `applianceId` (the fabric agent), `applianceVmId`, `sourceVmIds`,
     /// `targetNetworkIds`, `targetResourceGroupIds`, `cacheStorageAccountId` (the first target
-    /// storage account), `targetStorageAccountIds`, `vaultId` (null unless `--seed-vault`).
+    /// storage account), `targetStorageAccountIds`, `vaultId` (null unless `--seed-vault`), and
+    /// for clients that get their token themselves: `metadataEndpoint`, `tokenEndpoint`
+    /// (client-credentials; its tokens are accepted also with `--token`), `tenantId`, `clientId`,
+    /// `clientSecret` (the scenario's service principal; emulator-only values).
     pub fn announcement(&self) -> Value {
         let t = self.emulator.topology();
         let base = self.server.base_url();
         let sc = self.options.scenario();
         let versions: Vec<&str> = sc.api_versions.iter().map(ApiVersion::as_str).collect();
         let vault_id = self.options.seed_vault.then(|| t.vault_id("asrvault"));
+        let identity = sc.identities.first();
         let rg = t
             .asr_resource_group_id
             .rsplit('/')
@@ -303,6 +307,11 @@ impl Started {
             "cacheStorageAccountId": t.target_storage_account_ids.first(),
             "targetStorageAccountIds": t.target_storage_account_ids,
             "vaultId": vault_id,
+            "metadataEndpoint": format!("{base}/metadata/endpoints?api-version=2015-01-01"),
+            "tokenEndpoint": format!("{base}/adfs/oauth2/token"),
+            "tenantId": super::defaults::TENANT_ID,
+            "clientId": identity.map(|i| i.client_id.clone()),
+            "clientSecret": identity.map(|i| i.client_secret.clone()),
         })
     }
 }

@@ -126,6 +126,9 @@ async fn the_announcement_names_what_a_client_needs() {
         (json!(false), Value::Null, json!(2))
     );
 
+    assert_eq!(a["clientId"], "9d7b1f2a-0000-4000-8000-00000000a5a5");
+    assert_eq!(a["tokenEndpoint"], format!("{base}/adfs/oauth2/token"));
+
     // Every id it names is there, over HTTP.
     let http = ReqwestTransport::new().unwrap();
     for key in [
@@ -198,6 +201,28 @@ async fn a_static_token_and_a_restricted_api_version_set_are_enforced() {
             .contains("'2024-09-01'"),
         "{v}"
     );
+    // A token from the announced token endpoint (client credentials) works as well.
+    let a = started.announcement();
+    let form = format!(
+        "grant_type=client_credentials&client_id={}&client_secret={}&resource=https%3A%2F%2Fmanagement",
+        a["clientId"].as_str().unwrap(),
+        a["clientSecret"].as_str().unwrap()
+    );
+    let mut req = Request::new(
+        Method::Post,
+        a["tokenEndpoint"].as_str().unwrap().parse().unwrap(),
+    );
+    req.headers
+        .insert("content-type", "application/x-www-form-urlencoded");
+    req.body = form.into_bytes();
+    let r = http.send(&req).await.unwrap();
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let issued: Value = serde_json::from_slice(&r.body).unwrap();
+    let r = http
+        .send(&get(url("2024-09-01"), issued["access_token"].as_str()))
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200);
     // The control endpoint needs no token.
     let r = http
         .send(&get(format!("{base}/_emulator/state"), None))
