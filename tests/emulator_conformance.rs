@@ -96,7 +96,7 @@ fn every_resource_parses_with_the_model_on_every_api_version() {
 
         // After a failover and re-protect the item is AzStackToAzStackFailback.
         // Preview answers carry Azure-AsyncOperation too (followed first), GA only Location.
-        let done = |s: String| assert!(s == "204" || s == "Succeeded", "{s}");
+        let done = |s: String| assert!(s == "200" || s == "Succeeded", "{s}");
         done(raw.action(
             "sql01",
             "unplannedFailover",

@@ -61,7 +61,7 @@ fn a_whole_dr_drill_with_failback() {
     let src = t.source_vm_id("app-01").unwrap().to_owned();
 
     // Test failover: a test VM in the test network; cleanup deletes it.
-    assert_eq!(tfo(&raw, "app01"), "204");
+    assert_eq!(tfo(&raw, "app01"), "200");
     let item = raw.get(&raw.item_path("app01")).body;
     assert_eq!(
         item["properties"]["testFailoverState"],
@@ -97,7 +97,7 @@ fn a_whole_dr_drill_with_failback() {
             "testFailoverCleanup",
             json!({ "instanceType": "AzStackToAzStack" })
         ),
-        "204"
+        "200"
     );
     assert!(raw
         .emu
@@ -116,7 +116,7 @@ fn a_whole_dr_drill_with_failback() {
             "plannedFailover",
             json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": true })
         ),
-        "204"
+        "200"
     );
     assert_eq!(raw.emu.vm_power_state(&src), Some(PowerState::Deallocated));
     let target_vm = format!(
@@ -153,7 +153,7 @@ fn a_whole_dr_drill_with_failback() {
             "commit",
             json!({ "instanceType": "AzStackToAzStack" })
         ),
-        "204"
+        "200"
     );
     let free = raw.emu.appliance_free_slots();
     assert_eq!(free, 31);
@@ -164,7 +164,7 @@ fn a_whole_dr_drill_with_failback() {
         "policyName": "failback-default-replication-policy",
         "replicationExtensionName": "default-failback-extension",
     });
-    assert_eq!(raw.action("app01", "reprotect", reprotect), "204");
+    assert_eq!(raw.action("app01", "reprotect", reprotect), "200");
     assert_eq!(
         raw.emu.appliance_free_slots(),
         29,
@@ -204,7 +204,7 @@ fn a_whole_dr_drill_with_failback() {
             "plannedFailover",
             json!({ "instanceType": "AzStackToAzStackFailback" })
         ),
-        "204"
+        "200"
     );
     assert_eq!(raw.emu.vm_power_state(&src), Some(PowerState::Running));
     assert_eq!(raw.emu.appliance_free_slots(), 31);
@@ -220,7 +220,7 @@ fn a_whole_dr_drill_with_failback() {
     );
     // Committing the failback deletes the failed-over VM on the target stamp.
     assert_consistent(&raw, "app01");
-    assert_eq!(raw.action("app01", "commit", json!({})), "204");
+    assert_eq!(raw.action("app01", "commit", json!({})), "200");
     assert_eq!(raw.emu.vm_power_state(&target_vm), None);
     assert_consistent(&raw, "app01");
     // Re-protecting again is not supported after failback.
@@ -281,9 +281,9 @@ fn reprotect_beyond_free_appliance_slots_fails_like_the_real_one() {
     for (vm, name) in [("web-01", "web01"), ("sql-01", "sql01")] {
         raw.protect(vm, name);
         raw.emu.advance(Duration::from_secs(600));
-        assert_eq!(raw.action(name, "unplannedFailover", json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": false, "recoveryPoint": "Latest" })), "204");
+        assert_eq!(raw.action(name, "unplannedFailover", json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": false, "recoveryPoint": "Latest" })), "200");
     }
-    assert_eq!(raw.action("web01", "reprotect", reprotect.clone()), "204");
+    assert_eq!(raw.action("web01", "reprotect", reprotect.clone()), "200");
     assert_eq!(raw.emu.appliance_free_slots(), 2);
     // Uncommitted: re-protect commits first, then fails at the disk attach.
     let a = raw.post(
@@ -358,11 +358,11 @@ fn cancel_failover_restores_the_source() {
             "unplannedFailover",
             json!({ "instanceType": "AzStackToAzStack", "shutdownSourceVM": true })
         ),
-        "204"
+        "200"
     );
     let src = t.source_vm_id("dc-01").unwrap();
     assert_eq!(raw.emu.vm_power_state(src), Some(PowerState::Deallocated));
-    assert_eq!(raw.action("dc01", "cancelFailover", json!({})), "204");
+    assert_eq!(raw.action("dc01", "cancelFailover", json!({})), "200");
     assert_eq!(raw.emu.vm_power_state(src), Some(PowerState::Running));
     let item = raw.get(&raw.item_path("dc01")).body;
     assert_eq!(item["properties"]["protectionState"], "Protected");
@@ -376,7 +376,7 @@ fn failback_recreates_a_source_vm_lost_in_the_disaster() {
     raw.protect("mon-01", "mon01");
     raw.emu.advance(Duration::from_secs(600));
     let src = t.source_vm_id("mon-01").unwrap().to_owned();
-    let done = |s: String| assert_eq!(s, "204");
+    let done = |s: String| assert_eq!(s, "200");
     done(raw.action(
         "mon01",
         "unplannedFailover",
@@ -436,7 +436,7 @@ fn change_recovery_point_after_failover_then_commit() {
             "unplannedFailover",
             json!({ "instanceType": "AzStackToAzStack", "recoveryPoint": "Latest" })
         ),
-        "204"
+        "200"
     );
     let first = raw.get(&raw.item_path("cache01")).body["properties"]["customProperties"]
         ["failoverRecoveryPointId"]
@@ -444,7 +444,7 @@ fn change_recovery_point_after_failover_then_commit() {
     assert_eq!(first, points[0]["id"], "Latest");
     assert_eq!(
         raw.action("cache01", "changeRecoveryPoint", json!({ "instanceType": "AzStackToAzStack", "recoveryPoint": "Custom", "recoveryPointId": older })),
-        "204"
+        "200"
     );
     let p = raw.get(&raw.item_path("cache01")).body["properties"].clone();
     assert_eq!(p["protectionState"], "ChangeRecoveryPointCompleted");
@@ -452,7 +452,7 @@ fn change_recovery_point_after_failover_then_commit() {
         p["customProperties"]["failoverRecoveryPointId"],
         older.as_str()
     );
-    assert_eq!(raw.action("cache01", "commit", json!({})), "204");
+    assert_eq!(raw.action("cache01", "commit", json!({})), "200");
     assert_eq!(
         raw.get(&raw.item_path("cache01")).body["properties"]["protectionState"],
         "CommitFailoverCompleted"

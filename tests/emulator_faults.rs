@@ -152,8 +152,8 @@ fn a_job_fails_at_the_requested_step() {
         "TestVmCreationFailed"
     );
     // Only once: the cleanup and a new test failover then work.
-    assert_eq!(raw.action("web01", "testFailoverCleanup", json!({})), "204");
-    assert_eq!(raw.action("web01", "testFailover", json!({})), "204");
+    assert_eq!(raw.action("web01", "testFailoverCleanup", json!({})), "200");
+    assert_eq!(raw.action("web01", "testFailover", json!({})), "200");
 }
 
 #[test]
@@ -243,7 +243,7 @@ fn a_missing_target_network_is_seen_everywhere() {
             .subnet("default", "10.20.0.0/24"),
     );
     assert_eq!(restored, dr);
-    assert_eq!(raw.action("web01", "unplannedFailover", json!({})), "204");
+    assert_eq!(raw.action("web01", "unplannedFailover", json!({})), "200");
     assert_eq!(
         raw.get(&raw.item_path("web01")).body["properties"]["protectionState"],
         "UnplannedFailoverCompleted"

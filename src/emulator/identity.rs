@@ -127,7 +127,9 @@ pub(crate) fn authenticate(state: &State, req: &Request) -> Result<(), ArmError>
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
         .unwrap_or_default();
-    if state.world.tokens.contains_key(token) {
+    if state.world.tokens.contains_key(token)
+        || state.settings.static_token.as_deref() == Some(token)
+    {
         Ok(())
     } else {
         Err(ArmError::new(

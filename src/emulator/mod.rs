@@ -18,9 +18,12 @@
 //!   NICs, storage accounts, resource groups with tags, role assignments and definitions), any
 //!   api-version.
 //! * `GET /metadata/endpoints?api-version=2015-01-01` and a client-credentials token endpoint.
+//! * The [control endpoint](#control-endpoint) under `/_emulator/`, outside the ARM namespace.
 //!
-//! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP for any ARM
-//! client.
+//! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP (or HTTPS
+//! with a generated certificate, `TlsIdentity`) for any ARM client; `ServerOptions` is the
+//! command line of `examples/emulator.rs`, which prints one JSON line with the endpoint and the
+//! well-known ids, then serves until stopped.
 //!
 //! Everything the service would refuse is refused the ARM way
 //! (`{"error":{"code","message","target","details"}}`): unknown api-versions
@@ -40,6 +43,46 @@
 //!   `200` with `status` `InProgress` / `Succeeded` / `Failed` (+ `error`).
 //! * Lists page with `nextLink` (absolute, same host as the request, `continuationToken` query);
 //!   page size from the scenario or the request's `pageSize`.
+//!
+//! # Control endpoint
+//!
+//! For clients that cannot call [`Emulator::advance`] or [`Emulator::inject`] (another language,
+//! another process), the same operations answer under `/_emulator/` on the same transport or
+//! listener. No `api-version`, no token; never faulted; the clock moves only when asked.
+//!
+//! | Request | Effect |
+//! |---|---|
+//! | `GET /_emulator/state` | `{"now","clockMode","requests","applianceFreeSlots","vms":[{"id","powerState"}]}` |
+//! | `POST /_emulator/advance?seconds=N` | [`Emulator::advance`] by `N` virtual seconds |
+//! | `POST /_emulator/run-until-idle?limitSeconds=N` | [`Emulator::run_until_idle`] (default 30 days); adds `advancedSeconds` |
+//! | `POST /_emulator/clock?mode=auto\|manual` | [`Emulator::set_clock_mode`] |
+//! | `POST /_emulator/faults` with a JSON fault | [`Emulator::inject`]; `201` |
+//! | `DELETE /_emulator/faults` | [`Emulator::clear_faults`] |
+//! | `POST /_emulator/appliance?responsive=true\|false` | [`Emulator::set_appliance_responsive`] |
+//!
+//! Each answers the state. A fault is `{"kind": ...}`: `throttle` (`retryAfterSeconds`),
+//! `serverError` (`status`, default 503), `dropConnection` (`stage`: `maybeSent` or
+//! `responseUnreadable`), each with optional `method`, `pathContains` and `times` (default 1) or
+//! `"always": true`; `failJob` (`scenario`, `step`, `code`, `message`); `unresponsiveAppliance`;
+//! `missingTargetNetwork` (`name`). Errors are ARM-shaped: `400 InvalidControlRequest` saying what
+//! was wrong, `404 UnknownControlPath`.
+//!
+//! ```
+//! use azs_site_recovery::emulator::Emulator;
+//! use azs_site_recovery::http::{Method, Request};
+//!
+//! let emu = Emulator::default();
+//! let base = &emu.topology().arm_endpoint;
+//! let fault = Request::new(Method::Post, format!("{base}/_emulator/faults").parse().unwrap())
+//!     .with_json(br#"{"kind":"throttle","method":"GET","times":1}"#.to_vec());
+//! assert_eq!(emu.handle(&fault).status, 201);
+//! let url = format!("{base}{}?api-version=2024-09-01", emu.topology().source_fabric_id);
+//! assert_eq!(emu.handle(&Request::new(Method::Get, url.parse().unwrap())).status, 429);
+//! let advance = format!("{base}/_emulator/advance?seconds=60");
+//! let state = emu.handle(&Request::new(Method::Post, advance.parse().unwrap()));
+//! let state: serde_json::Value = serde_json::from_slice(&state.body).unwrap();
+//! assert_eq!(state["now"], "2026-01-01T00:01:00Z");
+//! ```
 //!
 //! # Time
 //!
@@ -106,19 +149,27 @@
 
 mod arm;
 mod clock;
+mod control;
 mod data_replication;
 mod faults;
 mod identity;
+#[cfg(feature = "emulator-server")]
+mod options;
 mod router;
 mod scenario;
 #[cfg(feature = "emulator-server")]
 mod server;
 mod stamps;
 mod store;
+#[cfg(feature = "emulator-server")]
+mod tls;
 mod topology;
 
 pub use clock::ClockMode;
 pub use faults::{Fault, RequestMatch, Trigger};
+#[cfg(feature = "emulator-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator-server")))]
+pub use options::{OptionsError, ServerOptions, Started, USAGE};
 pub use scenario::{
     defaults, Appliance, ComputeQuota, Disk, Identity, Nic, OsType, PowerState, ResourceGroup,
     Role, RoleAssignment, Scenario, ScenarioBuilder, SourceVm, Stamp, StorageAccount, Subnet,
@@ -127,6 +178,9 @@ pub use scenario::{
 #[cfg(feature = "emulator-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator-server")))]
 pub use server::EmulatorServer;
+#[cfg(feature = "emulator-server")]
+#[cfg_attr(docsrs, doc(cfg(feature = "emulator-server")))]
+pub use tls::TlsIdentity;
 pub use topology::Topology;
 
 use crate::http::{Request, Response};
@@ -161,6 +215,8 @@ impl Emulator {
             max_retry_after: clock::to_chrono(scenario.max_retry_after),
             strict_names: scenario.strict_names,
             require_auth: scenario.require_auth,
+            static_token: scenario.static_token.clone(),
+            api_versions: scenario.api_versions.clone(),
         };
         let clock = clock::VirtualClock::new(scenario.start_time, scenario.clock_mode);
         let mut state = State::new(clock, settings, scenario.seed, world);
@@ -207,6 +263,9 @@ impl Emulator {
 
     /// Answers one request, or fails it the way a dropped connection does.
     pub fn handle_or_drop(&self, request: &Request) -> Result<Response, TransportError> {
+        if let Some(resp) = control::handle(self, request) {
+            return Ok(resp);
+        }
         let mut state = self.lock();
         state.request_count += 1;
         state.settle();

@@ -116,8 +116,10 @@ fn is_date_version(v: &str) -> bool {
         && (b.len() == 10 || v[10..].starts_with('-'))
 }
 
-fn supported_versions() -> String {
-    ApiVersion::KNOWN
+fn supported_versions(state: &State) -> String {
+    state
+        .settings
+        .api_versions
         .iter()
         .map(ApiVersion::as_str)
         .collect::<Vec<_>>()
@@ -160,7 +162,7 @@ fn route(state: &mut State, req: &Request) -> Result<Response, ArmError> {
         .as_deref()
         .is_some_and(|n| n.eq_ignore_ascii_case("Microsoft.DataReplication"))
     {
-        if !ApiVersion::KNOWN.contains(&ctx.api) {
+        if !state.settings.api_versions.contains(&ctx.api) {
             let kind = p.segs.first().cloned().unwrap_or_default();
             return Err(if is_date_version(&api_raw) {
                 ArmError::new(
@@ -169,7 +171,7 @@ fn route(state: &mut State, req: &Request) -> Result<Response, ArmError> {
                     format!(
                         "No registered resource provider found for location '{}' and API version '{api_raw}' for type '{kind}'. The supported api-versions are '{}'. The supported locations are '{}'.",
                         state.world.target_location,
-                        supported_versions(),
+                        supported_versions(state),
                         state.world.target_location
                     ),
                 )
@@ -179,7 +181,7 @@ fn route(state: &mut State, req: &Request) -> Result<Response, ArmError> {
                     "InvalidApiVersionParameter",
                     format!(
                         "The api-version '{api_raw}' is invalid. The supported versions are '{}'.",
-                        supported_versions()
+                        supported_versions(state)
                     ),
                 )
             });

@@ -5,6 +5,9 @@
 //! `Content-Length` and chunked request bodies. Each request becomes an [`http::Request`] with
 //! the absolute URL `http://{Host}{path}` (so `nextLink`, `Location` and the metadata endpoint's
 //! login endpoint point back at the listener) and is answered by [`Emulator::handle_or_drop`].
+//! With [`EmulatorServer::start_tls`] it speaks HTTPS instead (rustls with the ring provider,
+//! a [self-signed certificate](super::TlsIdentity)), for clients that refuse bearer tokens over
+//! plain HTTP; URLs are then `https://...`.
 //! A dropped-connection fault closes the socket: before answering for
 //! [`TransportErrorKind::MaybeSent`](crate::transport::TransportErrorKind::MaybeSent), halfway
 //! through the body for `ResponseUnreadable`.
@@ -35,6 +38,7 @@ const IDLE: Duration = Duration::from_secs(30);
 #[derive(Debug)]
 pub struct EmulatorServer {
     addr: SocketAddr,
+    scheme: &'static str,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
 }
@@ -42,6 +46,32 @@ pub struct EmulatorServer {
 impl EmulatorServer {
     /// Listens on `addr` (e.g. `127.0.0.1:0` for any free port) and serves `emulator`.
     pub fn start(emulator: Emulator, addr: impl ToSocketAddrs) -> io::Result<Self> {
+        Self::start_with(emulator, addr, None)
+    }
+
+    /// Listens on `addr` and serves `emulator` over HTTPS with `identity`'s certificate.
+    ///
+    /// ```no_run
+    /// use azs_site_recovery::emulator::{Emulator, EmulatorServer, TlsIdentity};
+    /// let dir = std::env::temp_dir().join("azs-emulator-tls");
+    /// let identity = TlsIdentity::self_signed(&dir).unwrap();
+    /// let server = EmulatorServer::start_tls(Emulator::default(), "127.0.0.1:0", &identity).unwrap();
+    /// println!("{} trusts {}", server.base_url(), identity.cert_path().display());
+    /// ```
+    pub fn start_tls(
+        emulator: Emulator,
+        addr: impl ToSocketAddrs,
+        identity: &super::TlsIdentity,
+    ) -> io::Result<Self> {
+        Self::start_with(emulator, addr, Some(identity.server_config()?))
+    }
+
+    fn start_with(
+        emulator: Emulator,
+        addr: impl ToSocketAddrs,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> io::Result<Self> {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -56,14 +86,27 @@ impl EmulatorServer {
                     let Ok(stream) = conn else { continue };
                     let emu = emulator.clone();
                     let flag = flag.clone();
+                    let tls = tls.clone();
                     // A connection that cannot get a thread is dropped (the client sees a reset).
                     let _ = std::thread::Builder::new()
                         .name("azs-emulator-conn".into())
-                        .spawn(move || serve(emu, stream, addr, &flag));
+                        .spawn(move || {
+                            let _ = stream.set_read_timeout(Some(IDLE));
+                            let _ = stream.set_nodelay(true);
+                            match tls {
+                                None => serve(emu, stream, addr, scheme, &flag),
+                                Some(cfg) => {
+                                    if let Some(s) = super::tls::accept(cfg, stream) {
+                                        serve(emu, s, addr, scheme, &flag);
+                                    }
+                                }
+                            }
+                        });
                 }
             })?;
         Ok(EmulatorServer {
             addr,
+            scheme,
             stop,
             accept: Some(accept),
         })
@@ -74,9 +117,9 @@ impl EmulatorServer {
         self.addr
     }
 
-    /// `http://{address}`: the ARM endpoint to give a client.
+    /// `http://{address}` (`https://` with TLS): the ARM endpoint to give a client.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// Stops accepting connections and waits for the listener thread.
@@ -100,30 +143,35 @@ impl Drop for EmulatorServer {
     }
 }
 
+/// A connection the server reads requests from and writes answers to (plain TCP or TLS).
+pub(crate) trait Conn: Read + Write {
+    /// Closes the connection abruptly (a dropped-connection fault).
+    fn abort(&mut self);
+}
+
+impl Conn for TcpStream {
+    fn abort(&mut self) {
+        let _ = self.shutdown(std::net::Shutdown::Both);
+    }
+}
+
 /// One connection: requests until the client closes, asks to close, or idles out.
-fn serve(emu: Emulator, stream: TcpStream, local: SocketAddr, stop: &AtomicBool) {
-    let _ = stream.set_read_timeout(Some(IDLE));
-    let _ = stream.set_nodelay(true);
-    let Ok(write_half) = stream.try_clone() else {
-        return;
-    };
+fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, stop: &AtomicBool) {
     let mut reader = BufReader::new(stream);
-    let mut writer = write_half;
     while !stop.load(Ordering::SeqCst) {
-        let parsed = match read_request(&mut reader, local) {
+        let parsed = match read_request(&mut reader, local, scheme) {
             Ok(Some(p)) => p,
             Ok(None) => return,
             Err(e) => {
-                let _ = write_response(&mut writer, &bad_request(&e.to_string()), false, true);
+                let _ = write_response(reader.get_mut(), &bad_request(&e.to_string()), false, true);
                 return;
             }
         };
+        let writer = reader.get_mut();
         let (request, keep_alive, head_only) = parsed;
         match emu.handle_or_drop(&request) {
             Ok(resp) => {
-                if write_response(&mut writer, &resp, head_only, !keep_alive).is_err()
-                    || !keep_alive
-                {
+                if write_response(writer, &resp, head_only, !keep_alive).is_err() || !keep_alive {
                     return;
                 }
             }
@@ -134,7 +182,7 @@ fn serve(emu: Emulator, stream: TcpStream, local: SocketAddr, stop: &AtomicBool)
                     );
                     let _ = writer.flush();
                 }
-                let _ = writer.shutdown(std::net::Shutdown::Both);
+                writer.abort();
                 return;
             }
         }
@@ -157,9 +205,10 @@ fn invalid(msg: &str) -> io::Error {
 }
 
 /// Reads one request; `None` when the client closed the connection between requests.
-fn read_request(
-    reader: &mut BufReader<TcpStream>,
+fn read_request<C: Read>(
+    reader: &mut BufReader<C>,
     local: SocketAddr,
+    scheme: &str,
 ) -> io::Result<Option<Parsed>> {
     let mut line = String::new();
     let mut head = 0usize;
@@ -249,7 +298,7 @@ fn read_request(
     let url = if target.starts_with("http://") || target.starts_with("https://") {
         target
     } else {
-        format!("http://{host}{target}")
+        format!("{scheme}://{host}{target}")
     };
     let url = url::Url::parse(&url).map_err(|e| invalid(&format!("bad URL: {e}")))?;
     let connection = headers.get("connection").map(str::to_ascii_lowercase);
@@ -264,7 +313,7 @@ fn read_request(
     Ok(Some((request, keep_alive, method == Method::Head)))
 }
 
-fn read_chunked(reader: &mut BufReader<TcpStream>) -> io::Result<Vec<u8>> {
+fn read_chunked<C: Read>(reader: &mut BufReader<C>) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut line = String::new();
     loop {
@@ -311,8 +360,8 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn write_response(
-    w: &mut TcpStream,
+fn write_response<W: Write>(
+    w: &mut W,
     resp: &Response,
     head_only: bool,
     close: bool,

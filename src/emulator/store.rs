@@ -20,6 +20,8 @@ pub(crate) struct Settings {
     pub(crate) max_retry_after: Duration,
     pub(crate) strict_names: bool,
     pub(crate) require_auth: bool,
+    pub(crate) static_token: Option<String>,
+    pub(crate) api_versions: Vec<crate::api_version::ApiVersion>,
 }
 
 /// The kinds of stored (JSON-bodied) Microsoft.DataReplication resources.
@@ -85,6 +87,8 @@ pub(crate) struct Op {
     pub(crate) effect: Option<OpEffect>,
     /// The job that decides the outcome, for protected-item operations.
     pub(crate) job: Option<String>,
+    /// What the `Location` answers (`200`) once a POST action succeeded; `204` when `None`.
+    pub(crate) result: Option<serde_json::Value>,
 }
 
 /// Background work, in time order.
@@ -211,6 +215,7 @@ impl State {
                 due,
                 effect,
                 job: None,
+                result: None,
             },
         );
         if let Some(at) = due {

@@ -84,7 +84,10 @@ pub(crate) fn location_result(state: &State, ctx: &Ctx, id: &str) -> Result<Resp
                     Ok(Response::new(204))
                 }
             }
-            _ => Ok(Response::new(204)),
+            _ => Ok(match &op.result {
+                Some(result) => arm::json_response(200, result),
+                None => Response::new(204),
+            }),
         },
     }
 }

@@ -36,6 +36,7 @@ pub use parts::*;
 
 use super::clock::ClockMode;
 use super::faults::Fault;
+use crate::api_version::ApiVersion;
 use chrono::{DateTime, TimeZone, Utc};
 use std::time::Duration;
 
@@ -86,6 +87,12 @@ pub struct Scenario {
     pub strict_names: bool,
     /// Require a bearer token issued by the emulator's token endpoint on ARM requests.
     pub require_auth: bool,
+    /// A fixed bearer token accepted (with `require_auth`) besides those the token endpoint
+    /// issued, for clients that bring their own credential.
+    pub static_token: Option<String>,
+    /// The `Microsoft.DataReplication` api-versions served (all of [`ApiVersion::KNOWN`] by
+    /// default); others are refused with `NoRegisteredProviderFound`.
+    pub api_versions: Vec<ApiVersion>,
     /// Faults active from the start.
     pub faults: Vec<Fault>,
 }
@@ -211,6 +218,8 @@ impl Default for Scenario {
             max_retry_after: Duration::from_secs(300),
             strict_names: false,
             require_auth: false,
+            static_token: None,
+            api_versions: ApiVersion::KNOWN.to_vec(),
             faults: Vec::new(),
         }
     }
@@ -419,6 +428,31 @@ impl ScenarioBuilder {
     /// Require bearer tokens from the token endpoint.
     pub fn require_auth(mut self, yes: bool) -> Self {
         self.scenario.require_auth = yes;
+        self
+    }
+
+    /// Require `Authorization: Bearer {token}` on every ARM call (tokens from the token
+    /// endpoint stay valid too). Turns [`require_auth`](ScenarioBuilder::require_auth) on.
+    pub fn static_token(mut self, token: &str) -> Self {
+        self.scenario.static_token = Some(token.to_owned());
+        self.scenario.require_auth = true;
+        self
+    }
+
+    /// Serve only these `Microsoft.DataReplication` api-versions (an empty list keeps the
+    /// current set).
+    ///
+    /// ```
+    /// use azs_site_recovery::api_version::ApiVersion;
+    /// use azs_site_recovery::emulator::Scenario;
+    /// let sc = Scenario::builder().api_versions([ApiVersion::V2024_09_01]).build();
+    /// assert_eq!(sc.api_versions, [ApiVersion::V2024_09_01]);
+    /// ```
+    pub fn api_versions(mut self, versions: impl IntoIterator<Item = ApiVersion>) -> Self {
+        let v: Vec<ApiVersion> = versions.into_iter().collect();
+        if !v.is_empty() {
+            self.scenario.api_versions = v;
+        }
         self
     }
 

@@ -413,5 +413,10 @@ pub(crate) fn action(
     let transition = state_machine::check(&running_state(state, item), &lop)?;
     let params = flows::validate_action(state, item, op, &body)?;
     let op_id = flows::start(state, &key, op, Method::Post, params, transition, false)?;
+    // The action's model (e.g. `PlannedFailoverModel`) is the final result the `Location`
+    // answers with `200` (final-state-via location): the request's properties, echoed.
+    if let Some(o) = state.ops.get_mut(&op_id) {
+        o.result = Some(json!({ "properties": { "customProperties": custom } }));
+    }
     Ok(super::accepted(state, ctx, &op_id))
 }

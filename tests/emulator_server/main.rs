@@ -1,4 +1,7 @@
-//! The emulator over loopback HTTP, driven by the crate's reqwest transport and by raw sockets.
+//! The emulator over loopback HTTP, driven by the crate's reqwest transport and by raw sockets;
+//! the command line of `examples/emulator.rs` (`cli`), the `/_emulator` control endpoint
+//! (`control`), wire-conformance fixes found by Microsoft's Python SDK (`wire`) and HTTPS
+//! (`tls`).
 #![cfg(all(feature = "emulator-server", feature = "reqwest"))]
 
 use azs_site_recovery::emulator::{
@@ -9,6 +12,11 @@ use azs_site_recovery::transport::ReqwestTransport;
 use azs_site_recovery::transport::{Transport, TransportErrorKind};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
+
+mod cli;
+mod control;
+mod tls;
+mod wire;
 
 fn server() -> (Emulator, EmulatorServer) {
     let emu = Emulator::new(
@@ -141,4 +149,24 @@ fn raw_http_keep_alive_chunked_bodies_and_malformed_requests() {
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+}
+
+/// Sends one request; the status and the JSON body (`Null` when empty).
+pub(crate) async fn send(
+    http: &ReqwestTransport,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = Request::new(method, url.parse().unwrap());
+    if let Some(b) = body {
+        req = req.with_json(serde_json::to_vec(&b).unwrap());
+    }
+    let r = http.send(&req).await.unwrap();
+    let v = if r.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&r.body).unwrap()
+    };
+    (r.status, v)
 }

@@ -1,0 +1,317 @@
+//! Command-line options of the emulator's listener (`examples/emulator.rs`), parsed by hand, and
+//! the one-line JSON announcement a client reads to find everything.
+
+use super::{ClockMode, Emulator, EmulatorServer, Scenario, SourceVm, TlsIdentity};
+use crate::api_version::ApiVersion;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+/// The usage text of the emulator's command line.
+pub const USAGE: &str = "\
+usage: emulator [options]
+  --listen ADDR          address to listen on (default 127.0.0.1:0: any free port)
+  --vms N                number of source VMs (default 12, the default scenario's; more are
+                         generated as vm-0013, ...)
+  --api-versions A,B     Microsoft.DataReplication api-versions served
+                         (default 2021-02-16-preview,2024-09-01,2026-05-01)
+  --clock auto|manual    virtual clock (default auto: each Retry-After moves it)
+  --page-size N          list page size (default 100)
+  --token T              require `Authorization: Bearer T` (default: no token needed)
+  --tls                  serve HTTPS with a generated self-signed certificate
+  --cert-dir DIR         where --tls writes emulator-cert.pem (default: a new temp directory)
+  --seed-vault           also create the vault `asrvault`, its policy and extension
+  --seed N               the scenario's random seed
+  --until-stdin-closes   stop when standard input reaches end of file
+  --help                 this text";
+
+/// Why the command line was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OptionsError {
+    /// `--help` (or `-h`) was given: print [`USAGE`].
+    #[error("{USAGE}")]
+    Help,
+    /// An option is unknown, misses its value, or has a bad one.
+    #[error("{0}\n{USAGE}")]
+    Invalid(String),
+}
+
+/// The emulator listener's options.
+///
+/// ```
+/// use azs_site_recovery::emulator::{ClockMode, ServerOptions};
+/// let o = ServerOptions::from_args(["--listen", "127.0.0.1:8443", "--vms", "3", "--clock", "manual"]).unwrap();
+/// assert_eq!(o.listen, "127.0.0.1:8443");
+/// assert_eq!(o.vms, Some(3));
+/// assert_eq!(o.clock, ClockMode::Manual);
+/// assert_eq!(o.scenario().source_vms.len(), 3);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ServerOptions {
+    /// `--listen`.
+    pub listen: String,
+    /// `--vms`: the number of source VMs (the default scenario's when `None`).
+    pub vms: Option<usize>,
+    /// `--api-versions` (all known when empty).
+    pub api_versions: Vec<ApiVersion>,
+    /// `--clock` (auto by default: an outside client can only poll).
+    pub clock: ClockMode,
+    /// `--page-size`.
+    pub page_size: Option<usize>,
+    /// `--token`.
+    pub token: Option<String>,
+    /// `--tls`.
+    pub tls: bool,
+    /// `--cert-dir`.
+    pub cert_dir: Option<PathBuf>,
+    /// `--seed-vault`.
+    pub seed_vault: bool,
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--until-stdin-closes`.
+    pub until_stdin_closes: bool,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            listen: "127.0.0.1:0".to_owned(),
+            vms: None,
+            api_versions: Vec::new(),
+            clock: ClockMode::Auto,
+            page_size: None,
+            token: None,
+            tls: false,
+            cert_dir: None,
+            seed_vault: false,
+            seed: None,
+            until_stdin_closes: false,
+        }
+    }
+}
+
+fn invalid(msg: String) -> OptionsError {
+    OptionsError::Invalid(msg)
+}
+
+fn number<T: std::str::FromStr>(opt: &str, v: &str) -> Result<T, OptionsError> {
+    v.trim()
+        .parse()
+        .map_err(|_| invalid(format!("{opt} needs a whole number, got '{v}'")))
+}
+
+impl ServerOptions {
+    /// Parses the arguments after the program name (`std::env::args().skip(1)`). Both
+    /// `--opt value` and `--opt=value` work.
+    ///
+    /// ```
+    /// use azs_site_recovery::emulator::{OptionsError, ServerOptions};
+    /// assert!(matches!(ServerOptions::from_args(["--vms"]), Err(OptionsError::Invalid(_))));
+    /// assert_eq!(ServerOptions::from_args(["--help"]), Err(OptionsError::Help));
+    /// ```
+    pub fn from_args<I, S>(args: I) -> Result<ServerOptions, OptionsError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let mut o = ServerOptions::default();
+        let mut it = args.into_iter().map(Into::into);
+        while let Some(arg) = it.next() {
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+                _ => (arg.clone(), None),
+            };
+            let flag = |o: &mut ServerOptions, set: fn(&mut ServerOptions)| {
+                if inline.is_some() {
+                    Err(invalid(format!("{name} takes no value")))
+                } else {
+                    set(o);
+                    Ok(())
+                }
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| it.next())
+                    .ok_or_else(|| invalid(format!("{name} needs a value")))
+            };
+            match name.as_str() {
+                "-h" | "--help" => return Err(OptionsError::Help),
+                "--listen" => o.listen = value()?,
+                "--vms" => o.vms = Some(number("--vms", &value()?)?),
+                "--page-size" => {
+                    let n: usize = number("--page-size", &value()?)?;
+                    if n == 0 {
+                        return Err(invalid("--page-size must be at least 1".to_owned()));
+                    }
+                    o.page_size = Some(n);
+                }
+                "--seed" => o.seed = Some(number("--seed", &value()?)?),
+                "--api-versions" => {
+                    let v = value()?;
+                    o.api_versions = v
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(ApiVersion::custom)
+                        .collect();
+                    if o.api_versions.is_empty() {
+                        return Err(invalid(format!(
+                            "--api-versions needs a comma-separated list such as 2024-09-01, got '{v}'"
+                        )));
+                    }
+                }
+                "--clock" => {
+                    o.clock = match value()?.as_str() {
+                        "auto" => ClockMode::Auto,
+                        "manual" => ClockMode::Manual,
+                        other => {
+                            return Err(invalid(format!(
+                                "--clock is auto or manual, got '{other}'"
+                            )))
+                        }
+                    }
+                }
+                "--token" => {
+                    let t = value()?;
+                    if t.is_empty() || t.contains(char::is_whitespace) {
+                        return Err(invalid(
+                            "--token needs a non-empty token without spaces".to_owned(),
+                        ));
+                    }
+                    o.token = Some(t);
+                }
+                "--cert-dir" => o.cert_dir = Some(PathBuf::from(value()?)),
+                "--tls" => flag(&mut o, |o| o.tls = true)?,
+                "--seed-vault" => flag(&mut o, |o| o.seed_vault = true)?,
+                "--until-stdin-closes" => flag(&mut o, |o| o.until_stdin_closes = true)?,
+                other => return Err(invalid(format!("unknown option '{other}'"))),
+            }
+        }
+        Ok(o)
+    }
+
+    /// The scenario these options describe: the [default](Scenario::default) with the number
+    /// of VMs, clock, page size, token and api-versions changed.
+    pub fn scenario(&self) -> Scenario {
+        let mut b = Scenario::builder()
+            .clock_mode(self.clock)
+            .seed_vault(self.seed_vault)
+            .api_versions(self.api_versions.iter().cloned());
+        if let Some(n) = self.page_size {
+            b = b.page_size(n);
+        }
+        if let Some(s) = self.seed {
+            b = b.seed(s);
+        }
+        if let Some(t) = &self.token {
+            b = b.static_token(t);
+        }
+        let have = Scenario::default().source_vms.len();
+        if let Some(n) = self.vms {
+            b = b.source_vms((have..n).map(|i| SourceVm::linux(&format!("vm-{:04}", i + 1))));
+        }
+        let mut sc = b.build();
+        if let Some(n) = self.vms {
+            sc.source_vms.truncate(n);
+        }
+        sc
+    }
+
+    /// Builds the emulator and starts its listener (HTTPS with `--tls`, the certificate written
+    /// to `--cert-dir` or a new temporary directory).
+    pub fn start(&self) -> std::io::Result<Started> {
+        let emulator = Emulator::new(self.scenario());
+        let (server, cert_path) = if self.tls {
+            let dir = self.cert_dir.clone().unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("azs-emulator-{}", std::process::id()))
+            });
+            let identity = TlsIdentity::self_signed(&dir)?;
+            let server = EmulatorServer::start_tls(emulator.clone(), &*self.listen, &identity)?;
+            (server, Some(identity.cert_path().to_path_buf()))
+        } else {
+            (
+                EmulatorServer::start(emulator.clone(), &*self.listen)?,
+                None,
+            )
+        };
+        Ok(Started {
+            emulator,
+            server,
+            cert_path,
+            options: self.clone(),
+        })
+    }
+}
+
+/// A started listener with its emulator.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Started {
+    /// The emulator (drive it in-process too).
+    pub emulator: Emulator,
+    /// The listener.
+    pub server: EmulatorServer,
+    /// The certificate's PEM file with `--tls`.
+    pub cert_path: Option<PathBuf>,
+    /// The options it was started with.
+    pub options: ServerOptions,
+}
+
+impl Started {
+    /// The announcement printed as one JSON line: everything a client needs.
+    ///
+    /// `endpoint`, `controlEndpoint`, `subscriptionId` (the target stamp's, where the vault
+    /// lives), `sourceSubscriptionId`, `resourceGroup` (the vault's), `location`, `apiVersions`,
+    /// `tls`, `certPath` (or null), `tokenRequired`, `clock`, `pageSize`, `sourceFabricId`,
+    /// `targetFabricId`, `applianceId` (the fabric agent), `applianceVmId`, `sourceVmIds`,
+    /// `targetNetworkIds`, `targetResourceGroupIds`, `cacheStorageAccountId` (the first target
+    /// storage account), `targetStorageAccountIds`, `vaultId` (null unless `--seed-vault`), and
+    /// for clients that get their token themselves: `metadataEndpoint`, `tokenEndpoint`
+    /// (client-credentials; its tokens are accepted also with `--token`), `tenantId`, `clientId`,
+    /// `clientSecret` (the scenario's service principal; emulator-only values).
+    pub fn announcement(&self) -> Value {
+        let t = self.emulator.topology();
+        let base = self.server.base_url();
+        let sc = self.options.scenario();
+        let versions: Vec<&str> = sc.api_versions.iter().map(ApiVersion::as_str).collect();
+        let vault_id = self.options.seed_vault.then(|| t.vault_id("asrvault"));
+        let identity = sc.identities.first();
+        let rg = t
+            .asr_resource_group_id
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        json!({
+            "endpoint": base,
+            "controlEndpoint": format!("{base}/_emulator"),
+            "subscriptionId": t.target_subscription,
+            "sourceSubscriptionId": t.source_subscription,
+            "resourceGroup": rg,
+            "resourceGroupId": t.asr_resource_group_id,
+            "location": t.target_location,
+            "apiVersions": versions,
+            "tls": self.cert_path.is_some(),
+            "certPath": self.cert_path.as_ref().map(|p| p.display().to_string()),
+            "tokenRequired": self.options.token.is_some(),
+            "clock": match self.options.clock { ClockMode::Auto => "auto", ClockMode::Manual => "manual" },
+            "pageSize": sc.page_size,
+            "sourceFabricId": t.source_fabric_id,
+            "targetFabricId": t.target_fabric_id,
+            "applianceId": t.appliance_id,
+            "applianceVmId": t.appliance_vm_id,
+            "sourceVmIds": t.source_vm_ids,
+            "targetNetworkIds": t.target_network_ids,
+            "targetResourceGroupIds": t.target_resource_group_ids,
+            "cacheStorageAccountId": t.target_storage_account_ids.first(),
+            "targetStorageAccountIds": t.target_storage_account_ids,
+            "vaultId": vault_id,
+            "metadataEndpoint": format!("{base}/metadata/endpoints?api-version=2015-01-01"),
+            "tokenEndpoint": format!("{base}/adfs/oauth2/token"),
+            "tenantId": super::defaults::TENANT_ID,
+            "clientId": identity.map(|i| i.client_id.clone()),
+            "clientSecret": identity.map(|i| i.client_secret.clone()),
+        })
+    }
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Wire conformance with an ARM client not written with this crate: Microsoft's Python SDK
+# (azure-mgmt-recoveryservicesdatareplication, api-version 2024-09-01) drives the emulator
+# (examples/emulator.rs) over HTTPS. See tests/arm_client/drive.py for what is checked.
+#
+# Needs python3 (with venv and pip) and access to PyPI the first time. Creates a virtualenv under
+# target/ (reused while requirements.txt is unchanged), builds and starts the example in the
+# background, runs drive.py, stops the server. Ends with a line `N passed, N failed`; exits
+# non-zero on any failure.
+#
+# Environment: CARGO_TARGET_DIR (as for cargo), ARM_CLIENT_VENV (default target/arm-client-venv),
+# PYTHON (default python3).
+set -u
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cd "$root" || exit 1
+target="${CARGO_TARGET_DIR:-$root/target}"
+venv="${ARM_CLIENT_VENV:-$root/target/arm-client-venv}"
+python="${PYTHON:-python3}"
+token="arm-client-$$-token"
+work="$(mktemp -d "${TMPDIR:-/tmp}/azs-arm-client.XXXXXX")"
+server_pid=""
+
+fail() {
+    echo "run.sh: $*" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+}
+
+cleanup() {
+    if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+        kill "$server_pid" 2>/dev/null
+        wait "$server_pid" 2>/dev/null
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# 1. The Python SDK, pinned.
+stamp="$venv/.requirements.sha"
+want="$(sha256sum "$here/requirements.txt" | cut -d' ' -f1)"
+if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$python" -m venv "$venv" || fail "cannot create a virtualenv in $venv (python3-venv installed?)"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt" \
+        || fail "pip install failed (is PyPI reachable?)"
+    echo "$want" > "$stamp"
+fi
+
+# 2. The emulator example.
+cargo build --quiet --example emulator --features emulator-server || fail "cargo build failed"
+bin="$target/debug/examples/emulator"
+[ -x "$bin" ] || fail "no emulator binary at $bin"
+
+# 3. Start it in the background; its first stdout line is the announcement.
+mkfifo "$work/out" || fail "mkfifo failed"
+"$bin" --tls --cert-dir "$work/tls" --token "$token" --page-size 2 > "$work/out" &
+server_pid=$!
+exec 3< "$work/out"
+IFS= read -r -t 60 announcement <&3 || fail "the emulator did not announce itself within 60 s"
+
+# 4. Drive it.
+echo "$announcement" | EMULATOR_TOKEN="$token" "$venv/bin/python" "$here/drive.py" --stdin | tee "$work/drive.log"
+status=${PIPESTATUS[1]}
+last="$(tail -n 1 "$work/drive.log")"
+if ! [[ "$last" =~ ^[0-9]+\ passed,\ [0-9]+\ failed$ ]]; then
+    echo "run.sh: drive.py stopped early (exit $status)" >&2
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+exit "$status"
