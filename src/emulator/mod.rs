@@ -19,6 +19,10 @@
 //!   api-version.
 //! * `GET /metadata/endpoints?api-version=2015-01-01` and a client-credentials token endpoint.
 //!
+//! [`Emulator::client_builder`] gives a [`SiteRecoveryClient`](crate::SiteRecoveryClient) builder
+//! wired to it: endpoint, transport, and the virtual clock as the client's clock and sleep (so
+//! polls and retries take virtual time, not wall time).
+//!
 //! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP for any ARM
 //! client.
 //!
@@ -105,6 +109,7 @@
 //! [`Transport`]: crate::transport::Transport
 
 mod arm;
+mod client;
 mod clock;
 mod data_replication;
 mod faults;
