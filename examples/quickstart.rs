@@ -19,6 +19,7 @@ use azs_site_recovery::lifecycle::RecoveryPointChoice;
 use azs_site_recovery::model::{Job, ProtectedItem};
 use azs_site_recovery::preflight::{self, Intent, PreflightPlan};
 use azs_site_recovery::Error;
+use common::drill::{print_summary, run_all, summarize};
 use common::{vm_name, Drill};
 use futures_util::TryStreamExt;
 use std::collections::BTreeMap;
@@ -135,11 +136,10 @@ async fn main() -> Result<(), Error> {
         &d,
         "4. Test failover to the latest processed recovery point, then clean up",
     );
-    let pollers = start_all(&names, |n| {
+    run_all(&names, |n| {
         items.test_failover(n, RecoveryPointChoice::LatestProcessed)
     })
     .await?;
-    wait_all(pollers).await?;
     let vms = d.emu.vm_ids();
     let test_vms = names
         .iter()
@@ -150,7 +150,7 @@ async fn main() -> Result<(), Error> {
         d.clock(),
         names.len()
     );
-    wait_all(start_all(&names, |n| items.cleanup_test_failover(n)).await?).await?;
+    run_all(&names, |n| items.cleanup_test_failover(n)).await?;
     let left = d
         .emu
         .vm_ids()
@@ -174,18 +174,18 @@ async fn main() -> Result<(), Error> {
             rpo.insert(name, d.emu.now() - last);
         }
     }
-    wait_all(start_all(&names, |n| items.planned_failover(n, true)).await?).await?;
+    run_all(&names, |n| items.planned_failover(n, true)).await?;
     println!(
         "  {} failed over: {} VMs running on seattle",
         d.clock(),
         names.len()
     );
-    wait_all(start_all(&names, |n| items.commit(n)).await?).await?;
+    run_all(&names, |n| items.commit(n)).await?;
     println!("  {} committed", d.clock());
 
     section(&d, "6. Re-protect: replicate back from seattle to redmond");
     let body = d.reprotect_body();
-    wait_all(start_all(&names, |n| items.reprotect(n, &body)).await?).await?;
+    run_all(&names, |n| items.reprotect(n, &body)).await?;
     for n in &names {
         items
             .wait_until(n, conditions::is_protected().or(conditions::has_failed()))
@@ -198,8 +198,8 @@ async fn main() -> Result<(), Error> {
     );
 
     section(&d, "7. Failback to redmond, then commit");
-    wait_all(start_all(&names, |n| items.failback(n, true)).await?).await?;
-    wait_all(start_all(&names, |n| items.commit(n)).await?).await?;
+    run_all(&names, |n| items.failback(n, true)).await?;
+    run_all(&names, |n| items.commit(n)).await?;
     let states: Vec<String> = items
         .list()
         .try_collect::<Vec<ProtectedItem>>()
@@ -246,108 +246,4 @@ fn progress(item: &ProtectedItem) -> i64 {
     let c = item.custom_properties().and_then(|c| c.as_azstack());
     c.and_then(|c| c.initial_replication_progress_percentage)
         .map_or(0, i64::from)
-}
-
-/// Starts `action` on every item (each is lifecycle-checked, then sent).
-async fn start_all<'a, F, Fut, T>(names: &'a [String], action: F) -> Result<Vec<T>, Error>
-where
-    F: Fn(&'a str) -> Fut,
-    Fut: std::future::Future<Output = Result<T, Error>>,
-{
-    let mut started = Vec::new();
-    for n in names {
-        started.push(action(n).await?);
-    }
-    Ok(started)
-}
-
-/// Awaits every poller: the first one's waits let the others' operations finish too.
-async fn wait_all<P: std::future::IntoFuture<Output = Result<T, Error>>, T>(
-    pollers: Vec<P>,
-) -> Result<(), Error> {
-    for p in pollers {
-        p.await?;
-    }
-    Ok(())
-}
-
-fn summarize(states: &[String]) -> String {
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in states {
-        *count.entry(s).or_default() += 1;
-    }
-    count
-        .iter()
-        .map(|(s, n)| format!("{n} x {s}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn minutes(secs: i64) -> String {
-    if secs >= 3600 {
-        format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
-    } else {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    }
-}
-
-fn print_summary(names: &[String], jobs: &[Job], rpo: &BTreeMap<String, chrono::Duration>) {
-    let phases: [(&str, &[&str]); 5] = [
-        ("ENABLE", &["Enable protection"]),
-        ("TEST FO", &["Test failover", "Clean up test failover"]),
-        ("FAILOVER", &["Planned failover", "Commit"]),
-        ("RE-PROTECT", &["Re-protect"]),
-        ("FAILBACK", &["Planned failover", "Commit"]),
-    ];
-    print!("{:<9} {:>5}", "VM", "RPO");
-    for (title, _) in &phases {
-        print!(" {title:>10}");
-    }
-    println!(" {:>5}", "JOBS");
-    for name in names {
-        let mut mine: Vec<&Job> = jobs
-            .iter()
-            .filter(|j| j.properties.as_ref().and_then(|p| p.object_name.as_deref()) == Some(name))
-            .collect();
-        mine.sort_by_key(|j| start(j));
-        let secs: Vec<(String, i64)> = mine
-            .iter()
-            .map(|j| {
-                let kind = j.properties.as_ref().and_then(|p| p.display_name.clone());
-                (kind.unwrap_or_default(), (end(j) - start(j)).num_seconds())
-            })
-            .collect();
-        let mut cursor = 0;
-        let rpo = rpo
-            .get(name)
-            .map_or("-".to_owned(), |d| minutes(d.num_seconds()));
-        print!("{name:<9} {rpo:>5}");
-        for (_, kinds) in &phases {
-            let mut total = 0;
-            for k in kinds.iter() {
-                if let Some(i) = secs[cursor..].iter().position(|(s, _)| s == k) {
-                    total += secs[cursor + i].1;
-                    cursor += i + 1;
-                }
-            }
-            print!(" {:>10}", minutes(total));
-        }
-        println!(" {:>5}", mine.len());
-    }
-}
-
-fn start(j: &Job) -> chrono::DateTime<chrono::Utc> {
-    j.properties
-        .as_ref()
-        .and_then(|p| p.start_time.as_ref())
-        .and_then(|t| t.to_utc())
-        .unwrap_or_default()
-}
-
-fn end(j: &Job) -> chrono::DateTime<chrono::Utc> {
-    j.properties
-        .as_ref()
-        .and_then(|p| p.end_time.as_ref())
-        .and_then(|t| t.to_utc())
-        .unwrap_or_else(|| start(j))
 }

@@ -2,6 +2,8 @@
 //! creates, enabling protection, and printing virtual time.
 #![allow(dead_code)]
 
+pub mod drill;
+
 use azs_site_recovery::emulator::{Emulator, Scenario, Topology};
 use azs_site_recovery::id::{FabricAgentId, VaultId};
 use azs_site_recovery::model::{
