@@ -277,6 +277,20 @@ async fn the_whole_lifecycle(e: Env) {
         "{via}: only the item was read"
     );
 
+    // Enabling it again (the enable PUT) is refused by the service: disable first.
+    let err = match items.create_or_update("web01", &e.new_item("web-01")).await {
+        Ok(poller) => poller.await.map(|i| state(&i)).unwrap_err(),
+        Err(err) => err,
+    };
+    assert!(err.is_conflict(), "{via}: {err}");
+    assert!(err.to_string().contains("isable"), "{via}: {err}");
+    let item = e.item("web01").await;
+    assert_eq!(
+        item.instance_type(),
+        Some("AzStackToAzStackFailback"),
+        "{via}: unchanged"
+    );
+
     // Disable: the item is gone.
     items.disable("web01", false).await.unwrap().await.unwrap();
     assert!(items.get_opt("web01").await.unwrap().is_none(), "{via}");
