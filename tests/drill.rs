@@ -268,6 +268,12 @@ async fn the_whole_lifecycle(e: Env) {
         Error::Refused(r) => {
             assert_eq!(r.kind, RefusalKind::Lifecycle);
             assert!(r.remedy.contains("disable"), "{}", r.remedy);
+            assert!(r.message.contains("web01"), "{}", r.message);
+            assert!(
+                !r.message.contains("What to do"),
+                "said once, in the remedy: {}",
+                r.message
+            );
         }
         other => panic!("{via}: expected a refusal, got {other}"),
     }

@@ -42,6 +42,28 @@ impl Drill {
         })
     }
 
+    /// A drill on the default scenario with the vault, policies and extensions already created
+    /// (the quickstart creates them itself).
+    pub fn seeded() -> Result<Self, Error> {
+        Drill::new(Scenario::builder().seed_vault(true).build())
+    }
+
+    /// Enables protection of source VM `vm` (e.g. `web-01`) as item `vm` and waits for its
+    /// initial replication.
+    pub async fn protect(&self, vm: &str) -> Result<ProtectedItem, Error> {
+        let id = self
+            .emu
+            .topology()
+            .source_vm_id(vm)
+            .unwrap_or_default()
+            .to_owned();
+        let items = self.client.protected_items(&self.vault);
+        items
+            .create_or_update(vm, &self.new_item(&id)?)
+            .await?
+            .await
+    }
+
     /// The virtual time since the drill started, as `+hh:mm:ss`.
     pub fn clock(&self) -> String {
         let s = (self.emu.now() - self.started).num_seconds();
