@@ -28,14 +28,14 @@ struct Env {
     emu: Emulator,
     client: SiteRecoveryClient,
     vault: VaultId,
-    #[cfg(feature = "emulator-server")]
+    #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
     _server: Option<azs_site_recovery::emulator::EmulatorServer>,
 }
 
 #[derive(Clone, Copy)]
 enum Via {
     InProcess,
-    #[cfg(feature = "emulator-server")]
+    #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
     Http,
 }
 
@@ -53,10 +53,10 @@ fn env(via: Via, scenario: Scenario) -> Env {
             client: emu.client_builder().build().unwrap(),
             emu,
             vault,
-            #[cfg(feature = "emulator-server")]
+            #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
             _server: None,
         },
-        #[cfg(feature = "emulator-server")]
+        #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
         Via::Http => {
             let server =
                 azs_site_recovery::emulator::EmulatorServer::start(emu.clone(), "127.0.0.1:0")
@@ -87,7 +87,7 @@ macro_rules! both_transports {
             async fn in_process() {
                 super::$name(super::env(super::Via::InProcess, $scenario)).await
             }
-            #[cfg(feature = "emulator-server")]
+            #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
             #[tokio::test]
             async fn over_http() {
                 super::$name(super::env(super::Via::Http, $scenario)).await
