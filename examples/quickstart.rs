@@ -13,7 +13,7 @@
 mod common;
 
 use azs_site_recovery::client::PreflightScope;
-use azs_site_recovery::emulator::{defaults, Scenario};
+use azs_site_recovery::emulator::{defaults, PowerState, Scenario};
 use azs_site_recovery::lifecycle::conditions::{self, Condition};
 use azs_site_recovery::lifecycle::RecoveryPointChoice;
 use azs_site_recovery::model::{Job, ProtectedItem};
@@ -146,9 +146,10 @@ async fn main() -> Result<(), Error> {
         .filter(|n| vms.iter().any(|id| id.ends_with(&format!("/{n}-test"))))
         .count();
     println!(
-        "  {} {test_vms}/{} test VMs running in test-vnet; the source VMs kept running",
+        "  {} {test_vms}/{} test VMs exist in test-vnet; {} source VMs still running",
         d.clock(),
-        names.len()
+        names.len(),
+        running_sources(&d)
     );
     run_all(&names, |n| items.cleanup_test_failover(n)).await?;
     let left = d
@@ -175,10 +176,16 @@ async fn main() -> Result<(), Error> {
         }
     }
     run_all(&names, |n| items.planned_failover(n, true)).await?;
+    let on_target = d
+        .emu
+        .vm_ids()
+        .iter()
+        .filter(|id| id.contains(&t.target_subscription) && !id.contains("appliance"))
+        .count();
     println!(
-        "  {} failed over: {} VMs running on seattle",
+        "  {} failed over: {on_target} VMs on seattle, {} source VMs still running",
         d.clock(),
-        names.len()
+        running_sources(&d)
     );
     run_all(&names, |n| items.commit(n)).await?;
     println!("  {} committed", d.clock());
@@ -187,9 +194,17 @@ async fn main() -> Result<(), Error> {
     let body = d.reprotect_body();
     run_all(&names, |n| items.reprotect(n, &body)).await?;
     for n in &names {
-        items
-            .wait_until(n, conditions::is_protected().or(conditions::has_failed()))
-            .await?;
+        let done = conditions::is_protected().or(conditions::has_failed());
+        let item = items.wait_until(n, done).await?;
+        if item
+            .as_ref()
+            .is_none_or(|i| conditions::has_failed().matches(Some(i)))
+        {
+            return Err(Error::invalid_input(
+                "re-protect",
+                format!("{n} failed to re-protect"),
+            ));
+        }
     }
     println!(
         "  {} re-protected: {} VMs replicating to redmond",
@@ -215,7 +230,7 @@ async fn main() -> Result<(), Error> {
 
     section(
         &d,
-        "Summary (virtual time; each phase = its job's duration)",
+        "Summary (virtual time; RPO = age of the latest recovery point as the failover began)",
     );
     let jobs: Vec<Job> = d
         .client
@@ -234,6 +249,13 @@ async fn main() -> Result<(), Error> {
 
 fn section(d: &Drill, title: &str) {
     println!("\n{} {title}", d.clock());
+}
+
+fn running_sources(d: &Drill) -> usize {
+    let ids = &d.emu.topology().source_vm_ids;
+    ids.iter()
+        .filter(|id| d.emu.vm_power_state(id) == Some(PowerState::Running))
+        .count()
 }
 
 fn progress(item: &ProtectedItem) -> i64 {
