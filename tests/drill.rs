@@ -351,6 +351,30 @@ async fn a_dropped_connection_loses_nothing_and_duplicates_nothing(e: Env) {
     e.protect("web-01", "web01").await;
     assert_eq!(e.all_items().await.len(), 1, "{via}");
 
+    // Reads lost on the way (the lifecycle check's GET, the polls) are simply read again.
+    e.emu.inject(Fault::drop_connection(
+        RequestMatch::any().method(Method::Get),
+        TransportErrorKind::MaybeSent,
+        2,
+    ));
+    let item = e
+        .items()
+        .test_failover("web01", RecoveryPointChoice::Latest)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(
+        conditions::test_failover_completed().matches(Some(&item)),
+        "{via}"
+    );
+    e.items()
+        .cleanup_test_failover("web01")
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
     // A failover whose answer is lost was started: the client does not resend it, says it may
     // have been sent, and the item tells what happened. Trying again is refused by the
     // lifecycle (the failover is done): one failover job, not two.
