@@ -110,7 +110,27 @@ async fn throttling_waits_as_long_as_each_retry_after_form_says() {
 }
 
 #[tokio::test]
-async fn throttled_post_is_not_resent_and_says_so() {
+async fn throttled_post_is_resent_after_retry_after_and_says_so_when_it_stays_throttled() {
+    // A 429 means the request was refused, not processed: it is resent after Retry-After.
+    let server = Server::start(|_, n| {
+        if n == 0 {
+            Answer::json(
+                429,
+                r#"{"error":{"code":"TooManyRequests","message":"slow down"}}"#,
+            )
+            .header("Retry-After", "2")
+        } else {
+            Answer::status(202)
+        }
+    })
+    .await;
+    let c = clock();
+    let p = pipeline_for(&server, &c);
+    p.send(post(&p, FAILOVER)).await.unwrap();
+    assert_eq!(server.count(), 2);
+    assert_eq!(c.sleeps(), vec![Duration::from_secs(2)]);
+
+    // Throttled every time: the attempts are capped and the error says when to try again.
     let server = Server::start(|_, _| {
         Answer::json(
             429,
@@ -123,7 +143,7 @@ async fn throttled_post_is_not_resent_and_says_so() {
     let p = pipeline_for(&server, &c);
     let e = p.send(post(&p, FAILOVER)).await.unwrap_err();
     assert!(e.is_throttled() && e.is_retryable(), "{e}");
-    assert_eq!(server.count(), 1);
+    assert_eq!(server.count(), 4, "the default policy's four attempts");
     match &e {
         Error::Service(s) => assert_eq!(s.retry_after, Some(Duration::from_secs(1))),
         other => panic!("{other:?}"),

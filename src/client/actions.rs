@@ -210,7 +210,11 @@ pub(crate) fn check(
         Ok(_) => Ok(()),
         Err(refusal) => Err(CrateRefusal::new(
             RefusalKind::Lifecycle,
-            format!("{operation} of protected item {name}: {refusal}"),
+            // The remedy has its own field: the message says what and why, once.
+            format!(
+                "{operation} of protected item {name}: {} (current state: {})",
+                refusal.reason, refusal.current
+            ),
             format!(
                 "{} (to send it anyway: Handle::unchecked() or ClientBuilder::unchecked_actions())",
                 refusal.remedy

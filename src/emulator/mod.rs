@@ -20,6 +20,10 @@
 //! * `GET /metadata/endpoints?api-version=2015-01-01` and a client-credentials token endpoint.
 //! * The [control endpoint](#control-endpoint) under `/_emulator/`, outside the ARM namespace.
 //!
+//! [`Emulator::client_builder`] gives a [`SiteRecoveryClient`](crate::SiteRecoveryClient) builder
+//! wired to it: endpoint, transport, and the virtual clock as the client's clock and sleep (so
+//! polls and retries take virtual time, not wall time).
+//!
 //! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP (or HTTPS
 //! with a generated certificate, `TlsIdentity`) for any ARM client; `ServerOptions` is the
 //! command line of `examples/emulator.rs`, which prints one JSON line with the endpoint and the
@@ -148,6 +152,7 @@
 //! [`Transport`]: crate::transport::Transport
 
 mod arm;
+mod client;
 mod clock;
 mod control;
 mod data_replication;

@@ -12,7 +12,7 @@
 //!    attempt; never a header value that carries a credential).
 //! 5. **retry**: the [`retry::RetryPolicy`] decides ([`retry::ExponentialRetry`] by
 //!    default: idempotent requests on 408/429/5xx and transport failures, POST/PATCH only when
-//!    never sent), waiting on the injected [`clock::Sleep`].
+//!    never sent or throttled with 429), waiting on the injected [`clock::Sleep`].
 //!
 //! ```
 //! # futures_util::FutureExt::now_or_never(async {

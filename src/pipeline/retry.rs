@@ -2,8 +2,11 @@
 //!
 //! The rules ([`is_safe_to_retry`]): a GET, HEAD, PUT or DELETE is retried on 408, 429, 500,
 //! 502, 503, 504 and on any transport failure. A POST (an action such as `plannedFailover`) or a
-//! PATCH is retried **only** when the transport proves it never reached the service
-//! ([`TransportErrorKind::NotSent`]): a failover that may have started is never started twice.
+//! PATCH is retried **only** when it provably was not processed: the transport proves it never
+//! reached the service ([`TransportErrorKind::NotSent`]), or the service answered `429` (ARM
+//! throttles a request *instead of* processing it, and says when to come back; Azure's own SDKs
+//! resend a throttled POST too). A failover that may have started is never started twice: a POST
+//! answered 5xx, or whose answer was lost, is not resent.
 //! The service's wait (`retry-after-ms`, `x-ms-retry-after-ms`, `Retry-After`) is honoured; else
 //! the back-off is exponential with jitter, capped per wait, in attempts and in total time.
 
@@ -80,6 +83,8 @@ pub fn is_safe_to_retry(method: Method, outcome: &AttemptOutcome<'_>) -> bool {
         AttemptOutcome::TransportError(e) => {
             e.kind() == TransportErrorKind::NotSent || method.is_idempotent()
         }
+        // A throttled request was refused, not processed: resending it repeats nothing.
+        AttemptOutcome::Response(r) if r.status == 429 => true,
         AttemptOutcome::Response(r) => method.is_idempotent() && is_retryable_status(r.status),
     }
 }
@@ -238,6 +243,23 @@ mod tests {
             elapsed: Duration::ZERO,
             outcome: o,
             retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_throttled_post_is_retried_as_the_service_asks() {
+        let p = ExponentialRetry::default().jitter(0.0);
+        for method in [Method::Post, Method::Patch] {
+            let r = req(method);
+            let throttled = Response::new(429);
+            let mut c = ctx(&r, 1, AttemptOutcome::Response(&throttled));
+            c.retry_after = Some(Duration::from_secs(7));
+            assert_eq!(
+                p.decide(&c),
+                RetryDecision::RetryAfter(Duration::from_secs(7))
+            );
+            c.attempt = 4;
+            assert_eq!(p.decide(&c), RetryDecision::Stop, "attempts stay capped");
         }
     }
 

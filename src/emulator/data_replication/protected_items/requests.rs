@@ -158,7 +158,14 @@ pub(crate) fn enable(
     let mut current = ItemState::absent();
     if let Some(existing) = state.items.get(&key) {
         current = running_state(state, existing);
-        if current.protection_state != P::EnablingFailed {
+        // A PUT of another kind (an `AzStackToAzStack` enable on an item that has been
+        // re-protected and failed back) is an attempt to enable again: the lifecycle decides
+        // (after failback it refuses: disable first), rather than merging foreign fields in.
+        let same_kind = custom["instanceType"]
+            .as_str()
+            .zip(existing.custom["instanceType"].as_str())
+            .is_none_or(|(new, old)| new.eq_ignore_ascii_case(old));
+        if current.protection_state != P::EnablingFailed && same_kind {
             // A PUT on an existing item updates its writable properties.
             if current.operation_in_flight() {
                 return Err(ArmError::conflict(format!(
