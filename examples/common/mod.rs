@@ -30,7 +30,7 @@ impl Drill {
     /// A client on an emulator of `scenario` (the emulator's virtual clock is the client's).
     pub fn new(scenario: Scenario) -> Result<Self, Error> {
         let emu = Emulator::new(scenario);
-        let client = emu.client_builder().build()?;
+        let client = SiteRecoveryClient::builder().in_process(&emu)?.build()?;
         let t = emu.topology();
         let vault = VaultId::new(&t.target_subscription, "asr-rg", "asrvault");
         let started = emu.now();

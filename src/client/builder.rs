@@ -10,6 +10,7 @@ use crate::lifecycle::Lifecycle;
 use crate::pipeline::auth::TokenCredential;
 use crate::pipeline::clock::{Clock, Sleep};
 use crate::pipeline::retry::RetryPolicy;
+use crate::pipeline::InProcessService;
 use crate::pipeline::Pipeline;
 use crate::transport::Transport;
 use std::fmt;
@@ -164,6 +165,34 @@ impl ClientBuilder {
     pub fn api_version(mut self, v: ApiVersion) -> Self {
         self.api_version = v;
         self
+    }
+
+    /// A service that runs in process on a clock of its own, such as the crate's emulator: its
+    /// endpoint becomes the ARM endpoint and the service the transport, the clock and the sleep,
+    /// so polls and retries take the service's (virtual) time, no wall time. Change what you need
+    /// afterwards, e.g. the endpoint and transport to reach the same emulator over HTTP.
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), azs_site_recovery::Error> {
+    /// use azs_site_recovery::emulator::Emulator;
+    /// use azs_site_recovery::id::VaultId;
+    /// use azs_site_recovery::SiteRecoveryClient;
+    ///
+    /// let emu = Emulator::default();
+    /// let client = SiteRecoveryClient::builder().in_process(&emu)?.build()?;
+    /// let t = emu.topology();
+    /// let vault = VaultId::new(&t.target_subscription, "asr-rg", "asrvault");
+    /// assert!(client.vault(&vault).get_opt().await?.is_none(), "the user creates the vault");
+    /// # Ok(()) }
+    /// # futures_util::FutureExt::now_or_never(run()).unwrap().unwrap();
+    /// ```
+    pub fn in_process(mut self, service: &dyn InProcessService) -> Result<Self, Error> {
+        let (transport, clock, sleep) = service.split();
+        self = self.endpoint(&service.arm_endpoint())?;
+        self.transport = Some(transport);
+        self.clock = Some(clock);
+        self.sleep = Some(sleep);
+        Ok(self)
     }
 
     /// The transport requests are sent with (the emulator, a mock, your own).

@@ -1,4 +1,4 @@
-//! The emulator as the client's transport **and** time: [`Emulator::client_builder`].
+//! The emulator as a client's transport **and** time: an [`InProcessService`].
 //!
 //! A client waits between polls and retries with its pipeline's [`Sleep`]; against the emulator
 //! those waits must be virtual, or a 40-minute initial replication would take 40 real minutes
@@ -13,9 +13,9 @@
 //! Either way a sleep never blocks: a whole DR drill runs in milliseconds of wall time.
 
 use super::{ClockMode, Emulator};
-use crate::client::ClientBuilder;
 use crate::pipeline::clock::{Clock, Sleep, SleepFuture};
-use crate::SiteRecoveryClient;
+use crate::pipeline::InProcessService;
+use crate::transport::Transport;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,36 +38,21 @@ impl Sleep for Emulator {
     }
 }
 
-impl Emulator {
-    /// A [`ClientBuilder`] wired to this emulator: its ARM endpoint, the emulator as transport,
-    /// and the emulator's virtual clock as the client's [`Clock`] and [`Sleep`] (polls and
-    /// retries take virtual time, no wall time). Change what you need before `build()`, e.g. the
-    /// api-version, or the endpoint and transport to talk to an
-    /// [`EmulatorServer`](super::EmulatorServer) over HTTP while keeping virtual time.
-    ///
-    /// ```
-    /// # async fn run() -> Result<(), azs_site_recovery::Error> {
-    /// use azs_site_recovery::emulator::Emulator;
-    /// use azs_site_recovery::id::VaultId;
-    ///
-    /// let emu = Emulator::default();
-    /// let client = emu.client_builder().build()?;
-    /// let t = emu.topology();
-    /// let vault = VaultId::new(&t.target_subscription, "asr-rg", "asrvault");
-    /// assert!(client.vault(&vault).get_opt().await?.is_none(), "the user creates the vault");
-    /// # Ok(()) }
-    /// # futures_util::FutureExt::now_or_never(run()).unwrap().unwrap();
-    /// ```
-    pub fn client_builder(&self) -> ClientBuilder {
-        let builder = SiteRecoveryClient::builder()
-            .transport(self.clone())
-            .clock(Arc::new(self.clone()))
-            .sleep(Arc::new(self.clone()));
-        match builder.endpoint(&self.topology().arm_endpoint) {
-            Ok(b) => b,
-            // The topology's endpoint is a constant absolute URL; keep a builder that says so.
-            Err(_) => SiteRecoveryClient::builder(),
-        }
+/// The emulator is transport, clock and sleep at once: give it to
+/// [`ClientBuilder::in_process`](crate::client::ClientBuilder::in_process) and the client's polls
+/// and retries take virtual time. (The trait lives in the pipeline layer so that the emulator
+/// never imports the client, nor the client the emulator.)
+impl InProcessService for Emulator {
+    fn arm_endpoint(&self) -> String {
+        self.topology().arm_endpoint.clone()
+    }
+
+    fn split(&self) -> (Arc<dyn Transport>, Arc<dyn Clock>, Arc<dyn Sleep>) {
+        (
+            Arc::new(self.clone()),
+            Arc::new(self.clone()),
+            Arc::new(self.clone()),
+        )
     }
 }
 

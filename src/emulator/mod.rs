@@ -20,9 +20,9 @@
 //! * `GET /metadata/endpoints?api-version=2015-01-01` and a client-credentials token endpoint.
 //! * The [control endpoint](#control-endpoint) under `/_emulator/`, outside the ARM namespace.
 //!
-//! [`Emulator::client_builder`] gives a [`SiteRecoveryClient`](crate::SiteRecoveryClient) builder
-//! wired to it: endpoint, transport, and the virtual clock as the client's clock and sleep (so
-//! polls and retries take virtual time, not wall time).
+//! `SiteRecoveryClient::builder().in_process(&emulator)` wires a client to it: endpoint,
+//! transport, and the virtual clock as the client's clock and sleep (so polls and retries take
+//! virtual time, not wall time); see [`InProcessService`](crate::pipeline::InProcessService).
 //!
 //! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP (or HTTPS
 //! with a generated certificate, `TlsIdentity`) for any ARM client; `ServerOptions` is the

@@ -48,7 +48,10 @@
 
 pub mod auth;
 pub mod clock;
+mod in_process;
 pub mod retry;
+
+pub use in_process::InProcessService;
 
 use crate::api_version::ApiVersion;
 use crate::error::{Error, Refusal, RefusalKind};

@@ -37,7 +37,11 @@ pub fn env(via: Via, scenario: Scenario) -> Env {
     match via {
         Via::InProcess => Env {
             via: "in-process",
-            client: emu.client_builder().build().unwrap(),
+            client: SiteRecoveryClient::builder()
+                .in_process(&emu)
+                .unwrap()
+                .build()
+                .unwrap(),
             emu,
             vault,
             #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
@@ -48,8 +52,9 @@ pub fn env(via: Via, scenario: Scenario) -> Env {
             let server =
                 azs_site_recovery::emulator::EmulatorServer::start(emu.clone(), "127.0.0.1:0")
                     .unwrap();
-            let client = emu
-                .client_builder()
+            let client = SiteRecoveryClient::builder()
+                .in_process(&emu)
+                .unwrap()
                 .endpoint(&server.base_url())
                 .unwrap()
                 .transport(azs_site_recovery::transport::ReqwestTransport::new().unwrap())
