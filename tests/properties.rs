@@ -228,7 +228,8 @@ enum Expect {
     Leaving,
 }
 
-/// How the emulator answered the operation itself.
+/// How the emulator answered the operation itself (the texts are read through `Debug`).
+#[allow(dead_code)]
 #[derive(Debug)]
 enum Answer {
     /// `done`: the first answer finished it (e.g. the `204` of a DELETE of nothing).
@@ -242,6 +243,7 @@ enum Answer {
 }
 
 /// What awaiting the operation gave.
+#[allow(dead_code)]
 #[derive(Debug)]
 enum Outcome {
     NotWaited,
@@ -744,7 +746,8 @@ impl Harness {
             prop_assert!(vms.insert(vm.clone()), "{vm} protected twice");
             // Every listed item is a failed-or-not state from which something can be done.
             let state = ItemState::from_item(item);
-            if is_failed(&state) {
+            // (An item with a job running is busy, not stuck.)
+            if is_failed(&state) && !state.job_in_flight() && !state.operation_in_flight() {
                 let allowed = lifecycle::allowed_operations(&state);
                 // A failed disable is retried by disabling again; anything else must offer more.
                 let disabling = state.protection_state
