@@ -254,6 +254,9 @@ enum Outcome {
 
 struct Harness {
     emu: Emulator,
+    /// The emulator's HTTP listener, when the client talks to it over loopback.
+    #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+    _server: Option<azs_site_recovery::emulator::EmulatorServer>,
     client: SiteRecoveryClient,
     vault: VaultId,
     names: Vec<String>,
@@ -352,7 +355,9 @@ fn is_failed(s: &ItemState) -> bool {
 }
 
 impl Harness {
-    fn new(world: &World) -> Self {
+    /// `http`: the client talks to the emulator's loopback listener through reqwest instead of
+    /// in process.
+    fn new(world: &World, http: bool) -> Self {
         let vms = world.vms.iter().enumerate().map(|(i, vm)| {
             let mut v = SourceVm::linux(&format!("vm-{i}")).os_disk(vm.os_gb);
             for d in &vm.data_gb {
@@ -371,11 +376,32 @@ impl Harness {
         );
         let t = emu.topology().clone();
         let time = Arc::new(EmuTime(emu.clone()));
-        let client = SiteRecoveryClient::builder()
+        #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+        let server = http.then(|| {
+            azs_site_recovery::emulator::EmulatorServer::start(emu.clone(), "127.0.0.1:0")
+                .expect("listener")
+        });
+        #[cfg(not(all(feature = "emulator-server", feature = "reqwest")))]
+        assert!(
+            !http,
+            "over HTTP needs features emulator-server and reqwest"
+        );
+        let builder = SiteRecoveryClient::builder();
+        #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+        let builder = match &server {
+            Some(server) => builder.endpoint(&server.base_url()).expect("endpoint"),
+            None => builder
+                .endpoint(&t.arm_endpoint)
+                .expect("endpoint")
+                .transport(emu.clone()),
+        };
+        #[cfg(not(all(feature = "emulator-server", feature = "reqwest")))]
+        let builder = builder
             .endpoint(&t.arm_endpoint)
             .expect("endpoint")
+            .transport(emu.clone());
+        let client = builder
             .api_version(world.api.clone())
-            .transport(emu.clone())
             .clock(time.clone())
             .sleep(time)
             .retry_policy(Arc::new(ExponentialRetry::default().jitter(0.0)))
@@ -395,6 +421,8 @@ impl Harness {
             })
             .collect();
         Harness {
+            #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+            _server: server,
             vault: VaultId::new(&t.target_subscription, "asr-rg", "asrvault"),
             model: names.iter().map(|n| (n.clone(), Expect::Absent)).collect(),
             names,
@@ -852,23 +880,42 @@ proptest! {
         world in world(),
         steps in prop::collection::vec(step(), 1..=12),
     ) {
-        let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-        let mut h = Harness::new(&world);
-        let result = rt.block_on(async {
-            h.protect_first(world.protected_at_start).await?;
-            h.run(&steps).await
-        });
-        if std::env::var_os("PROPS_LOG").is_some() {
-            eprintln!(
-                "case: {} agreed, {} inconclusive, {} refused for data\n{}",
-                h.agreed,
-                h.inconclusive,
-                h.outside_lifecycle,
-                h.log.join("\n")
-            );
-        }
-        if let Err(e) = result {
-            return Err(TestCaseError::fail(format!("{e}\nlog:\n{}", h.log.join("\n"))));
-        }
+        run_case(&world, &steps, false)?;
     }
+}
+
+#[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+proptest! {
+    // Over loopback HTTP each case costs a listener and real sockets: fewer cases.
+    #![proptest_config(ProptestConfig { cases: config().cases / 4, ..config() })]
+
+    #[test]
+    fn over_http_too(
+        world in world(),
+        steps in prop::collection::vec(step(), 1..=12),
+    ) {
+        run_case(&world, &steps, true)?;
+    }
+}
+
+fn run_case(world: &World, steps: &[Step], http: bool) -> Result<(), TestCaseError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut h = Harness::new(world, http);
+    let result = rt.block_on(async {
+        h.protect_first(world.protected_at_start).await?;
+        h.run(steps).await
+    });
+    if std::env::var_os("PROPS_LOG").is_some() {
+        eprintln!(
+            "case: {} agreed, {} inconclusive, {} refused for data\n{}",
+            h.agreed,
+            h.inconclusive,
+            h.outside_lifecycle,
+            h.log.join("\n")
+        );
+    }
+    result.map_err(|e| TestCaseError::fail(format!("{e}\nlog:\n{}", h.log.join("\n"))))
 }
