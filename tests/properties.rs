@@ -19,7 +19,9 @@
 #![cfg(feature = "emulator")]
 
 use azs_site_recovery::client::PollingOptions;
-use azs_site_recovery::emulator::{Appliance, Emulator, Fault, RequestMatch, Scenario, SourceVm};
+use azs_site_recovery::emulator::{
+    Appliance, Emulator, Fault, RequestMatch, Scenario, SourceVm, VirtualNetwork,
+};
 use azs_site_recovery::id::VaultId;
 use azs_site_recovery::lifecycle::{
     self, ItemState, Operation, OperationKind, RecoveryPointChoice, Transition,
@@ -93,6 +95,8 @@ enum Inject {
     FailJobStep(usize),
     /// The appliance stops answering (until a `HealAppliance` step).
     UnresponsiveAppliance,
+    /// The target network `dr-vnet` is deleted (until a `RestoreNetwork` step).
+    MissingTargetNetwork,
 }
 
 /// Which operation a step sends.
@@ -119,6 +123,8 @@ enum Step {
     Advance { minutes: u32 },
     /// The appliance answers again.
     HealAppliance,
+    /// The target network `dr-vnet` exists again.
+    RestoreNetwork,
 }
 
 fn rp() -> impl Strategy<Value = Rp> {
@@ -162,6 +168,7 @@ fn inject() -> impl Strategy<Value = Option<Inject>> {
         1 => Just(Some(Inject::DropAfterProcessing)),
         2 => (0usize..4).prop_map(|s| Some(Inject::FailJobStep(s))),
         1 => Just(Some(Inject::UnresponsiveAppliance)),
+        1 => Just(Some(Inject::MissingTargetNetwork)),
     ]
 }
 
@@ -171,6 +178,7 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(item, op, fault, wait)| Step::Do { item, op, fault, wait }),
         2 => (1u32..=120).prop_map(|minutes| Step::Advance { minutes }),
         1 => Just(Step::HealAppliance),
+        1 => Just(Step::RestoreNetwork),
     ]
 }
 
@@ -476,6 +484,9 @@ impl Harness {
                 message: "A job step failed (injected fault).".into(),
             },
             Inject::UnresponsiveAppliance => Fault::UnresponsiveAppliance,
+            Inject::MissingTargetNetwork => Fault::MissingTargetNetwork {
+                name: "dr-vnet".into(),
+            },
         });
     }
 
@@ -552,6 +563,12 @@ impl Harness {
                         .advance(Duration::from_secs(u64::from(*minutes) * 60));
                 }
                 Step::HealAppliance => self.emu.set_appliance_responsive(true),
+                Step::RestoreNetwork => {
+                    self.emu.add_target_network(
+                        VirtualNetwork::new("dr-vnet", "dr-rg", "10.20.0.0/16")
+                            .subnet("default", "10.20.0.0/24"),
+                    );
+                }
                 Step::Do {
                     item,
                     op,
@@ -626,7 +643,11 @@ impl Harness {
         // Request faults decide the answer themselves; job and appliance faults act later.
         let request_fault = !matches!(
             fault,
-            None | Some(Inject::FailJobStep(_) | Inject::UnresponsiveAppliance)
+            None | Some(
+                Inject::FailJobStep(_)
+                    | Inject::UnresponsiveAppliance
+                    | Inject::MissingTargetNetwork
+            )
         );
         self.log.push(format!(
             "  state {:?}, client {}, emulator {answer:?}, outcome {outcome:?}",
@@ -660,6 +681,14 @@ impl Harness {
                 // Data, not state: a test failover or failover needs a recovery point, which the
                 // lifecycle cannot see (documented: wait for replication to create one).
                 (Ok(_), Answer::Rejected(400, why)) if why.starts_with("NoRecoveryPointAvailable") => {
+                    self.outside_lifecycle += 1
+                }
+                // A reference to a resource that does not exist (the target network a fault
+                // removed) is checked by the service, not by the lifecycle (an enable, or the
+                // update a PUT on an existing item is).
+                (v, Answer::Rejected(400, why))
+                    if why.starts_with("LinkedResourceNotFound")
+                        && (v.is_ok() || op_is_update(&operation, &state)) => {
                     self.outside_lifecycle += 1
                 }
                 // ARM deletes are idempotent: deleting nothing is a finished no-op (204).
