@@ -15,7 +15,14 @@
 //!   in its prior state or in a state the lifecycle's transition documents for a failure, and
 //!   from that state the retry (or, after a failed test failover, its cleanup) is allowed.
 //!
-//! 64 cases of up to 12 steps; `PROPTEST_CASES` overrides the count.
+//! Scenarios: 1-3 VMs of 1-4 disks, pages of 1-3 items, 2-10 appliance disk slots, each
+//! api-version, 0-3 items protected at start. Faults: throttling, 5xx, connections dropped before
+//! or after the request was processed, a job failing at a step, an unresponsive appliance, a
+//! missing target network (and steps that heal the last two), plus virtual-time advances.
+//!
+//! 64 cases of up to 12 steps in process, 16 over the emulator's loopback HTTP listener (features
+//! `emulator-server` + `reqwest`); `PROPTEST_CASES` overrides the count (`PROPS_LOG=1` prints each
+//! case's steps and verdicts).
 #![cfg(feature = "emulator")]
 
 use azs_site_recovery::client::PollingOptions;
