@@ -144,6 +144,10 @@ impl Lifecycle {
             // Create and delete are not jobs on an existing item: the list can allow them but
             // not refuse them by leaving them out.
             Operation::EnableProtection | Operation::DisableProtection { .. } if !listed => None,
+            // A listed delete does not say whether it needs force (`allowed_operations`, which
+            // the emulator renders as `allowedJobs`, lists it when only a forced delete is
+            // allowed): the local rules decide whether a plain one is.
+            Operation::DisableProtection { force: false } => None,
             _ => Some((listed, jobs)),
         }
     }

@@ -218,6 +218,13 @@ fn a_running_job_allows_only_a_forced_disable() {
     assert!(r.remedy.contains("force"), "{r}");
     assert!(check(&s, &Operation::DisableProtection { force: true }).is_ok());
 
+    // The service listing `DisableProtection` (as it does when a forced one is allowed) does
+    // not make a plain disable allowed while the job runs.
+    let listed = s.clone().with_allowed_jobs(["DisableProtection"]);
+    let r = check(&listed, &Operation::DisableProtection { force: false }).unwrap_err();
+    assert!(r.remedy.contains("force"), "{r}");
+    assert!(check(&listed, &Operation::DisableProtection { force: true }).is_ok());
+
     job.state = Some("Succeeded".into());
     let done = state(ProtectionState::Protected).with_current_job(job);
     assert!(check(&done, &Operation::Resynchronize).is_ok());
