@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! Lists, get/get_opt, lifecycle checks and actions.
 
 use super::*;

@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! Long-running operations through each header kind, failures, max_wait and resuming.
 
 use super::*;

@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! Client tests over a scripted transport: every request must match the next scripted
 //! (method, path) and gets the scripted answer, so a test fails on any unexpected request.
 

@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 use std::collections::HashMap;
 
 use crate::id::names::{ARM_FORBIDDEN_CHARACTERS, MAPPED_NAME_HASH_LEN};

@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 use std::collections::{BTreeSet, HashSet};
 
 use crate::id::{IdError, ResourceId};

@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! Microsoft's protected-item examples (`ProtectedItem_*.json` of every api-version that has
 //! examples) read into the typed model and written back equal, as JSON values.
 

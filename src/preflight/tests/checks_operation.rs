@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! Appliance, re-protect and operation checks fire when they should and stay quiet when they
 //! should not.
 

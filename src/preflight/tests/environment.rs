@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! A realistic environment: twelve VMs, a few planted problems, every intent.
 
 use super::*;

@@ -1,3 +1,4 @@
+// Test code: this module is compiled only under #[cfg(test)] (see its parent module).
 //! Fixtures: a clean environment that passes every check, mutated per test.
 
 use super::*;
