@@ -1,6 +1,8 @@
 //! What the emulator serves parses with the crate's model, for every api-version, losslessly:
 //! the emulator and the client agree on the wire.
 
+#![cfg(feature = "emulator")]
+
 mod emulator_support;
 
 use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};

@@ -2,6 +2,8 @@
 //! in the emulator, driven with raw requests; the client's view of the item (the crate's model
 //! and lifecycle) checked against the emulator's at each step.
 
+#![cfg(feature = "emulator")]
+
 mod emulator_support;
 
 use azs_site_recovery::emulator::{Appliance, ClockMode, Emulator, PowerState, Scenario};

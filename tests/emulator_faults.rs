@@ -1,5 +1,7 @@
 //! Each injected fault, and that faults are deterministic by seed.
 
+#![cfg(feature = "emulator")]
+
 mod emulator_support;
 
 use azs_site_recovery::emulator::{ClockMode, Emulator, Fault, RequestMatch, Scenario, Trigger};

@@ -2,6 +2,8 @@
 //! virtual time, recovery points, refusals, and a 1000-VM drill. (Failover, re-protect and
 //! failback are in `emulator_failover.rs`.)
 
+#![cfg(feature = "emulator")]
+
 mod emulator_support;
 
 use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};

@@ -1,6 +1,8 @@
 //! Vaults, policies, extensions, alert settings across api-versions: LRO headers, polling,
 //! paging and validation, driven with raw requests.
 
+#![cfg(feature = "emulator")]
+
 mod emulator_support;
 
 use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};

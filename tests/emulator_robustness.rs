@@ -1,5 +1,7 @@
 //! Whatever arrives, the emulator answers (an ARM error, never a panic).
 
+#![cfg(feature = "emulator")]
+
 use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
 use azs_site_recovery::http::{Method, Request};
 

@@ -1,5 +1,7 @@
 //! The stamps' ARM reads a preflight makes, and the identity endpoints.
 
+#![cfg(feature = "emulator")]
+
 mod emulator_support;
 
 use azs_site_recovery::emulator::{defaults, Emulator, Scenario};
