@@ -262,15 +262,15 @@ pub struct Started {
 impl Started {
     /// The announcement printed as one JSON line: everything a client needs.
     ///
-    /// `endpoint`, `controlEndpoint`, `subscriptionId` (the target stamp's, where the vault
-    /// lives), `sourceSubscriptionId`, `resourceGroup` (the vault's), `location`, `apiVersions`,
-    /// `tls`, `certPath` (or null), `tokenRequired`, `clock`, `pageSize`, `sourceFabricId`,
-    /// `targetFabricId`, `applianceId` (the fabric agent), `applianceVmId`, `sourceVmIds`,
-    /// `targetNetworkIds`, `targetResourceGroupIds`, `cacheStorageAccountId` (the first target
-    /// storage account), `targetStorageAccountIds`, `vaultId` (null unless `--seed-vault`), and
-    /// for clients that get their token themselves: `metadataEndpoint`, `tokenEndpoint`
-    /// (client-credentials; its tokens are accepted also with `--token`), `tenantId`, `clientId`,
-    /// `clientSecret` (the scenario's service principal; emulator-only values).
+    /// `endpoint`, `control_endpoint`, `subscription_id` (the target stamp's, where the vault
+    /// lives), `source_subscription_id`, `resource_group` (the vault's), `location`, `api_versions`,
+    /// `tls`, `cert_path` (or null), `token_required`, `clock`, `page_size`, `source_fabric_id`,
+    /// `target_fabric_id`, `appliance_id` (the fabric agent), `appliance_vm_id`, `source_vm_ids`,
+    /// `target_network_ids`, `target_resource_group_ids`, `cache_storage_account_id` (the first target
+    /// storage account), `target_storage_account_ids`, `vault_id` (null unless `--seed-vault`), and
+    /// for clients that get their token themselves: `metadata_endpoint`, `token_endpoint`
+    /// (client-credentials; its tokens are accepted also with `--token`), `tenant_id`, `client_id`,
+    /// `client_secret` (the scenario's service principal; emulator-only values).
     pub fn announcement(&self) -> Value {
         let t = self.emulator.topology();
         let base = self.server.base_url();
@@ -285,33 +285,33 @@ impl Started {
             .unwrap_or_default();
         json!({
             "endpoint": base,
-            "controlEndpoint": format!("{base}/_emulator"),
-            "subscriptionId": t.target_subscription,
-            "sourceSubscriptionId": t.source_subscription,
-            "resourceGroup": rg,
-            "resourceGroupId": t.asr_resource_group_id,
+            "control_endpoint": format!("{base}/_emulator"),
+            "subscription_id": t.target_subscription,
+            "source_subscription_id": t.source_subscription,
+            "resource_group": rg,
+            "resource_group_id": t.asr_resource_group_id,
             "location": t.target_location,
-            "apiVersions": versions,
+            "api_versions": versions,
             "tls": self.cert_path.is_some(),
-            "certPath": self.cert_path.as_ref().map(|p| p.display().to_string()),
-            "tokenRequired": self.options.token.is_some(),
+            "cert_path": self.cert_path.as_ref().map(|p| p.display().to_string()),
+            "token_required": self.options.token.is_some(),
             "clock": match self.options.clock { ClockMode::Auto => "auto", ClockMode::Manual => "manual" },
-            "pageSize": sc.page_size,
-            "sourceFabricId": t.source_fabric_id,
-            "targetFabricId": t.target_fabric_id,
-            "applianceId": t.appliance_id,
-            "applianceVmId": t.appliance_vm_id,
-            "sourceVmIds": t.source_vm_ids,
-            "targetNetworkIds": t.target_network_ids,
-            "targetResourceGroupIds": t.target_resource_group_ids,
-            "cacheStorageAccountId": t.target_storage_account_ids.first(),
-            "targetStorageAccountIds": t.target_storage_account_ids,
-            "vaultId": vault_id,
-            "metadataEndpoint": format!("{base}/metadata/endpoints?api-version=2015-01-01"),
-            "tokenEndpoint": format!("{base}/adfs/oauth2/token"),
-            "tenantId": super::defaults::TENANT_ID,
-            "clientId": identity.map(|i| i.client_id.clone()),
-            "clientSecret": identity.map(|i| i.client_secret.clone()),
+            "page_size": sc.page_size,
+            "source_fabric_id": t.source_fabric_id,
+            "target_fabric_id": t.target_fabric_id,
+            "appliance_id": t.appliance_id,
+            "appliance_vm_id": t.appliance_vm_id,
+            "source_vm_ids": t.source_vm_ids,
+            "target_network_ids": t.target_network_ids,
+            "target_resource_group_ids": t.target_resource_group_ids,
+            "cache_storage_account_id": t.target_storage_account_ids.first(),
+            "target_storage_account_ids": t.target_storage_account_ids,
+            "vault_id": vault_id,
+            "metadata_endpoint": format!("{base}/metadata/endpoints?api-version=2015-01-01"),
+            "token_endpoint": format!("{base}/adfs/oauth2/token"),
+            "tenant_id": super::defaults::TENANT_ID,
+            "client_id": identity.map(|i| i.client_id.clone()),
+            "client_secret": identity.map(|i| i.client_secret.clone()),
         })
     }
 }

@@ -15,7 +15,7 @@ http azure-core (1.41) refuses to send a bearer token ("Bearer token authenticat
 permitted for non-TLS protected (non-https) URLs") unless every single call passes
 `enforce_https=False` (a client-level keyword does not work, and pollers' GETs would need it too),
 so the client uses HTTPS and trusts the emulator's generated certificate
-(`connection_verify=certPath`). The emulator's clock is in auto mode (each Retry-After moves the
+(`connection_verify=cert_path`). The emulator's clock is in auto mode (each Retry-After moves the
 virtual clock), so the pollers are told not to sleep for real.
 
 Prints one line per check and a closing `N passed, N failed`; exits 1 on any failure.
@@ -114,9 +114,9 @@ def main():
 
 def control(ann, method, path, body=None):
     """Calls the emulator's control endpoint (not ARM; no SDK for it)."""
-    ctx = ssl.create_default_context(cafile=ann["certPath"]) if ann.get("certPath") else None
+    ctx = ssl.create_default_context(cafile=ann["cert_path"]) if ann.get("cert_path") else None
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(ann["controlEndpoint"] + path, data=data, method=method)
+    req = urllib.request.Request(ann["control_endpoint"] + path, data=data, method=method)
     if data is not None:
         req.add_header("content-type", "application/json")
     with urllib.request.urlopen(req, context=ctx) as r:
@@ -125,9 +125,9 @@ def control(ann, method, path, body=None):
 
 def drive(ann):
     run = Run()
-    rg = ann["resourceGroup"]
-    vm_ids = {i.rsplit("/", 1)[1]: i for i in ann["sourceVmIds"]}
-    net = {i.rsplit("/", 1)[1]: i for i in ann["targetNetworkIds"]}
+    rg = ann["resource_group"]
+    vm_ids = {i.rsplit("/", 1)[1]: i for i in ann["source_vm_ids"]}
+    net = {i.rsplit("/", 1)[1]: i for i in ann["target_network_ids"]}
     cred = FakeCredential(TOKEN)
     seen = []  # every response the SDK got: (method, url, status, headers, body)
 
@@ -141,23 +141,23 @@ def drive(ann):
         seen.append((r.request.method, r.request.url, r.status_code, dict(r.headers), text))
 
     kwargs = {}
-    if ann.get("certPath"):
-        kwargs["connection_verify"] = ann["certPath"]
+    if ann.get("cert_path"):
+        kwargs["connection_verify"] = ann["cert_path"]
     client = RecoveryServicesDataReplicationMgmtClient(
         credential=cred,
-        subscription_id=ann["subscriptionId"],
+        subscription_id=ann["subscription_id"],
         base_url=ann["endpoint"],
         polling_interval=0,
         raw_response_hook=record,
         **kwargs,
     )
-    expect("2024-09-01" in ann["apiVersions"], "the emulator must serve 2024-09-01")
+    expect("2024-09-01" in ann["api_versions"], "the emulator must serve 2024-09-01")
     state = {}
 
     def wrong_token():
         bad = RecoveryServicesDataReplicationMgmtClient(
             credential=FakeCredential("not-the-token"),
-            subscription_id=ann["subscriptionId"],
+            subscription_id=ann["subscription_id"],
             base_url=ann["endpoint"],
             **kwargs,
         )
@@ -188,11 +188,11 @@ def drive(ann):
     def fabrics():
         fabs = list(client.fabric.list(rg))
         names = sorted(f.name for f in fabs)
-        expect(names == sorted([ann["sourceFabricId"].rsplit("/", 1)[1], ann["targetFabricId"].rsplit("/", 1)[1]]), names)
-        src = client.fabric.get(rg, ann["sourceFabricId"].rsplit("/", 1)[1])
+        expect(names == sorted([ann["source_fabric_id"].rsplit("/", 1)[1], ann["target_fabric_id"].rsplit("/", 1)[1]]), names)
+        src = client.fabric.get(rg, ann["source_fabric_id"].rsplit("/", 1)[1])
         expect(src.properties.provisioning_state == "Succeeded", src.properties.provisioning_state)
         agents = list(client.fabric_agent.list(rg, src.name))
-        expect([a.id.lower() for a in agents] == [ann["applianceId"].lower()], [a.id for a in agents])
+        expect([a.id.lower() for a in agents] == [ann["appliance_id"].lower()], [a.id for a in agents])
         expect(agents[0].properties.is_responsive is True, "appliance not responsive")
 
     run.check("fabrics and fabric agents (get, list)", fabrics)
@@ -310,9 +310,9 @@ def drive(ann):
                 "properties": {
                     "customProperties": {
                         "instanceType": "AzStackToAzStack",
-                        "sourceFabricArmId": ann["sourceFabricId"],
-                        "targetFabricArmId": ann["targetFabricId"],
-                        "storageAccountId": ann["cacheStorageAccountId"],
+                        "sourceFabricArmId": ann["source_fabric_id"],
+                        "targetFabricArmId": ann["target_fabric_id"],
+                        "storageAccountId": ann["cache_storage_account_id"],
                     }
                 }
             },
@@ -335,13 +335,13 @@ def drive(ann):
                     "customProperties": {
                         "instanceType": "AzStackToAzStack",
                         "sourceAzStackVirtualMachineId": vm_ids[vm],
-                        "applianceId": ann["applianceId"],
-                        "targetResourceGroupId": ann["targetResourceGroupIds"][-1],
+                        "applianceId": ann["appliance_id"],
+                        "targetResourceGroupId": ann["target_resource_group_ids"][-1],
                         "targetNetworkId": net["dr-vnet"],
                         "targetSubnetName": "default",
                         "testNetworkId": net["test-vnet"],
                         "testSubnetName": "default",
-                        "logStorageAccountId": ann["cacheStorageAccountId"],
+                        "logStorageAccountId": ann["cache_storage_account_id"],
                     },
                 }
             }

@@ -99,44 +99,44 @@ async fn the_announcement_names_what_a_client_needs() {
     assert!(!line.contains('\n'), "one line");
     let base = started.server.base_url();
     assert_eq!(a["endpoint"], base.as_str());
-    assert_eq!(a["controlEndpoint"], format!("{base}/_emulator"));
-    assert_eq!(a["subscriptionId"], "5f0c5d7e-1c1a-4b8e-9a4e-000000000002");
-    assert_eq!(a["resourceGroup"], "asr-rg");
+    assert_eq!(a["control_endpoint"], format!("{base}/_emulator"));
+    assert_eq!(a["subscription_id"], "5f0c5d7e-1c1a-4b8e-9a4e-000000000002");
+    assert_eq!(a["resource_group"], "asr-rg");
     assert_eq!(a["location"], "seattle");
-    assert_eq!(a["sourceVmIds"].as_array().unwrap().len(), 3);
-    assert_eq!(a["targetNetworkIds"].as_array().unwrap().len(), 2);
-    assert!(a["cacheStorageAccountId"]
+    assert_eq!(a["source_vm_ids"].as_array().unwrap().len(), 3);
+    assert_eq!(a["target_network_ids"].as_array().unwrap().len(), 2);
+    assert!(a["cache_storage_account_id"]
         .as_str()
         .unwrap()
         .ends_with("/storageAccounts/asrcache01"));
-    assert!(a["applianceId"]
+    assert!(a["appliance_id"]
         .as_str()
         .unwrap()
         .ends_with("/fabricAgents/asrappliance01"));
     assert_eq!(
-        a["apiVersions"],
+        a["api_versions"],
         json!(["2021-02-16-preview", "2024-09-01", "2026-05-01"])
     );
     assert_eq!(
         (
             a["tls"].clone(),
-            a["certPath"].clone(),
-            a["pageSize"].clone()
+            a["cert_path"].clone(),
+            a["page_size"].clone()
         ),
         (json!(false), Value::Null, json!(2))
     );
 
-    assert_eq!(a["clientId"], "9d7b1f2a-0000-4000-8000-00000000a5a5");
-    assert_eq!(a["tokenEndpoint"], format!("{base}/adfs/oauth2/token"));
+    assert_eq!(a["client_id"], "9d7b1f2a-0000-4000-8000-00000000a5a5");
+    assert_eq!(a["token_endpoint"], format!("{base}/adfs/oauth2/token"));
 
     // Every id it names is there, over HTTP.
     let http = ReqwestTransport::new().unwrap();
     for key in [
-        "sourceFabricId",
-        "targetFabricId",
-        "applianceId",
-        "cacheStorageAccountId",
-        "vaultId",
+        "source_fabric_id",
+        "target_fabric_id",
+        "appliance_id",
+        "cache_storage_account_id",
+        "vault_id",
     ] {
         let id = a[key].as_str().unwrap();
         let (status, body) = send(
@@ -148,7 +148,7 @@ async fn the_announcement_names_what_a_client_needs() {
         .await;
         assert_eq!(status, 200, "{key}: {body}");
     }
-    let vm = a["sourceVmIds"][2].as_str().unwrap();
+    let vm = a["source_vm_ids"][2].as_str().unwrap();
     let (status, _) = send(
         &http,
         Method::Get,
@@ -205,12 +205,12 @@ async fn a_static_token_and_a_restricted_api_version_set_are_enforced() {
     let a = started.announcement();
     let form = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}&resource=https%3A%2F%2Fmanagement",
-        a["clientId"].as_str().unwrap(),
-        a["clientSecret"].as_str().unwrap()
+        a["client_id"].as_str().unwrap(),
+        a["client_secret"].as_str().unwrap()
     );
     let mut req = Request::new(
         Method::Post,
-        a["tokenEndpoint"].as_str().unwrap().parse().unwrap(),
+        a["token_endpoint"].as_str().unwrap().parse().unwrap(),
     );
     req.headers
         .insert("content-type", "application/x-www-form-urlencoded");
