@@ -25,7 +25,8 @@ pub fn retry_after(headers: &Headers, now: DateTime<Utc>) -> Option<Duration> {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|ms| ms.is_finite() && *ms >= 0.0)
         {
-            return Some(Duration::from_secs_f64(ms / 1000.0));
+            // A value too large for a `Duration` (`1e300`) is "a very long time", not a panic.
+            return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
         }
     }
     headers
@@ -102,5 +103,20 @@ mod tests {
         assert_eq!(retry_after(&h, now()), Some(Duration::from_secs(10)));
         h.insert("retry-after-ms", "250");
         assert_eq!(retry_after(&h, now()), Some(Duration::from_millis(250)));
+    }
+
+    #[test]
+    fn huge_values_saturate_instead_of_panicking() {
+        let mut h = Headers::new();
+        h.insert("retry-after-ms", "1e300");
+        assert_eq!(retry_after(&h, now()), Some(Duration::MAX));
+        let mut h = Headers::new();
+        h.insert("Retry-After", "18446744073709551615");
+        assert_eq!(retry_after(&h, now()), Some(Duration::from_secs(u64::MAX)));
+        assert_eq!(
+            parse_retry_after_value("Fri, 31 Dec 9999 23:59:59 GMT", now())
+                .map(|d| d > Duration::ZERO),
+            Some(true)
+        );
     }
 }

@@ -144,7 +144,13 @@ impl ManualClock {
     /// Moves the clock forward.
     pub fn advance(&self, by: Duration) {
         let mut st = self.lock();
-        st.now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        // A wait past the end of time (a `Retry-After` of `u64::MAX` seconds handed on by a
+        // custom policy) stops the clock at its last instant instead of panicking.
+        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        st.now = st
+            .now
+            .checked_add_signed(by)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
     }
 
     /// Sets the time.
@@ -195,5 +201,14 @@ mod tests {
         ThreadSleep.sleep(Duration::from_millis(30)).await;
         assert!(start.elapsed() >= Duration::from_millis(30));
         ThreadSleep.sleep(Duration::ZERO).await;
+    }
+
+    #[test]
+    fn a_huge_wait_saturates_the_manual_clock() {
+        let clock = ManualClock::default();
+        futures_util::FutureExt::now_or_never(clock.sleep(Duration::from_secs(u64::MAX))).unwrap();
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(clock.now(), DateTime::<Utc>::MAX_UTC);
     }
 }
