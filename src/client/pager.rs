@@ -183,7 +183,24 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 self.in_flight = None;
                 match result {
                     Ok(page) => {
-                        self.next = page.next_link.as_deref().and_then(|l| Url::parse(l).ok());
+                        let next = page.next_link.as_deref().and_then(|l| Url::parse(l).ok());
+                        match next {
+                            // A page whose nextLink names itself would be fetched forever: give
+                            // its items, then end with an error instead of looping.
+                            Some(n) if Some(&n) == self.next.as_ref() => {
+                                self.next = None;
+                                self.pending_error = Some(Error::invalid_input(
+                                    "nextLink",
+                                    format!(
+                                        "the service sent a nextLink equal to the page just read \
+                                         ({}); the list stops here instead of reading that page \
+                                         forever",
+                                        crate::http::path_for_log(&n)
+                                    ),
+                                ));
+                            }
+                            next => self.next = next,
+                        }
                         Poll::Ready(Some(Ok(page)))
                     }
                     Err(e) => {

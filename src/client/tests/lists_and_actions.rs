@@ -433,3 +433,30 @@ fn list_with_adds_query_parameters_and_name_availability_posts_the_name() {
     );
     t.assert_done();
 }
+
+#[test]
+fn a_next_link_naming_its_own_page_ends_the_list_instead_of_looping() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let own = format!(
+        "{ARM}{VAULT}/protectedItems?api-version={}",
+        c.api_version().as_str()
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&["a"], Some(&own)),
+    );
+    let results: Vec<Result<ProtectedItem, Error>> =
+        block_on(c.protected_items(&vault()).list().take(5).collect());
+    assert_eq!(results.len(), 2, "{results:?}");
+    assert!(results[0].is_ok());
+    assert!(
+        matches!(&results[1], Err(Error::InvalidInput { what, .. }) if what == "nextLink"),
+        "{:?}",
+        results[1]
+    );
+    assert_eq!(t.requests().len(), 1, "the same page is not read again");
+    t.assert_done();
+}
