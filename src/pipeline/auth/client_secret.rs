@@ -265,7 +265,10 @@ fn parse_token_response(body: &[u8], asked_at: DateTime<Utc>) -> Result<AccessTo
         serde_json::from_slice(body).map_err(|_| bad("is not the JSON of a token response"))?;
     let secret = t.access_token.ok_or_else(|| bad("has no access_token"))?;
     let expires_on = if let Some(secs) = t.expires_in.as_ref().and_then(as_i64) {
-        asked_at + chrono::Duration::seconds(secs)
+        // Checked: an `expires_in` of `9223372036854775807` is bad input, not a panic.
+        chrono::Duration::try_seconds(secs)
+            .and_then(|d| asked_at.checked_add_signed(d))
+            .ok_or_else(|| bad("has an impossible expires_in"))?
     } else if let Some(at) = t.expires_on.as_ref().and_then(as_i64) {
         DateTime::<Utc>::from_timestamp(at, 0).ok_or_else(|| bad("has an impossible expires_on"))?
     } else {
@@ -280,7 +283,10 @@ impl TokenCredential for ClientSecretCredential {
         let key = scopes.join(" ");
         let margin = chrono::Duration::from_std(self.refresh_margin).unwrap_or_default();
         let cached = || {
-            let fresh_until = self.clock.now() + margin;
+            let now = self.clock.now();
+            let fresh_until = now
+                .checked_add_signed(margin)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             self.cache
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -320,6 +326,19 @@ mod tests {
         assert_eq!(t.expires_on.timestamp(), 2_000);
         assert!(parse_token_response(br#"{"access_token":"a"}"#, at).is_err());
         assert!(parse_token_response(br#"{"expires_in":1}"#, at).is_err());
+    }
+
+    #[test]
+    fn an_overflowing_lifetime_is_an_error_not_a_panic() {
+        let at = DateTime::<Utc>::from_timestamp(1_000, 0).unwrap();
+        for body in [
+            br#"{"access_token":"a","expires_in":9223372036854775807}"#.as_slice(),
+            br#"{"access_token":"a","expires_in":"-9223372036854775808"}"#.as_slice(),
+            br#"{"access_token":"a","expires_in":9000000000000000}"#.as_slice(),
+        ] {
+            let e = parse_token_response(body, at).unwrap_err();
+            assert!(e.to_string().contains("expires_in"), "{e}");
+        }
     }
 
     #[test]
