@@ -165,6 +165,9 @@ impl Pipeline {
     /// Checks that `url` may receive this pipeline's requests (and token): https or loopback,
     /// and the ARM host or an allowed one.
     pub fn check_url(&self, url: &Url) -> Result<(), Error> {
+        if has_userinfo(url) {
+            return Err(userinfo_refusal(url));
+        }
         if url.scheme() != "https" && !is_loopback(url) {
             return Err(Refusal::new(
                 RefusalKind::Security,
@@ -307,6 +310,26 @@ impl Pipeline {
     }
 }
 
+/// `true` when `url` carries `user:password@`. ARM never sends one; reqwest would turn it into
+/// a Basic `Authorization` header beside the bearer token, and `Debug` output would print it.
+fn has_userinfo(url: &Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+fn userinfo_refusal(url: &Url) -> Error {
+    Refusal::new(
+        RefusalKind::Security,
+        format!(
+            "{}://<userinfo>@{}{} carries a user name or password",
+            url.scheme(),
+            url.host_str().unwrap_or(""),
+            url.path()
+        ),
+        "remove `user:password@` from the URL; ARM is authenticated with the credential",
+    )
+    .into()
+}
+
 /// `host` or `host:port` (port only when not the scheme's default), lower-cased.
 fn host_key(url: &Url) -> String {
     let host = url.host_str().unwrap_or("").to_ascii_lowercase();
@@ -373,6 +396,9 @@ impl PipelineBuilder {
                 format!("`{e}` is not an http(s) URL with a host"),
             ));
         }
+        if has_userinfo(e) {
+            return Err(userinfo_refusal(e));
+        }
         if e.scheme() != "https" && !is_loopback(e) {
             return Err(Refusal::new(
                 RefusalKind::Security,
@@ -401,5 +427,63 @@ impl PipelineBuilder {
                 allowed_hosts: self.allowed_hosts,
             }),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::Method;
+    use crate::transport::TransportError;
+    use std::sync::Mutex;
+
+    #[derive(Debug, Default)]
+    struct Counting(Mutex<u32>);
+
+    #[async_trait::async_trait]
+    impl Transport for Counting {
+        async fn send(&self, _: &Request) -> Result<Response, TransportError> {
+            *self.0.lock().unwrap() += 1;
+            Ok(Response::new(200))
+        }
+    }
+
+    fn security_refusal(e: Error) -> String {
+        match e {
+            Error::Refused(r) if r.kind == RefusalKind::Security => r.to_string(),
+            other => panic!("expected a security refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn urls_with_userinfo_are_refused_and_never_printed() {
+        let t = Arc::new(Counting::default());
+        let p = Pipeline::builder("https://arm.test".parse().unwrap(), t.clone())
+            .credential(Arc::new(auth::StaticTokenCredential::new("tok")))
+            .build()
+            .unwrap();
+        for link in [
+            "https://mallory:pw123@arm.test/subscriptions?api-version=1",
+            "https://arm.test:pw123@arm.test/subscriptions",
+        ] {
+            let req = Request::new(Method::Get, link.parse().unwrap());
+            let e = futures_util::FutureExt::now_or_never(p.send(req))
+                .unwrap()
+                .unwrap_err();
+            let msg = security_refusal(e);
+            assert!(!msg.contains("pw123"), "{msg}");
+        }
+        // A host hidden behind userinfo is the other host, refused as before.
+        let req = Request::new(Method::Get, "https://arm.test@evil.test/x".parse().unwrap());
+        let e = futures_util::FutureExt::now_or_never(p.send(req))
+            .unwrap()
+            .unwrap_err();
+        security_refusal(e);
+        assert_eq!(*t.0.lock().unwrap(), 0, "nothing was sent");
+
+        let e = Pipeline::builder("https://u:pw123@arm.test".parse().unwrap(), t)
+            .build()
+            .unwrap_err();
+        assert!(!security_refusal(e).contains("pw123"));
     }
 }
