@@ -232,7 +232,7 @@ impl Handle<ProtectedItem> {
                 let waited = (pipeline.clock().now() - started)
                     .to_std()
                     .unwrap_or_default();
-                if waited + interval > max {
+                if waited.saturating_add(interval) > max {
                     return Err(Error::WaitTimedOut(Box::new(WaitTimedOut {
                         operation: format!("the wait on protected item {name}"),
                         waited,

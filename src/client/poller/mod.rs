@@ -289,7 +289,7 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
         if let Some(max) = opts.max_wait {
             let now = self.client.pipeline().clock().now();
             let waited = (now - self.started).to_std().unwrap_or_default();
-            if waited + interval > max {
+            if waited.saturating_add(interval) > max {
                 return Err(Error::WaitTimedOut(Box::new(WaitTimedOut {
                     operation: self.state.operation.clone(),
                     waited,

@@ -414,3 +414,25 @@ fn a_delete_accepted_without_headers_is_followed_until_the_resource_is_gone() {
     assert_eq!(clock.sleeps().len(), 2);
     t.assert_done();
 }
+
+#[test]
+fn a_huge_min_interval_with_max_wait_times_out_instead_of_overflowing() {
+    let t = Scripted::new();
+    let (c, _) = client_with(
+        t.clone(),
+        ApiVersion::V2024_09_01,
+        PollingOptions::default()
+            .with_min_interval(Duration::MAX)
+            .with_max_interval(Duration::MAX)
+            .with_max_wait(Some(Duration::from_secs(25))),
+    );
+    t.expect(
+        Method::Delete,
+        "/protectedItems/web01",
+        Ok(with_header(Response::new(202), "Location", &op_url("7"))),
+    );
+    let err =
+        block_on(async { c.protected_items(&vault()).delete("web01").await?.await }).unwrap_err();
+    assert!(matches!(err, Error::WaitTimedOut(_)), "{err:?}");
+    t.assert_done();
+}
