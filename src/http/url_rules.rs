@@ -80,10 +80,9 @@ pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(a)) => IpAddr::V4(a).is_loopback(),
         Some(url::Host::Ipv6(a)) => IpAddr::V6(a).is_loopback(),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.');
-            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
-        }
+        // Only `localhost` itself: a name under `.localhost` is resolved by whatever DNS the
+        // machine uses (glibc asks it), so plain http to it could leave the machine.
+        Some(url::Host::Domain(d)) => d.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
@@ -116,6 +115,22 @@ mod tests {
         assert_eq!(u.query(), Some("api-version=2026-05-01"));
         assert!(arm_url(&arm, "subscriptions/s", &ApiVersion::default()).is_err());
         assert!(arm_url(&arm, "/subscriptions/s?x=1", &ApiVersion::default()).is_err());
+    }
+
+    #[test]
+    fn only_real_loopback_names_count_as_loopback() {
+        let u = |s| Url::parse(s).unwrap();
+        assert!(is_loopback(&u("http://LOCALHOST.:8080/")));
+        assert!(is_loopback(&u("http://127.255.0.1/")));
+        for s in [
+            "http://evil.localhost/",
+            "http://localhost.evil.example/",
+            "http://127.0.0.1.nip.io/",
+            "http://[::ffff:10.0.0.1]/",
+            "http://0.0.0.0/",
+        ] {
+            assert!(!is_loopback(&u(s)), "{s}");
+        }
     }
 
     #[test]
