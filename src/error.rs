@@ -40,8 +40,9 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The request never left the client (connection refused, DNS, TLS handshake, a refused
-    /// redirect). Sending it again is safe whatever the method.
+    /// The request never left the client (connection refused, DNS, TLS handshake). Sending it
+    /// again is safe whatever the method. (A redirect is not followed and is not this: it is an
+    /// answer, [`Error::Service`] with its 3xx status.)
     #[error("{0}")]
     NotSent(TransportError),
     /// The request may have reached the service (a reset or timeout after sending began). A POST

@@ -448,6 +448,39 @@ mod tests {
         }
     }
 
+    #[derive(Debug, Default)]
+    struct Redirecting(Mutex<Vec<String>>);
+
+    #[async_trait::async_trait]
+    impl Transport for Redirecting {
+        async fn send(&self, r: &Request) -> Result<Response, TransportError> {
+            self.0.lock().unwrap().push(r.url.to_string());
+            let mut resp = Response::new(307);
+            resp.headers.insert("location", "https://evil.test/steal");
+            Ok(resp)
+        }
+    }
+
+    #[test]
+    fn a_redirect_is_a_service_answer_never_followed_nor_resent() {
+        let t = Arc::new(Redirecting::default());
+        let p = Pipeline::builder("https://arm.test".parse().unwrap(), t.clone())
+            .credential(Arc::new(auth::StaticTokenCredential::new("tok")))
+            .build()
+            .unwrap();
+        let url = p
+            .url("/subscriptions/s/x/plannedFailover", &ApiVersion::default())
+            .unwrap();
+        let e = futures_util::FutureExt::now_or_never(p.send(Request::new(Method::Post, url)))
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(e.status(), Some(307), "{e:?}");
+        assert!(!e.is_not_sent());
+        let sent = t.0.lock().unwrap().clone();
+        assert_eq!(sent.len(), 1, "{sent:?}");
+        assert!(sent[0].starts_with("https://arm.test/"));
+    }
+
     fn security_refusal(e: Error) -> String {
         match e {
             Error::Refused(r) if r.kind == RefusalKind::Security => r.to_string(),
