@@ -118,7 +118,6 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
             last_status = Some("Succeeded".to_owned());
         }
         let started = client.pipeline().clock().now();
-        let retry_after = crate::http::retry_after(&first.headers, started);
         Ok(Poller {
             state: PollerContinuation {
                 operation,
@@ -129,7 +128,7 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
                 final_url: final_url.map(|u| u.to_string()),
                 protected_item_url: protected_item.map(|u| u.to_string()),
                 last_status,
-                retry_after_ms: retry_after.map(|d| d.as_millis().min(u64::MAX as u128) as u64),
+                retry_after_ms: retry_after_ms(first, started),
                 result,
             },
             client,
@@ -228,8 +227,7 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
             Err(e) => return Err(e),
         };
         let now = self.client.pipeline().clock().now();
-        self.state.retry_after_ms = crate::http::retry_after(&response.headers, now)
-            .map(|d| d.as_millis().min(u64::MAX as u128) as u64);
+        self.state.retry_after_ms = retry_after_ms(&response, now);
 
         let (status, error) = match self.state.poll {
             PollKind::AzureAsyncOperation => {
@@ -396,6 +394,12 @@ fn decode_value<T: DeserializeOwned>(v: serde_json::Value, operation: &str) -> R
             e,
         )
     })
+}
+
+/// The wait `response` asks for, in whole milliseconds (saturating), as a continuation keeps it.
+fn retry_after_ms(response: &Response, now: DateTime<Utc>) -> Option<u64> {
+    crate::http::retry_after(&response.headers, now)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn status_word(s: &LroStatus) -> String {
