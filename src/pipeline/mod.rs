@@ -185,7 +185,16 @@ impl Pipeline {
             return Ok(());
         }
         let host = host_key(url);
-        if self.inner.allowed_hosts.contains(&host) {
+        // `allow_host("h:443")` names the same origin as `https://h/`.
+        let with_port = url
+            .port_or_known_default()
+            .map(|p| format!("{}:{p}", url.host_str().unwrap_or("").to_ascii_lowercase()));
+        if self
+            .inner
+            .allowed_hosts
+            .iter()
+            .any(|h| *h == host || Some(h) == with_port.as_ref())
+        {
             return Ok(());
         }
         Err(Refusal::new(
@@ -479,6 +488,30 @@ mod tests {
         let sent = t.0.lock().unwrap().clone();
         assert_eq!(sent.len(), 1, "{sent:?}");
         assert!(sent[0].starts_with("https://arm.test/"));
+    }
+
+    #[test]
+    fn an_allowed_host_may_name_the_default_port() {
+        let t = Arc::new(Counting::default());
+        let p = Pipeline::builder("https://arm.test".parse().unwrap(), t.clone())
+            .allow_host("Other.test:443")
+            .build()
+            .unwrap();
+        assert!(p
+            .check_url(&"https://other.test/op".parse().unwrap())
+            .is_ok());
+        assert!(p
+            .check_url(&"https://other.test:443/op".parse().unwrap())
+            .is_ok());
+        assert!(p
+            .check_url(&"https://other.test:8443/op".parse().unwrap())
+            .is_err());
+        assert!(p
+            .check_url(&"http://other.test/op".parse().unwrap())
+            .is_err());
+        assert!(p
+            .check_url(&"https://third.test/op".parse().unwrap())
+            .is_err());
     }
 
     fn security_refusal(e: Error) -> String {
