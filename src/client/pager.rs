@@ -29,7 +29,8 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 /// * Lazy: nothing is sent until the stream is polled.
 /// * One page in memory at a time, however long the list.
 /// * Every `nextLink` is resolved against the page it came from and gets the client's
-///   `api-version` when it has none; a link to another host is refused, never followed.
+///   `api-version` when it has none; a link to another host is refused, never followed; a link
+///   back to a page already read ends the list with an error instead of looping.
 /// * Resumable: [`Pager::continuation`] is the link of the next page not yet fetched; pass it to
 ///   [`SiteRecoveryClient::resume_pager`] (in this process or a later one).
 ///
@@ -76,6 +77,8 @@ pub struct Pager<T> {
     buffer: std::vec::IntoIter<T>,
     failed: bool,
     pending_error: Option<Error>,
+    /// The links of the pages already read: a `nextLink` naming one of them again would loop.
+    read: std::collections::HashSet<Url>,
     /// The api-version a `nextLink` without one gets: the first page's.
     api_version: String,
 }
@@ -109,6 +112,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             buffer: Vec::new().into_iter(),
             failed: false,
             pending_error: None,
+            read: std::collections::HashSet::new(),
         }
     }
 
@@ -122,6 +126,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             buffer: Vec::new().into_iter(),
             failed: false,
             pending_error: Some(error),
+            read: std::collections::HashSet::new(),
         }
     }
 
@@ -183,17 +188,20 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 self.in_flight = None;
                 match result {
                     Ok(page) => {
+                        if let Some(done) = self.next.take() {
+                            self.read.insert(done);
+                        }
                         let next = page.next_link.as_deref().and_then(|l| Url::parse(l).ok());
                         match next {
-                            // A page whose nextLink names itself would be fetched forever: give
-                            // its items, then end with an error instead of looping.
-                            Some(n) if Some(&n) == self.next.as_ref() => {
-                                self.next = None;
+                            // A nextLink naming a page already read (itself, or an earlier one
+                            // in a cycle) would be fetched forever: give this page's items, then
+                            // end with an error instead of looping.
+                            Some(n) if self.read.contains(&n) => {
                                 self.pending_error = Some(Error::invalid_input(
                                     "nextLink",
                                     format!(
-                                        "the service sent a nextLink equal to the page just read \
-                                         ({}); the list stops here instead of reading that page \
+                                        "the service sent a nextLink to a page already read \
+                                         ({}); the list stops here instead of reading it again \
                                          forever",
                                         crate::http::path_for_log(&n)
                                     ),

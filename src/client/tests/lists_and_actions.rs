@@ -460,3 +460,37 @@ fn a_next_link_naming_its_own_page_ends_the_list_instead_of_looping() {
     assert_eq!(t.requests().len(), 1, "the same page is not read again");
     t.assert_done();
 }
+
+#[test]
+fn a_next_link_cycle_between_two_pages_ends_the_list() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let first = format!(
+        "{ARM}{VAULT}/protectedItems?api-version={}",
+        c.api_version().as_str()
+    );
+    let second = format!("{first}&%24skiptoken=2");
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&["a"], Some(&second)),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&["b"], Some(&first)),
+    );
+    let results: Vec<Result<ProtectedItem, Error>> =
+        block_on(c.protected_items(&vault()).list().take(10).collect());
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results[0].is_ok() && results[1].is_ok());
+    assert!(
+        matches!(&results[2], Err(Error::InvalidInput { what, .. }) if what == "nextLink"),
+        "{:?}",
+        results[2]
+    );
+    assert_eq!(t.requests().len(), 2, "no page is read twice");
+    t.assert_done();
+}
