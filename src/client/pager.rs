@@ -30,7 +30,8 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 /// * One page in memory at a time, however long the list.
 /// * Every `nextLink` is resolved against the page it came from and gets the client's
 ///   `api-version` when it has none; a link to another host is refused, never followed; a link
-///   back to a page already read ends the list with an error instead of looping.
+///   back to one of the last 64 pages read ends the list with an error instead of looping
+///   (only 64 link hashes are kept, so memory stays flat however long the list).
 /// * Resumable: [`Pager::continuation`] is the link of the next page not yet fetched; pass it to
 ///   [`SiteRecoveryClient::resume_pager`] (in this process or a later one).
 ///
@@ -77,10 +78,22 @@ pub struct Pager<T> {
     buffer: std::vec::IntoIter<T>,
     failed: bool,
     pending_error: Option<Error>,
-    /// The links of the pages already read: a `nextLink` naming one of them again would loop.
-    read: std::collections::HashSet<Url>,
+    /// Hashes of the links of the last [`RECENT_PAGES`] pages read: a `nextLink` naming one of
+    /// them again would loop. Bounded, so memory stays flat however many pages a list has.
+    read: std::collections::VecDeque<u64>,
     /// The api-version a `nextLink` without one gets: the first page's.
     api_version: String,
+}
+
+/// How many recent page links a pager remembers to detect a `nextLink` cycle (a self-link, or a
+/// loop through up to this many pages); older ones are forgotten so memory stays flat.
+const RECENT_PAGES: usize = 64;
+
+fn link_hash(url: &Url) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    url.as_str().hash(&mut h);
+    h.finish()
 }
 
 // The pager never pins its items; it only pins the boxed future of the page in flight.
@@ -112,7 +125,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             buffer: Vec::new().into_iter(),
             failed: false,
             pending_error: None,
-            read: std::collections::HashSet::new(),
+            read: std::collections::VecDeque::new(),
         }
     }
 
@@ -126,7 +139,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             buffer: Vec::new().into_iter(),
             failed: false,
             pending_error: Some(error),
-            read: std::collections::HashSet::new(),
+            read: std::collections::VecDeque::new(),
         }
     }
 
@@ -189,14 +202,17 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 match result {
                     Ok(page) => {
                         if let Some(done) = self.next.take() {
-                            self.read.insert(done);
+                            if self.read.len() == RECENT_PAGES {
+                                self.read.pop_front();
+                            }
+                            self.read.push_back(link_hash(&done));
                         }
                         let next = page.next_link.as_deref().and_then(|l| Url::parse(l).ok());
                         match next {
                             // A nextLink naming a page already read (itself, or an earlier one
                             // in a cycle) would be fetched forever: give this page's items, then
                             // end with an error instead of looping.
-                            Some(n) if self.read.contains(&n) => {
+                            Some(n) if self.read.contains(&link_hash(&n)) => {
                                 self.pending_error = Some(Error::invalid_input(
                                     "nextLink",
                                     format!(
