@@ -22,11 +22,14 @@ use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const MAX_HEAD: usize = 64 * 1024;
 const MAX_BODY: usize = 64 * 1024 * 1024;
 const IDLE: Duration = Duration::from_secs(30);
+/// The longest a request may take to arrive once the server starts reading it: a client that
+/// trickles a byte every few seconds (slow loris) must not hold a thread forever.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A running HTTP listener in front of an [`Emulator`]. Stops when dropped.
 ///
@@ -155,10 +158,42 @@ impl Conn for TcpStream {
     }
 }
 
+/// A connection whose reads fail once `deadline` has passed (each read itself blocks at most
+/// [`IDLE`]), so reading one request takes at most [`REQUEST_DEADLINE`] + [`IDLE`].
+struct Timed<C> {
+    inner: C,
+    deadline: Option<Instant>,
+}
+
+impl<C: Read> Read for Timed<C> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the request did not arrive in time",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<C: Write> Write for Timed<C> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// One connection: requests until the client closes, asks to close, or idles out.
 fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, stop: &AtomicBool) {
-    let mut reader = BufReader::new(stream);
+    let mut reader = BufReader::new(Timed {
+        inner: stream,
+        deadline: None,
+    });
     while !stop.load(Ordering::SeqCst) {
+        reader.get_mut().deadline = Some(Instant::now() + REQUEST_DEADLINE);
         let parsed = match read_request(&mut reader, local, scheme) {
             Ok(Some(p)) => p,
             Ok(None) => return,
@@ -167,7 +202,8 @@ fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, sto
                 return;
             }
         };
-        let writer = reader.get_mut();
+        reader.get_mut().deadline = None;
+        let writer = &mut reader.get_mut().inner;
         let (request, keep_alive, head_only) = parsed;
         match emu.handle_or_drop(&request) {
             Ok(resp) => {
@@ -211,11 +247,11 @@ fn read_request<C: Read>(
     scheme: &str,
 ) -> io::Result<Option<Parsed>> {
     let mut line = String::new();
-    let mut head = 0usize;
+    let mut budget = MAX_HEAD;
     // Skip blank lines between requests.
     loop {
         line.clear();
-        let n = match reader.read_line(&mut line) {
+        let n = match read_line_capped(reader, &mut line, &mut budget, "request head too large") {
             Ok(n) => n,
             Err(e)
                 if matches!(
@@ -230,12 +266,8 @@ fn read_request<C: Read>(
         if n == 0 {
             return Ok(None);
         }
-        head += n;
         if !line.trim().is_empty() {
             break;
-        }
-        if head > MAX_HEAD {
-            return Err(invalid("request head too large"));
         }
     }
     let mut parts = line.split_whitespace();
@@ -257,10 +289,9 @@ fn read_request<C: Read>(
     let mut headers = crate::http::Headers::new();
     loop {
         line.clear();
-        let n = reader.read_line(&mut line)?;
-        head += n;
-        if n == 0 || head > MAX_HEAD {
-            return Err(invalid("incomplete or oversized request head"));
+        let n = read_line_capped(reader, &mut line, &mut budget, "request head too large")?;
+        if n == 0 {
+            return Err(invalid("incomplete request head"));
         }
         let l = line.trim_end_matches(['\r', '\n']);
         if l.is_empty() {
@@ -287,9 +318,7 @@ fn read_request<C: Read>(
         if len > MAX_BODY {
             return Err(invalid("body too large"));
         }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body)?;
-        body
+        read_exactly(reader, len)?
     };
     let host = headers
         .get("host")
@@ -313,31 +342,71 @@ fn read_request<C: Read>(
     Ok(Some((request, keep_alive, method == Method::Head)))
 }
 
+/// Reads exactly `len` bytes, growing the buffer as they arrive (a `Content-Length` the client
+/// never sends costs no memory).
+fn read_exactly<R: Read>(reader: &mut R, len: usize) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    append_exactly(reader, len, &mut body)?;
+    Ok(body)
+}
+
+fn append_exactly<R: Read>(reader: &mut R, len: usize, body: &mut Vec<u8>) -> io::Result<()> {
+    let want = u64::try_from(len).map_err(|_| invalid("body too large"))?;
+    let got = reader.by_ref().take(want).read_to_end(body)?;
+    if got < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the body ended before its announced length",
+        ));
+    }
+    Ok(())
+}
+
+/// `read_line`, but at most `budget` bytes (spent from it): a line without an end must not
+/// grow without bound.
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    line: &mut String,
+    budget: &mut usize,
+    too_large: &str,
+) -> io::Result<usize> {
+    let cap = u64::try_from(*budget).unwrap_or(u64::MAX).saturating_add(1);
+    let n = reader.by_ref().take(cap).read_line(line)?;
+    if n > *budget {
+        return Err(invalid(too_large));
+    }
+    *budget -= n;
+    Ok(n)
+}
+
 fn read_chunked<C: Read>(reader: &mut BufReader<C>) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut line = String::new();
+    // Chunk-size lines, chunk ends and trailers together.
+    let mut framing = MAX_HEAD + MAX_BODY;
+    let too_large = "chunked framing too large";
     loop {
         line.clear();
-        reader.read_line(&mut line)?;
+        read_line_capped(reader, &mut line, &mut framing, too_large)?;
         let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("").trim(), 16)
             .map_err(|_| invalid("bad chunk size"))?;
         if size == 0 {
             // Trailers, then the blank line.
             loop {
                 line.clear();
-                if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                if read_line_capped(reader, &mut line, &mut framing, too_large)? == 0
+                    || line.trim().is_empty()
+                {
                     return Ok(body);
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
+        if size > MAX_BODY - body.len() {
             return Err(invalid("body too large"));
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
+        append_exactly(reader, size, &mut body)?;
         line.clear();
-        reader.read_line(&mut line)?;
+        read_line_capped(reader, &mut line, &mut framing, too_large)?;
     }
 }
 
@@ -387,4 +456,79 @@ fn write_response<W: Write>(
     }
     w.write_all(&buf)?;
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local() -> SocketAddr {
+        "127.0.0.1:1".parse().unwrap()
+    }
+
+    fn parse(raw: impl Read) -> io::Result<Option<Parsed>> {
+        read_request(&mut BufReader::new(raw), local(), "http")
+    }
+
+    #[test]
+    fn a_request_line_without_end_is_refused_not_buffered_forever() {
+        let err = parse(io::repeat(b'a')).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+        let endless_headers = b"GET / HTTP/1.1\r\n"
+            .chain(io::repeat(b'x').take(10 * MAX_HEAD as u64))
+            .chain(&b"\r\n\r\n"[..]);
+        let err = parse(endless_headers).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn a_huge_chunk_size_is_refused_without_panicking() {
+        let raw = b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n";
+        let err = parse(&raw[..]).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn endless_trailers_end_in_an_error() {
+        let raw = b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+            .chain(io::repeat(b'x'));
+        let err = parse(raw).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn a_body_shorter_than_its_content_length_is_an_error() {
+        let raw = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 67108864\r\n\r\n{}";
+        let err = parse(&raw[..]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        let raw = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}";
+        let (req, keep_alive, _) = parse(&raw[..]).unwrap().unwrap();
+        assert_eq!(req.body, b"{}");
+        assert!(keep_alive);
+    }
+
+    /// Sends its bytes one at a time, a millisecond apart (slow loris).
+    struct Trickle<R>(R);
+
+    impl<R: Read> Read for Trickle<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(1));
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_request_past_its_deadline_stops_being_read() {
+        // Without the deadline this head would take over a minute to reach MAX_HEAD.
+        let slow = Trickle(b"GET / HTTP/1.1\r\n".chain(io::repeat(b'x')));
+        let started = Instant::now();
+        let mut reader = BufReader::new(Timed {
+            inner: slow,
+            deadline: Some(Instant::now() + Duration::from_millis(200)),
+        });
+        let err = read_request(&mut reader, local(), "http").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
 }
