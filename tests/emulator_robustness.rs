@@ -93,3 +93,33 @@ fn garbage_in_arm_errors_out() {
     }
     assert!(n > 3000);
 }
+
+/// A throttle fault with an absurd `retryAfterSeconds` (from the control endpoint) in auto
+/// mode: the clock saturates instead of the emulator panicking while it holds its lock.
+#[test]
+fn a_huge_injected_retry_after_saturates_the_auto_clock() {
+    let emu = Emulator::new(Scenario::builder().clock_mode(ClockMode::Auto).build());
+    let base = emu.topology().arm_endpoint.clone();
+    for secs in [i64::MAX as u64 / 1000 + 1, i64::MAX as u64, u64::MAX] {
+        let mut fault = Request::new(
+            Method::Post,
+            format!("{base}/_emulator/faults").parse().unwrap(),
+        );
+        fault.body = format!(r#"{{"kind":"throttle","retryAfterSeconds":{secs}}}"#).into_bytes();
+        assert_eq!(emu.handle(&fault).status, 201);
+        let url = format!("{base}/metadata/endpoints?api-version=2022-09-01");
+        let r = emu.handle(&Request::new(Method::Get, url.parse().unwrap()));
+        assert_eq!(r.status, 429);
+        assert_eq!(
+            r.headers.get("Retry-After"),
+            Some(secs.to_string().as_str())
+        );
+        // Still serving, and the clock moved (to the end of time).
+        let state = Request::new(
+            Method::Get,
+            format!("{base}/_emulator/state").parse().unwrap(),
+        );
+        assert_eq!(emu.handle(&state).status, 200);
+        assert!(emu.now().timestamp() > 4_000_000_000, "{}", emu.now());
+    }
+}
