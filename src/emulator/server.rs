@@ -275,15 +275,8 @@ fn read_request<C: Read>(
     else {
         return Err(invalid("bad request line"));
     };
-    let method = match method {
-        "GET" => Method::Get,
-        "PUT" => Method::Put,
-        "PATCH" => Method::Patch,
-        "POST" => Method::Post,
-        "DELETE" => Method::Delete,
-        "HEAD" => Method::Head,
-        other => return Err(invalid(&format!("unsupported method {other}"))),
-    };
+    let method = super::arm::method(method)
+        .ok_or_else(|| invalid(&format!("unsupported method {method}")))?;
     let target = target.to_owned();
     let http10 = version.eq_ignore_ascii_case("HTTP/1.0");
     let mut headers = crate::http::Headers::new();
