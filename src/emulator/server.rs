@@ -8,6 +8,9 @@
 //! With [`EmulatorServer::start_tls`] it speaks HTTPS instead (rustls with the ring provider,
 //! a [self-signed certificate](super::TlsIdentity)), for clients that refuse bearer tokens over
 //! plain HTTP; URLs are then `https://...`.
+//! What one client can cost is bounded: a request head of 64 KiB, a body of 64 MiB (allocated
+//! as it arrives), 60 s to send a request (30 s idle between reads or requests), and 256
+//! connections at once (more are closed at once).
 //! A dropped-connection fault closes the socket: before answering for
 //! [`TransportErrorKind::MaybeSent`](crate::transport::TransportErrorKind::MaybeSent), halfway
 //! through the body for `ResponseUnreadable`.
@@ -19,7 +22,7 @@ use crate::http::{Method, Request, Response};
 use crate::transport::TransportErrorKind;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -30,6 +33,8 @@ const IDLE: Duration = Duration::from_secs(30);
 /// The longest a request may take to arrive once the server starts reading it: a client that
 /// trickles a byte every few seconds (slow loris) must not hold a thread forever.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(60);
+/// Connections served at once; beyond that a new one is closed at once (one thread each).
+const MAX_CONNECTIONS: usize = 256;
 
 /// A running HTTP listener in front of an [`Emulator`]. Stops when dropped.
 ///
@@ -79,6 +84,7 @@ impl EmulatorServer {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let open = Arc::new(AtomicUsize::new(0));
         let accept = std::thread::Builder::new()
             .name("azs-emulator-accept".into())
             .spawn(move || {
@@ -87,6 +93,11 @@ impl EmulatorServer {
                         break;
                     }
                     let Ok(stream) = conn else { continue };
+                    let Some(slot) = Slot::take(&open) else {
+                        // Too many connections: closed at once (the client sees a reset).
+                        drop(stream);
+                        continue;
+                    };
                     let emu = emulator.clone();
                     let flag = flag.clone();
                     let tls = tls.clone();
@@ -94,6 +105,7 @@ impl EmulatorServer {
                     let _ = std::thread::Builder::new()
                         .name("azs-emulator-conn".into())
                         .spawn(move || {
+                            let _slot = slot;
                             let _ = stream.set_read_timeout(Some(IDLE));
                             let _ = stream.set_nodelay(true);
                             match tls {
@@ -143,6 +155,25 @@ impl EmulatorServer {
 impl Drop for EmulatorServer {
     fn drop(&mut self) {
         self.stop_now();
+    }
+}
+
+/// One of the [`MAX_CONNECTIONS`] connection slots, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(open: &Arc<AtomicUsize>) -> Option<Slot> {
+        open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < MAX_CONNECTIONS).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Slot(open.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -461,6 +492,18 @@ mod tests {
 
     fn parse(raw: impl Read) -> io::Result<Option<Parsed>> {
         read_request(&mut BufReader::new(raw), local(), "http")
+    }
+
+    #[test]
+    fn connection_slots_run_out_and_come_back() {
+        let open = Arc::new(AtomicUsize::new(0));
+        let slots: Vec<Slot> = (0..MAX_CONNECTIONS)
+            .map(|_| Slot::take(&open).unwrap())
+            .collect();
+        assert!(Slot::take(&open).is_none());
+        drop(slots);
+        assert_eq!(open.load(Ordering::SeqCst), 0);
+        assert!(Slot::take(&open).is_some());
     }
 
     #[test]
