@@ -324,6 +324,11 @@ fn read_request<C: Read>(
         let Some((k, v)) = l.split_once(':') else {
             return Err(invalid("bad header line"));
         };
+        // A bare CR would end a header line of the answer, where the emulator echoes
+        // x-ms-client-request-id and x-ms-correlation-request-id.
+        if l.chars().any(|c| c.is_ascii_control() && c != '\t') {
+            return Err(invalid("control character in a header line"));
+        }
         headers.append(k.trim(), v.trim());
     }
     let body = if headers
@@ -515,6 +520,16 @@ mod tests {
             .chain(&b"\r\n\r\n"[..]);
         let err = parse(endless_headers).unwrap_err();
         assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn a_header_with_a_bare_cr_is_refused_not_echoed() {
+        let raw = b"GET / HTTP/1.1\r\nHost: h\r\nx-ms-client-request-id: a\rSet-Cookie: x\r\n\r\n";
+        let err = parse(&raw[..]).unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+        let raw = b"GET / HTTP/1.1\r\nHost: h\r\nx-ms-client-request-id: a\tb\r\n\r\n";
+        let (req, ..) = parse(&raw[..]).unwrap().unwrap();
+        assert_eq!(req.headers.get("x-ms-client-request-id"), Some("a\tb"));
     }
 
     #[test]
