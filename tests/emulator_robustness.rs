@@ -2,6 +2,8 @@
 
 #![cfg(feature = "emulator")]
 
+mod emulator_support;
+
 use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
 use azs_site_recovery::http::{Method, Request};
 
@@ -122,4 +124,45 @@ fn a_huge_injected_retry_after_saturates_the_auto_clock() {
         assert_eq!(emu.handle(&state).status, 200);
         assert!(emu.now().timestamp() > 4_000_000_000, "{}", emu.now());
     }
+}
+
+/// At the end of virtual time (a client may advance by any amount over the control endpoint)
+/// the emulator still answers: reads, recovery points, and a failover whose job runs there.
+#[test]
+fn the_end_of_time_is_served() {
+    let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
+    let raw = emulator_support::Raw::new(emu.clone(), emulator_support::GA);
+    raw.protect("web-01", "web-01");
+    let base = emu.topology().arm_endpoint.clone();
+    for _ in 0..300 {
+        let url = format!("{base}/_emulator/advance?seconds={}", u64::MAX);
+        assert_eq!(
+            emu.handle(&Request::new(Method::Post, url.parse().unwrap()))
+                .status,
+            200
+        );
+    }
+    assert_eq!(emu.now(), chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    let item = raw.item_path("web-01");
+    for path in [
+        item.clone(),
+        format!("{item}/recoveryPoints"),
+        format!("{}/jobs", raw.vault()),
+        format!("{}/events", raw.vault()),
+    ] {
+        let a = raw.get(&path);
+        assert_eq!(a.status, 200, "{path}: {a:?}");
+    }
+    let a = raw.post(
+        &format!("{item}/plannedFailover"),
+        serde_json::json!({ "properties": { "customProperties": { "instanceType": "AzStackToAzStack" } } }),
+    );
+    assert!(a.status < 500, "{a:?}");
+    let url = format!("{base}/_emulator/run-until-idle?limitSeconds={}", u64::MAX);
+    assert_eq!(
+        emu.handle(&Request::new(Method::Post, url.parse().unwrap()))
+            .status,
+        200
+    );
+    assert_eq!(raw.get(&item).status, 200);
 }
