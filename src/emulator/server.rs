@@ -107,7 +107,10 @@ impl EmulatorServer {
                         .spawn(move || {
                             let _slot = slot;
                             let _ = stream.set_read_timeout(Some(IDLE));
+                            // A client that never reads its answers must not block a write forever.
+                            let _ = stream.set_write_timeout(Some(IDLE));
                             let _ = stream.set_nodelay(true);
+                            let stream = Timed::new(stream);
                             match tls {
                                 None => serve(emu, stream, addr, scheme, &flag),
                                 Some(cfg) => {
@@ -181,19 +184,25 @@ impl Drop for Slot {
 pub(crate) trait Conn: Read + Write {
     /// Closes the connection abruptly (a dropped-connection fault).
     fn abort(&mut self);
-}
-
-impl Conn for TcpStream {
-    fn abort(&mut self) {
-        let _ = self.shutdown(std::net::Shutdown::Both);
-    }
+    /// From now on, reads fail once `deadline` has passed (`None`: no deadline).
+    fn set_deadline(&mut self, deadline: Option<Instant>);
 }
 
 /// A connection whose reads fail once `deadline` has passed (each read itself blocks at most
-/// [`IDLE`]), so reading one request takes at most [`REQUEST_DEADLINE`] + [`IDLE`].
-struct Timed<C> {
+/// [`IDLE`]), so reading one request takes at most [`REQUEST_DEADLINE`] + [`IDLE`]. It sits
+/// under TLS too: a handshake or a TLS record trickled a byte at a time is cut off the same way.
+pub(crate) struct Timed<C> {
     inner: C,
     deadline: Option<Instant>,
+}
+
+impl<C> Timed<C> {
+    fn new(inner: C) -> Self {
+        Timed {
+            inner,
+            deadline: None,
+        }
+    }
 }
 
 impl<C: Read> Read for Timed<C> {
@@ -217,14 +226,22 @@ impl<C: Write> Write for Timed<C> {
     }
 }
 
+impl Conn for Timed<TcpStream> {
+    fn abort(&mut self) {
+        let _ = self.inner.shutdown(std::net::Shutdown::Both);
+    }
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+}
+
 /// One connection: requests until the client closes, asks to close, or idles out.
 fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, stop: &AtomicBool) {
-    let mut reader = BufReader::new(Timed {
-        inner: stream,
-        deadline: None,
-    });
+    let mut reader = BufReader::new(stream);
     while !stop.load(Ordering::SeqCst) {
-        reader.get_mut().deadline = Some(Instant::now() + REQUEST_DEADLINE);
+        reader
+            .get_mut()
+            .set_deadline(Some(Instant::now() + REQUEST_DEADLINE));
         let parsed = match read_request(&mut reader, local, scheme) {
             Ok(Some(p)) => p,
             Ok(None) => return,
@@ -233,8 +250,8 @@ fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, sto
                 return;
             }
         };
-        reader.get_mut().deadline = None;
-        let writer = &mut reader.get_mut().inner;
+        reader.get_mut().set_deadline(None);
+        let writer = reader.get_mut();
         let (request, keep_alive, head_only) = parsed;
         match emu.handle_or_drop(&request) {
             Ok(resp) => {
@@ -570,14 +587,47 @@ mod tests {
     }
 
     #[test]
+    fn a_trickled_tls_handshake_is_cut_off_at_the_deadline() {
+        let dir = std::env::temp_dir().join(format!("azs-emu-slow-tls-{}", std::process::id()));
+        let identity = super::super::TlsIdentity::self_signed(&dir).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut c = TcpStream::connect(addr).unwrap();
+            // A handshake record announcing 16 KiB, then its bytes 20 ms apart (over 5 min).
+            let _ = c.write_all(&[0x16, 0x03, 0x01, 0x40, 0x00]);
+            for _ in 0..150 {
+                std::thread::sleep(Duration::from_millis(20));
+                if c.write_all(&[0]).is_err() {
+                    break;
+                }
+            }
+        });
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(IDLE)).unwrap();
+        let mut tls =
+            super::super::tls::accept(identity.server_config().unwrap(), Timed::new(sock)).unwrap();
+        let started = Instant::now();
+        tls.set_deadline(Some(started + Duration::from_millis(200)));
+        let err = tls.read(&mut [0u8; 16]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        tls.abort();
+        client.join().unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_request_past_its_deadline_stops_being_read() {
         // Without the deadline this head would take over a minute to reach MAX_HEAD.
         let slow = Trickle(b"GET / HTTP/1.1\r\n".chain(io::repeat(b'x')));
         let started = Instant::now();
-        let mut reader = BufReader::new(Timed {
-            inner: slow,
-            deadline: Some(Instant::now() + Duration::from_millis(200)),
-        });
+        let mut reader = BufReader::new(Timed::new(slow));
+        reader.get_mut().deadline = Some(Instant::now() + Duration::from_millis(200));
         let err = read_request(&mut reader, local(), "http").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
