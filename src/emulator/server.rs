@@ -8,7 +8,7 @@
 //! With [`EmulatorServer::start_tls`] it speaks HTTPS instead (rustls with the ring provider,
 //! a [self-signed certificate](super::TlsIdentity)), for clients that refuse bearer tokens over
 //! plain HTTP; URLs are then `https://...`.
-//! What one client can cost is bounded: a request head of 64 KiB, a body of 64 MiB (allocated
+//! What one client can cost is bounded: a request head of 64 KiB, a body of 4 MiB (allocated
 //! as it arrives), 60 s to send a request (30 s idle between reads or requests), and 256
 //! connections at once (more are closed at once).
 //! A dropped-connection fault closes the socket: before answering for
@@ -28,7 +28,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 const MAX_HEAD: usize = 64 * 1024;
-const MAX_BODY: usize = 64 * 1024 * 1024;
+/// Azure Resource Manager's own limit on a request body is 4 MB; up to 256 connections may
+/// each hold one.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 const IDLE: Duration = Duration::from_secs(30);
 /// The longest a request may take to arrive once the server starts reading it: a client that
 /// trickles a byte every few seconds (slow loris) must not hold a thread forever.
@@ -566,9 +568,15 @@ mod tests {
 
     #[test]
     fn a_body_shorter_than_its_content_length_is_an_error() {
-        let raw = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 67108864\r\n\r\n{}";
-        let err = parse(&raw[..]).unwrap_err();
+        let raw = format!("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: {MAX_BODY}\r\n\r\n{{}}");
+        let err = parse(raw.as_bytes()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        let raw = format!(
+            "PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\n\r\n{{}}",
+            MAX_BODY + 1
+        );
+        let err = parse(raw.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
         let raw = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}";
         let (req, keep_alive, _) = parse(&raw[..]).unwrap().unwrap();
         assert_eq!(req.body, b"{}");
