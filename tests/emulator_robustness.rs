@@ -2,6 +2,8 @@
 
 #![cfg(feature = "emulator")]
 
+mod emulator_support;
+
 use azs_site_recovery::emulator::{ClockMode, Emulator, Scenario};
 use azs_site_recovery::http::{Method, Request};
 
@@ -92,4 +94,75 @@ fn garbage_in_arm_errors_out() {
         }
     }
     assert!(n > 3000);
+}
+
+/// A throttle fault with an absurd `retryAfterSeconds` (from the control endpoint) in auto
+/// mode: the clock saturates instead of the emulator panicking while it holds its lock.
+#[test]
+fn a_huge_injected_retry_after_saturates_the_auto_clock() {
+    let emu = Emulator::new(Scenario::builder().clock_mode(ClockMode::Auto).build());
+    let base = emu.topology().arm_endpoint.clone();
+    for secs in [i64::MAX as u64 / 1000 + 1, i64::MAX as u64, u64::MAX] {
+        let mut fault = Request::new(
+            Method::Post,
+            format!("{base}/_emulator/faults").parse().unwrap(),
+        );
+        fault.body = format!(r#"{{"kind":"throttle","retryAfterSeconds":{secs}}}"#).into_bytes();
+        assert_eq!(emu.handle(&fault).status, 201);
+        let url = format!("{base}/metadata/endpoints?api-version=2022-09-01");
+        let r = emu.handle(&Request::new(Method::Get, url.parse().unwrap()));
+        assert_eq!(r.status, 429);
+        assert_eq!(
+            r.headers.get("Retry-After"),
+            Some(secs.to_string().as_str())
+        );
+        // Still serving, and the clock moved (to the end of time).
+        let state = Request::new(
+            Method::Get,
+            format!("{base}/_emulator/state").parse().unwrap(),
+        );
+        assert_eq!(emu.handle(&state).status, 200);
+        assert!(emu.now().timestamp() > 4_000_000_000, "{}", emu.now());
+    }
+}
+
+/// At the end of virtual time (a client may advance by any amount over the control endpoint)
+/// the emulator still answers: reads, recovery points, and a failover whose job runs there.
+#[test]
+fn the_end_of_time_is_served() {
+    let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
+    let raw = emulator_support::Raw::new(emu.clone(), emulator_support::GA);
+    raw.protect("web-01", "web-01");
+    let base = emu.topology().arm_endpoint.clone();
+    for _ in 0..300 {
+        let url = format!("{base}/_emulator/advance?seconds={}", u64::MAX);
+        assert_eq!(
+            emu.handle(&Request::new(Method::Post, url.parse().unwrap()))
+                .status,
+            200
+        );
+    }
+    assert_eq!(emu.now(), chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    let item = raw.item_path("web-01");
+    for path in [
+        item.clone(),
+        format!("{item}/recoveryPoints"),
+        format!("{}/jobs", raw.vault()),
+        format!("{}/events", raw.vault()),
+    ] {
+        let a = raw.get(&path);
+        assert_eq!(a.status, 200, "{path}: {a:?}");
+    }
+    let a = raw.post(
+        &format!("{item}/plannedFailover"),
+        serde_json::json!({ "properties": { "customProperties": { "instanceType": "AzStackToAzStack" } } }),
+    );
+    assert!(a.status < 500, "{a:?}");
+    let url = format!("{base}/_emulator/run-until-idle?limitSeconds={}", u64::MAX);
+    assert_eq!(
+        emu.handle(&Request::new(Method::Post, url.parse().unwrap()))
+            .status,
+        200
+    );
+    assert_eq!(raw.get(&item).status, 200);
 }

@@ -5,7 +5,7 @@
 //! (`{"error":{"code","message","target","details"}}`, reference/API-NOTES.md §3); LRO headers
 //! follow each api-version's spec (§2 for 2024-09-01/2026-05-01, §2b for the preview).
 
-use crate::http::{Request, Response};
+use crate::http::{Method, Request, Response};
 use serde_json::{json, Value};
 
 /// An ARM error: an HTTP status plus the `{"error": {...}}` body.
@@ -118,6 +118,20 @@ pub(crate) fn origin(req: &Request) -> String {
             url.host_str().unwrap_or("localhost")
         ),
     }
+}
+
+/// The method named `name` as on the wire (`GET`, ...); `None` for one the emulator does not serve.
+pub(crate) fn method(name: &str) -> Option<Method> {
+    [
+        Method::Get,
+        Method::Put,
+        Method::Patch,
+        Method::Post,
+        Method::Delete,
+        Method::Head,
+    ]
+    .into_iter()
+    .find(|m| m.as_str() == name)
 }
 
 /// A query parameter's first value (case-insensitive name).

@@ -178,15 +178,8 @@ pub(crate) fn parse_fault(v: &Value) -> Result<Fault, ArmError> {
         .ok_or_else(|| bad("A fault needs \"kind\": throttle, serverError, dropConnection, failJob, unresponsiveAppliance or missingTargetNetwork."))?;
     let mut matching = RequestMatch::any();
     if let Some(m) = v.get("method").and_then(Value::as_str) {
-        let method = match m.to_ascii_uppercase().as_str() {
-            "GET" => Method::Get,
-            "PUT" => Method::Put,
-            "PATCH" => Method::Patch,
-            "POST" => Method::Post,
-            "DELETE" => Method::Delete,
-            "HEAD" => Method::Head,
-            _ => return Err(bad(format!("Unknown \"method\" '{m}' in the fault."))),
-        };
+        let method = arm::method(&m.to_ascii_uppercase())
+            .ok_or_else(|| bad(format!("Unknown \"method\" '{m}' in the fault.")))?;
         matching = matching.method(method);
     }
     if let Some(p) = v.get("pathContains").and_then(Value::as_str) {

@@ -54,6 +54,8 @@ impl RequestMatch {
             }
         }
         if let Some(p) = &self.path_contains {
+            // The field is public: it may have been set without `path_contains()` lowering it.
+            let p = p.to_ascii_lowercase();
             if !req.url.path().to_ascii_lowercase().contains(p.as_str()) {
                 return false;
             }
@@ -348,5 +350,19 @@ mod tests {
         assert!(f.on_request(&get, &mut rng).is_some());
         assert!(f.on_request(&get, &mut rng).is_none());
         assert!(f.active.is_empty());
+    }
+
+    #[test]
+    fn a_path_set_through_the_public_field_still_matches_any_case() {
+        let mut m = RequestMatch::any();
+        m.path_contains = Some("/ProtectedItems/".to_owned());
+        let url = url::Url::parse("https://h/vaults/v/protectedItems/web-01").unwrap();
+        assert!(m.matches(&Request::new(Method::Get, url)));
+        assert!(RequestMatch::any()
+            .path_contains("/PROTECTEDITEMS/")
+            .matches(&Request::new(
+                Method::Get,
+                url::Url::parse("https://h/vaults/v/protectedItems/x").unwrap()
+            )));
     }
 }

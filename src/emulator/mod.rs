@@ -334,9 +334,11 @@ impl Emulator {
             if let Some(secs) = resp
                 .headers
                 .get("Retry-After")
-                .and_then(|s| s.trim().parse::<i64>().ok())
+                .and_then(|s| s.trim().parse::<u64>().ok())
             {
-                state.clock.advance(chrono::Duration::seconds(secs));
+                // An injected throttle may ask for any number of seconds: saturate, never panic.
+                let by = clock::to_chrono(std::time::Duration::from_secs(secs));
+                state.clock.advance(by);
                 state.settle();
             }
         }

@@ -8,6 +8,9 @@
 //! With [`EmulatorServer::start_tls`] it speaks HTTPS instead (rustls with the ring provider,
 //! a [self-signed certificate](super::TlsIdentity)), for clients that refuse bearer tokens over
 //! plain HTTP; URLs are then `https://...`.
+//! What one client can cost is bounded: a request head of 64 KiB, a body of 4 MiB (allocated
+//! as it arrives), 60 s to send a request (30 s idle between reads or requests), and 256
+//! connections at once (more are closed at once).
 //! A dropped-connection fault closes the socket: before answering for
 //! [`TransportErrorKind::MaybeSent`](crate::transport::TransportErrorKind::MaybeSent), halfway
 //! through the body for `ResponseUnreadable`.
@@ -19,14 +22,21 @@ use crate::http::{Method, Request, Response};
 use crate::transport::TransportErrorKind;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const MAX_HEAD: usize = 64 * 1024;
-const MAX_BODY: usize = 64 * 1024 * 1024;
+/// Azure Resource Manager's own limit on a request body is 4 MB; up to 256 connections may
+/// each hold one.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 const IDLE: Duration = Duration::from_secs(30);
+/// The longest a request may take to arrive once the server starts reading it: a client that
+/// trickles a byte every few seconds (slow loris) must not hold a thread forever.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(60);
+/// Connections served at once; beyond that a new one is closed at once (one thread each).
+const MAX_CONNECTIONS: usize = 256;
 
 /// A running HTTP listener in front of an [`Emulator`]. Stops when dropped.
 ///
@@ -76,6 +86,7 @@ impl EmulatorServer {
         let addr = listener.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        let open = Arc::new(AtomicUsize::new(0));
         let accept = std::thread::Builder::new()
             .name("azs-emulator-accept".into())
             .spawn(move || {
@@ -84,6 +95,11 @@ impl EmulatorServer {
                         break;
                     }
                     let Ok(stream) = conn else { continue };
+                    let Some(slot) = Slot::take(&open) else {
+                        // Too many connections: closed at once (the client sees a reset).
+                        drop(stream);
+                        continue;
+                    };
                     let emu = emulator.clone();
                     let flag = flag.clone();
                     let tls = tls.clone();
@@ -91,8 +107,12 @@ impl EmulatorServer {
                     let _ = std::thread::Builder::new()
                         .name("azs-emulator-conn".into())
                         .spawn(move || {
+                            let _slot = slot;
                             let _ = stream.set_read_timeout(Some(IDLE));
+                            // A client that never reads its answers must not block a write forever.
+                            let _ = stream.set_write_timeout(Some(IDLE));
                             let _ = stream.set_nodelay(true);
+                            let stream = Timed::new(stream);
                             match tls {
                                 None => serve(emu, stream, addr, scheme, &flag),
                                 Some(cfg) => {
@@ -143,15 +163,77 @@ impl Drop for EmulatorServer {
     }
 }
 
+/// One of the [`MAX_CONNECTIONS`] connection slots, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(open: &Arc<AtomicUsize>) -> Option<Slot> {
+        open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+            (n < MAX_CONNECTIONS).then_some(n + 1)
+        })
+        .ok()
+        .map(|_| Slot(open.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 /// A connection the server reads requests from and writes answers to (plain TCP or TLS).
 pub(crate) trait Conn: Read + Write {
     /// Closes the connection abruptly (a dropped-connection fault).
     fn abort(&mut self);
+    /// From now on, reads fail once `deadline` has passed (`None`: no deadline).
+    fn set_deadline(&mut self, deadline: Option<Instant>);
 }
 
-impl Conn for TcpStream {
+/// A connection whose reads fail once `deadline` has passed (each read itself blocks at most
+/// [`IDLE`]), so reading one request takes at most [`REQUEST_DEADLINE`] + [`IDLE`]. It sits
+/// under TLS too: a handshake or a TLS record trickled a byte at a time is cut off the same way.
+pub(crate) struct Timed<C> {
+    inner: C,
+    deadline: Option<Instant>,
+}
+
+impl<C> Timed<C> {
+    fn new(inner: C) -> Self {
+        Timed {
+            inner,
+            deadline: None,
+        }
+    }
+}
+
+impl<C: Read> Read for Timed<C> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the request did not arrive in time",
+            ));
+        }
+        self.inner.read(buf)
+    }
+}
+
+impl<C: Write> Write for Timed<C> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl Conn for Timed<TcpStream> {
     fn abort(&mut self) {
-        let _ = self.shutdown(std::net::Shutdown::Both);
+        let _ = self.inner.shutdown(std::net::Shutdown::Both);
+    }
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
     }
 }
 
@@ -159,6 +241,9 @@ impl Conn for TcpStream {
 fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, stop: &AtomicBool) {
     let mut reader = BufReader::new(stream);
     while !stop.load(Ordering::SeqCst) {
+        reader
+            .get_mut()
+            .set_deadline(Some(Instant::now() + REQUEST_DEADLINE));
         let parsed = match read_request(&mut reader, local, scheme) {
             Ok(Some(p)) => p,
             Ok(None) => return,
@@ -167,6 +252,7 @@ fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, sto
                 return;
             }
         };
+        reader.get_mut().set_deadline(None);
         let writer = reader.get_mut();
         let (request, keep_alive, head_only) = parsed;
         match emu.handle_or_drop(&request) {
@@ -211,11 +297,11 @@ fn read_request<C: Read>(
     scheme: &str,
 ) -> io::Result<Option<Parsed>> {
     let mut line = String::new();
-    let mut head = 0usize;
+    let mut budget = MAX_HEAD;
     // Skip blank lines between requests.
     loop {
         line.clear();
-        let n = match reader.read_line(&mut line) {
+        let n = match read_line_capped(reader, &mut line, &mut budget, "request head too large") {
             Ok(n) => n,
             Err(e)
                 if matches!(
@@ -230,12 +316,8 @@ fn read_request<C: Read>(
         if n == 0 {
             return Ok(None);
         }
-        head += n;
         if !line.trim().is_empty() {
             break;
-        }
-        if head > MAX_HEAD {
-            return Err(invalid("request head too large"));
         }
     }
     let mut parts = line.split_whitespace();
@@ -243,24 +325,16 @@ fn read_request<C: Read>(
     else {
         return Err(invalid("bad request line"));
     };
-    let method = match method {
-        "GET" => Method::Get,
-        "PUT" => Method::Put,
-        "PATCH" => Method::Patch,
-        "POST" => Method::Post,
-        "DELETE" => Method::Delete,
-        "HEAD" => Method::Head,
-        other => return Err(invalid(&format!("unsupported method {other}"))),
-    };
+    let method = super::arm::method(method)
+        .ok_or_else(|| invalid(&format!("unsupported method {method}")))?;
     let target = target.to_owned();
     let http10 = version.eq_ignore_ascii_case("HTTP/1.0");
     let mut headers = crate::http::Headers::new();
     loop {
         line.clear();
-        let n = reader.read_line(&mut line)?;
-        head += n;
-        if n == 0 || head > MAX_HEAD {
-            return Err(invalid("incomplete or oversized request head"));
+        let n = read_line_capped(reader, &mut line, &mut budget, "request head too large")?;
+        if n == 0 {
+            return Err(invalid("incomplete request head"));
         }
         let l = line.trim_end_matches(['\r', '\n']);
         if l.is_empty() {
@@ -269,6 +343,11 @@ fn read_request<C: Read>(
         let Some((k, v)) = l.split_once(':') else {
             return Err(invalid("bad header line"));
         };
+        // A bare CR would end a header line of the answer, where the emulator echoes
+        // x-ms-client-request-id and x-ms-correlation-request-id.
+        if l.chars().any(|c| c.is_ascii_control() && c != '\t') {
+            return Err(invalid("control character in a header line"));
+        }
         headers.append(k.trim(), v.trim());
     }
     let body = if headers
@@ -287,9 +366,7 @@ fn read_request<C: Read>(
         if len > MAX_BODY {
             return Err(invalid("body too large"));
         }
-        let mut body = vec![0; len];
-        reader.read_exact(&mut body)?;
-        body
+        read_exactly(reader, len)?
     };
     let host = headers
         .get("host")
@@ -313,31 +390,71 @@ fn read_request<C: Read>(
     Ok(Some((request, keep_alive, method == Method::Head)))
 }
 
+/// Reads exactly `len` bytes, growing the buffer as they arrive (a `Content-Length` the client
+/// never sends costs no memory).
+fn read_exactly<R: Read>(reader: &mut R, len: usize) -> io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    append_exactly(reader, len, &mut body)?;
+    Ok(body)
+}
+
+fn append_exactly<R: Read>(reader: &mut R, len: usize, body: &mut Vec<u8>) -> io::Result<()> {
+    let want = u64::try_from(len).map_err(|_| invalid("body too large"))?;
+    let got = reader.by_ref().take(want).read_to_end(body)?;
+    if got < len {
+        return Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the body ended before its announced length",
+        ));
+    }
+    Ok(())
+}
+
+/// `read_line`, but at most `budget` bytes (spent from it): a line without an end must not
+/// grow without bound.
+fn read_line_capped<R: BufRead>(
+    reader: &mut R,
+    line: &mut String,
+    budget: &mut usize,
+    too_large: &str,
+) -> io::Result<usize> {
+    let cap = u64::try_from(*budget).unwrap_or(u64::MAX).saturating_add(1);
+    let n = reader.by_ref().take(cap).read_line(line)?;
+    if n > *budget {
+        return Err(invalid(too_large));
+    }
+    *budget -= n;
+    Ok(n)
+}
+
 fn read_chunked<C: Read>(reader: &mut BufReader<C>) -> io::Result<Vec<u8>> {
     let mut body = Vec::new();
     let mut line = String::new();
+    // Chunk-size lines, chunk ends and trailers together.
+    let mut framing = MAX_HEAD + MAX_BODY;
+    let too_large = "chunked framing too large";
     loop {
         line.clear();
-        reader.read_line(&mut line)?;
+        read_line_capped(reader, &mut line, &mut framing, too_large)?;
         let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("").trim(), 16)
             .map_err(|_| invalid("bad chunk size"))?;
         if size == 0 {
             // Trailers, then the blank line.
             loop {
                 line.clear();
-                if reader.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                if read_line_capped(reader, &mut line, &mut framing, too_large)? == 0
+                    || line.trim().is_empty()
+                {
                     return Ok(body);
                 }
             }
         }
-        if body.len() + size > MAX_BODY {
+        if size > MAX_BODY - body.len() {
             return Err(invalid("body too large"));
         }
-        let start = body.len();
-        body.resize(start + size, 0);
-        reader.read_exact(&mut body[start..])?;
+        append_exactly(reader, size, &mut body)?;
         line.clear();
-        reader.read_line(&mut line)?;
+        read_line_capped(reader, &mut line, &mut framing, too_large)?;
     }
 }
 
@@ -387,4 +504,140 @@ fn write_response<W: Write>(
     }
     w.write_all(&buf)?;
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local() -> SocketAddr {
+        "127.0.0.1:1".parse().unwrap()
+    }
+
+    fn parse(raw: impl Read) -> io::Result<Option<Parsed>> {
+        read_request(&mut BufReader::new(raw), local(), "http")
+    }
+
+    #[test]
+    fn connection_slots_run_out_and_come_back() {
+        let open = Arc::new(AtomicUsize::new(0));
+        let slots: Vec<Slot> = (0..MAX_CONNECTIONS)
+            .map(|_| Slot::take(&open).unwrap())
+            .collect();
+        assert!(Slot::take(&open).is_none());
+        drop(slots);
+        assert_eq!(open.load(Ordering::SeqCst), 0);
+        assert!(Slot::take(&open).is_some());
+    }
+
+    #[test]
+    fn a_request_line_without_end_is_refused_not_buffered_forever() {
+        let err = parse(io::repeat(b'a')).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+        let endless_headers = b"GET / HTTP/1.1\r\n"
+            .chain(io::repeat(b'x').take(10 * MAX_HEAD as u64))
+            .chain(&b"\r\n\r\n"[..]);
+        let err = parse(endless_headers).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn a_header_with_a_bare_cr_is_refused_not_echoed() {
+        let raw = b"GET / HTTP/1.1\r\nHost: h\r\nx-ms-client-request-id: a\rSet-Cookie: x\r\n\r\n";
+        let err = parse(&raw[..]).unwrap_err();
+        assert!(err.to_string().contains("control character"), "{err}");
+        let raw = b"GET / HTTP/1.1\r\nHost: h\r\nx-ms-client-request-id: a\tb\r\n\r\n";
+        let (req, ..) = parse(&raw[..]).unwrap().unwrap();
+        assert_eq!(req.headers.get("x-ms-client-request-id"), Some("a\tb"));
+    }
+
+    #[test]
+    fn a_huge_chunk_size_is_refused_without_panicking() {
+        let raw = b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n";
+        let err = parse(&raw[..]).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn endless_trailers_end_in_an_error() {
+        let raw = b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n"
+            .chain(io::repeat(b'x'));
+        let err = parse(raw).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+    }
+
+    #[test]
+    fn a_body_shorter_than_its_content_length_is_an_error() {
+        let raw = format!("PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: {MAX_BODY}\r\n\r\n{{}}");
+        let err = parse(raw.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "{err}");
+        let raw = format!(
+            "PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\n\r\n{{}}",
+            MAX_BODY + 1
+        );
+        let err = parse(raw.as_bytes()).unwrap_err();
+        assert!(err.to_string().contains("too large"), "{err}");
+        let raw = b"PUT / HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\n{}";
+        let (req, keep_alive, _) = parse(&raw[..]).unwrap().unwrap();
+        assert_eq!(req.body, b"{}");
+        assert!(keep_alive);
+    }
+
+    /// Sends its bytes one at a time, a millisecond apart (slow loris).
+    struct Trickle<R>(R);
+
+    impl<R: Read> Read for Trickle<R> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(1));
+            let n = buf.len().min(1);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_trickled_tls_handshake_is_cut_off_at_the_deadline() {
+        let dir = std::env::temp_dir().join(format!("azs-emu-slow-tls-{}", std::process::id()));
+        let identity = super::super::TlsIdentity::self_signed(&dir).unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut c = TcpStream::connect(addr).unwrap();
+            // A handshake record announcing 16 KiB, then its bytes 20 ms apart (over 5 min).
+            let _ = c.write_all(&[0x16, 0x03, 0x01, 0x40, 0x00]);
+            for _ in 0..150 {
+                std::thread::sleep(Duration::from_millis(20));
+                if c.write_all(&[0]).is_err() {
+                    break;
+                }
+            }
+        });
+        let (sock, _) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(IDLE)).unwrap();
+        let mut tls =
+            super::super::tls::accept(identity.server_config().unwrap(), Timed::new(sock)).unwrap();
+        let started = Instant::now();
+        tls.set_deadline(Some(started + Duration::from_millis(200)));
+        let err = tls.read(&mut [0u8; 16]).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        tls.abort();
+        client.join().unwrap();
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn a_request_past_its_deadline_stops_being_read() {
+        // Without the deadline this head would take over a minute to reach MAX_HEAD.
+        let slow = Trickle(b"GET / HTTP/1.1\r\n".chain(io::repeat(b'x')));
+        let started = Instant::now();
+        let mut reader = BufReader::new(Timed::new(slow));
+        reader.get_mut().deadline = Some(Instant::now() + Duration::from_millis(200));
+        let err = read_request(&mut reader, local(), "http").unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
 }

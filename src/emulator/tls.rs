@@ -1,13 +1,14 @@
 //! HTTPS for the emulator's listener: a certificate generated at start (rcgen) served with
 //! rustls (ring provider) over the blocking `std::net` stream.
 
-use super::server::Conn;
+use super::server::{Conn, Timed};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ServerConfig, ServerConnection, StreamOwned};
 use std::io;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 /// The names the generated certificate is valid for.
 const NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
@@ -101,10 +102,10 @@ impl TlsIdentity {
     }
 }
 
-pub(crate) type TlsStream = StreamOwned<ServerConnection, TcpStream>;
+pub(crate) type TlsStream = StreamOwned<ServerConnection, Timed<TcpStream>>;
 
 /// Wraps an accepted TCP connection; the handshake happens on the first read.
-pub(crate) fn accept(config: Arc<ServerConfig>, sock: TcpStream) -> Option<TlsStream> {
+pub(crate) fn accept(config: Arc<ServerConfig>, sock: Timed<TcpStream>) -> Option<TlsStream> {
     ServerConnection::new(config)
         .ok()
         .map(|conn| StreamOwned::new(conn, sock))
@@ -112,6 +113,9 @@ pub(crate) fn accept(config: Arc<ServerConfig>, sock: TcpStream) -> Option<TlsSt
 
 impl Conn for TlsStream {
     fn abort(&mut self) {
-        let _ = self.sock.shutdown(std::net::Shutdown::Both);
+        self.sock.abort();
+    }
+    fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.sock.set_deadline(deadline);
     }
 }

@@ -338,6 +338,31 @@ pub(crate) fn list_children(state: &State, ctx: &Ctx, parent: &str, collection: 
     })
 }
 
+/// Lists the resources of `kind` (vaults, fabrics) in a subscription, or in one of its resource
+/// groups.
+pub(crate) fn list_in_scope(
+    state: &State,
+    ctx: &Ctx,
+    sub: &str,
+    rg: Option<&str>,
+    kind: Kind,
+) -> Response {
+    let prefix = match rg {
+        Some(rg) => format!("/subscriptions/{sub}/resourcegroups/{rg}/").to_ascii_lowercase(),
+        None => format!("/subscriptions/{sub}/").to_ascii_lowercase(),
+    };
+    let items: Vec<&Res> = state
+        .resources
+        .range(prefix.clone()..)
+        .take_while(|(k, _)| k.starts_with(&prefix))
+        .filter(|(_, r)| r.kind == kind)
+        .map(|(_, r)| r)
+        .collect();
+    arm::page_with(ctx.req, items, state.settings.page_size, |r| {
+        present(state, ctx, r)
+    })
+}
+
 /// Creates (201 + LRO, provisioning for a while) or updates (200) a simple resource.
 /// `update` merges the new body into the old one.
 pub(crate) fn put_simple(

@@ -1,6 +1,7 @@
 //! Recovery points (`protectedItems/{pi}/recoveryPoints`, read-only). They are computed from the
 //! item's replication history and the policy (see [`RpSeries`]), so a year of virtual time costs
-//! nothing: only the points within `recoveryPointHistoryInMinutes` exist.
+//! nothing: only the points within `recoveryPointHistoryInMinutes` exist (at most the newest
+//! 50,000).
 //!
 //! [`RpSeries`]: super::protected_items::RpSeries
 
@@ -37,9 +38,15 @@ fn item<'a>(state: &'a State, v: &Vault, name: &str) -> Result<&'a Item, ArmErro
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault, pi: &str) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
-    let items = points.iter().rev().map(|p| render(ctx, item, p)).collect();
-    Ok(arm::page(ctx.req, items, state.settings.page_size))
+    let mut points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
+    points.reverse();
+    // Render only the page asked for.
+    Ok(arm::page_with(
+        ctx.req,
+        points,
+        state.settings.page_size,
+        |p| render(ctx, item, &p),
+    ))
 }
 
 pub(crate) fn get(

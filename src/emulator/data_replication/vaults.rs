@@ -15,18 +15,7 @@ pub(crate) fn list(
     sub: &str,
     rg: Option<&str>,
 ) -> Result<Response, ArmError> {
-    let prefix = match rg {
-        Some(rg) => format!("/subscriptions/{sub}/resourcegroups/{rg}/").to_ascii_lowercase(),
-        None => format!("/subscriptions/{sub}/").to_ascii_lowercase(),
-    };
-    let items: Vec<Value> = state
-        .resources
-        .range(prefix.clone()..)
-        .take_while(|(k, _)| k.starts_with(&prefix))
-        .filter(|(_, r)| r.kind == Kind::Vault)
-        .map(|(_, r)| super::present(state, ctx, r))
-        .collect();
-    Ok(arm::page(ctx.req, items, state.settings.page_size))
+    Ok(super::list_in_scope(state, ctx, sub, rg, Kind::Vault))
 }
 
 pub(crate) fn one(

@@ -32,7 +32,8 @@ use serde_json::{json, Value};
 
 /// Recovery points are computed, not stored: one at `origin` (replication done), then one every
 /// `crash_min` minutes, every
-/// `app_min` minutes app-consistent, the last `retention_min` minutes kept, none after `stop`.
+/// `app_min` minutes app-consistent, the last `retention_min` minutes kept (at most the newest
+/// [`MAX_POINTS`]), none after `stop`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RpSeries {
     pub(crate) origin: DateTime<Utc>,
@@ -41,6 +42,10 @@ pub(crate) struct RpSeries {
     pub(crate) app_min: i64,
     pub(crate) retention_min: i64,
 }
+
+/// The most recovery points an item has at once: a policy may keep years of per-minute points,
+/// which would otherwise make every read of them build (and render) millions.
+pub(crate) const MAX_POINTS: i64 = 50_000;
 
 /// A recovery point: (name, time, app-consistent).
 pub(crate) type Rp = (String, DateTime<Utc>, bool);
@@ -62,6 +67,7 @@ impl RpSeries {
         // Kept: end - retention < t <= end. The first point is taken when replication completes.
         let window = since_origin - self.retention_min.max(step);
         let k_min = if window < 0 { 0 } else { window / step + 1 };
+        let k_min = k_min.max(k_max - (MAX_POINTS - 1));
         (k_min..=k_max)
             .map(|k| {
                 let t = self.origin + Duration::minutes(k * step);
@@ -419,4 +425,31 @@ pub(crate) fn action(
         o.result = Some(json!({ "properties": { "customProperties": custom } }));
     }
     Ok(super::accepted(state, ctx, &op_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_policy_keeping_centuries_of_points_keeps_only_the_newest() {
+        let origin = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let series = RpSeries {
+            origin,
+            stop: None,
+            crash_min: 1,
+            app_min: 60,
+            retention_min: i64::MAX,
+        };
+        let now = origin + Duration::days(365 * 1000);
+        let points = series.points(now);
+        assert_eq!(points.len() as i64, MAX_POINTS);
+        assert_eq!(points.last().map(|p| p.1), Some(now));
+        assert_eq!(series.latest(now, true).map(|p| p.1), Some(now));
+        // A short history is untouched by the cap.
+        let early = origin + Duration::minutes(90);
+        assert_eq!(series.points(early).len(), 91);
+    }
 }
