@@ -4,7 +4,7 @@ use super::code::Code;
 use super::plan::{Intent, PreflightPlan};
 use super::report::Finding;
 use super::snapshot::EnvironmentSnapshot;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 mod access;
 mod appliance;
@@ -91,6 +91,15 @@ pub(crate) fn run_all(ctx: &mut Ctx<'_>) {
         reprotect::uncommitted(ctx);
         reprotect::settings(ctx);
     }
+}
+
+/// `n` units of `unit` seconds as a duration, saturating: a limit from a user's plan (any `i64`,
+/// e.g. a deserialized `test_failover_max_age_days`) must not panic as `Duration::days` does
+/// out of range. A huge limit means "never stale", a hugely negative one "always stale".
+pub(crate) fn saturating_duration(n: i64, unit_secs: i64) -> Duration {
+    n.checked_mul(unit_secs)
+        .and_then(Duration::try_seconds)
+        .unwrap_or(if n < 0 { Duration::MIN } else { Duration::MAX })
 }
 
 /// Normalizes an ARM id or scope for comparison: lower case, no trailing `/`.
