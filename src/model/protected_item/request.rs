@@ -261,8 +261,17 @@ impl NewAzStackProtectedItem {
         if !missing.is_empty() {
             return Err(NewProtectedItemError::Missing(missing));
         }
-        // Re-read through serde so that a `custom_field` naming a known field lands in it.
-        let custom = serde_json::to_value(&self.custom)
+        // Re-read through serde so that a `custom_field` naming a known field lands in it; laid
+        // over the typed fields, so it wins over a builder method setting the same field.
+        let mut custom = self.custom;
+        let fields = std::mem::take(&mut custom.additional_properties);
+        let custom = serde_json::to_value(&custom)
+            .map(|mut v| {
+                if let Value::Object(m) = &mut v {
+                    m.extend(fields);
+                }
+                v
+            })
             .and_then(serde_json::from_value::<AzStackToAzStackProtectedItemCustomProperties>)
             .map_err(|e| NewProtectedItemError::InvalidCustomField(e.to_string()))?;
         Ok(ProtectedItem {
