@@ -124,8 +124,12 @@ pub(crate) fn same_location(a: &str, b: &str) -> bool {
     n(a) == n(b)
 }
 
-/// `true` when a role at `scope` covers `target` (same scope or an ancestor).
+/// `true` when a role at `scope` covers `target` (same scope or an ancestor). `/` (the root)
+/// covers everything; an empty scope (not known, e.g. missing from a snapshot) covers nothing.
 pub(crate) fn scope_covers(scope: &str, target: &str) -> bool {
+    if scope.trim().is_empty() {
+        return false;
+    }
     let s = norm_id(scope);
     let t = norm_id(target);
     s.is_empty() || t == s || t.starts_with(&format!("{s}/"))
