@@ -94,3 +94,19 @@ fn a_field_read_as_null_then_set_is_written_once_with_its_value() {
     let text = serde_json::to_string(&page).unwrap();
     assert_eq!(text, r#"{"value":[],"nextLink":"https://next"}"#);
 }
+
+#[test]
+fn protected_item_body_drops_unknown_properties_but_keeps_unknown_custom_fields() {
+    // What ProtectedItem::to_request_body's docs promise, pinned.
+    let item: ProtectedItem = serde_json::from_value(json!({
+        "properties": {
+            "policyName": "p",
+            "futureProperty": 1,
+            "customProperties": {"instanceType": "AzStackToAzStack", "stampSpecific": 2}
+        }
+    }))
+    .unwrap();
+    let body = item.to_request_body(&crate::ApiVersion::default());
+    assert_eq!(body["properties"].get("futureProperty"), None);
+    assert_eq!(body["properties"]["customProperties"]["stampSpecific"], 2);
+}

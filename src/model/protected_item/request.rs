@@ -14,12 +14,15 @@ impl ProtectedItem {
     /// replicationExtensionName, customProperties}}` from writable fields only.
     ///
     /// Dropped: `id`, `name`, `type`, `systemData`, every read-only property (states, jobs,
-    /// health, ...) and the read-only fields inside `customProperties` (progress, recovery
-    /// points, `protectedDisks`/`protectedNics`, ...). Kept: fields inside `customProperties` the
-    /// crate does not know (a stamp-specific escape hatch), and the whole object for an unknown
-    /// `instanceType`. Names that changed between versions are written as `api_version` expects
-    /// (HCI `sourceDraName`/`targetDraName` on the preview, `sourceFabricAgentName`/
-    /// `targetFabricAgentName` later), whichever of the two the item holds.
+    /// health, ...), any field of `properties` the crate does not know (unlike
+    /// [`RequestBody`](crate::model::RequestBody) types, which keep them: the spec's only writable
+    /// properties here are the three above) and the read-only fields inside `customProperties`
+    /// (progress, recovery points, `protectedDisks`/`protectedNics`, ...). Kept: fields inside
+    /// `customProperties` the crate does not know (a stamp-specific escape hatch), and the whole
+    /// object for an unknown `instanceType`. Names that changed between versions are written as
+    /// `api_version` expects (HCI `sourceDraName`/`targetDraName` on the preview,
+    /// `sourceFabricAgentName`/`targetFabricAgentName` later), whichever of the two the item
+    /// holds.
     ///
     /// ```
     /// use azs_site_recovery::{model::ProtectedItem, ApiVersion};
