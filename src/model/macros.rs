@@ -159,7 +159,9 @@ macro_rules! model_struct {
             pub fn serialize_fields<M: ::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
                 $( if let Some(v) = &self.$field { map.serialize_entry($wire, v)?; } )*
                 for (k, v) in &self.additional_properties {
-                    map.serialize_entry(k, v)?;
+                    if !self.known_field_is_set(k) {
+                        map.serialize_entry(k, v)?;
+                    }
                 }
                 Ok(())
             }
@@ -167,7 +169,18 @@ macro_rules! model_struct {
             /// The number of entries [`Self::serialize_fields`] writes.
             #[doc(hidden)]
             pub fn field_count(&self) -> usize {
-                0 $( + usize::from(self.$field.is_some()) )* + self.additional_properties.len()
+                0 $( + usize::from(self.$field.is_some()) )*
+                    + self.additional_properties.keys().filter(|k| !self.known_field_is_set(k)).count()
+            }
+
+            /// Whether `key` is the wire name of a known field that holds a value. Such a key in
+            /// `additional_properties` (a `null` read from the service, then the field set) is
+            /// not written: a second, later `null` entry would undo the value for most readers.
+            fn known_field_is_set(&self, key: &str) -> bool {
+                match key {
+                    $( $wire => self.$field.is_some(), )*
+                    _ => false,
+                }
             }
 
             /// Reads the remaining entries of a map into `self`.

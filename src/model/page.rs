@@ -70,9 +70,20 @@ impl<T> Page<T> {
 
 impl<T: Serialize> Serialize for Page<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A `null` kept in `additional_properties` for a field that now holds a value is not
+        // written: a duplicate, later `null` would undo the value for most readers.
+        let shadowed = |k: &str| match k {
+            "value" => self.value.is_some(),
+            "nextLink" => self.next_link.is_some(),
+            _ => false,
+        };
         let len = usize::from(self.value.is_some())
             + usize::from(self.next_link.is_some())
-            + self.additional_properties.len();
+            + self
+                .additional_properties
+                .keys()
+                .filter(|k| !shadowed(k))
+                .count();
         let mut map = s.serialize_map(Some(len))?;
         if let Some(v) = &self.value {
             map.serialize_entry("value", v)?;
@@ -81,7 +92,9 @@ impl<T: Serialize> Serialize for Page<T> {
             map.serialize_entry("nextLink", v)?;
         }
         for (k, v) in &self.additional_properties {
-            map.serialize_entry(k, v)?;
+            if !shadowed(k) {
+                map.serialize_entry(k, v)?;
+            }
         }
         map.end()
     }

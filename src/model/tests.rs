@@ -44,3 +44,69 @@ fn protected_item_keeps_unknown_fields_and_nulls() {
     let again: ProtectedItem = serde_json::from_str(&text).unwrap();
     assert_eq!(again, item);
 }
+
+#[test]
+fn a_field_read_as_null_then_set_is_written_once_with_its_value() {
+    // The service sends unset properties as null; they are kept in additional_properties. Setting
+    // the field afterwards used to write the key twice (value, then null), and every reader that
+    // keeps the last duplicate (serde_json::Value included) saw null: the edit was lost.
+    let wire = json!({
+        "properties": {
+            "policyName": null,
+            "customProperties": {
+                "instanceType": "AzStackToAzStack",
+                "targetNetworkId": null,
+                "sourceAzStackVirtualMachineId": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web01"
+            }
+        }
+    });
+    let mut item: ProtectedItem = serde_json::from_value(wire.clone()).unwrap();
+    // Untouched, the nulls still round-trip.
+    assert_eq!(serde_json::to_value(&item).unwrap(), wire);
+
+    let p = item.properties.as_mut().unwrap();
+    p.policy_name = Some("policy1".into());
+    match p.custom_properties.as_mut().unwrap() {
+        ProtectedItemCustomProperties::AzStackToAzStack(cp) => {
+            cp.target_network_id = Some("/subscriptions/t/net".into());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let text = serde_json::to_string(&item).unwrap();
+    assert_eq!(text.matches("\"policyName\"").count(), 1, "{text}");
+    assert_eq!(text.matches("\"targetNetworkId\"").count(), 1, "{text}");
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["properties"]["policyName"], "policy1");
+    assert_eq!(
+        v["properties"]["customProperties"]["targetNetworkId"],
+        "/subscriptions/t/net"
+    );
+    let body = item.to_request_body(&crate::ApiVersion::default());
+    assert_eq!(body["properties"]["policyName"], "policy1");
+    assert_eq!(
+        body["properties"]["customProperties"]["targetNetworkId"],
+        "/subscriptions/t/net"
+    );
+
+    let mut page: Page<ProtectedItem> =
+        serde_json::from_value(json!({"value": [], "nextLink": null})).unwrap();
+    page.next_link = Some("https://next".into());
+    let text = serde_json::to_string(&page).unwrap();
+    assert_eq!(text, r#"{"value":[],"nextLink":"https://next"}"#);
+}
+
+#[test]
+fn protected_item_body_drops_unknown_properties_but_keeps_unknown_custom_fields() {
+    // What ProtectedItem::to_request_body's docs promise, pinned.
+    let item: ProtectedItem = serde_json::from_value(json!({
+        "properties": {
+            "policyName": "p",
+            "futureProperty": 1,
+            "customProperties": {"instanceType": "AzStackToAzStack", "stampSpecific": 2}
+        }
+    }))
+    .unwrap();
+    let body = item.to_request_body(&crate::ApiVersion::default());
+    assert_eq!(body["properties"].get("futureProperty"), None);
+    assert_eq!(body["properties"]["customProperties"]["stampSpecific"], 2);
+}

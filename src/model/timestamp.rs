@@ -136,6 +136,10 @@ fn parse_common(b: &[u8]) -> Option<DateTime<Utc>> {
         [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
             let oh = i64::from(num(&[*h1, *h2])?);
             let om = i64::from(num(&[*m1, *m2])?);
+            // As RFC 3339 and chrono: `+10:99` or `+24:00` is not an offset.
+            if oh > 23 || om > 59 {
+                return None;
+            }
             let secs = oh * 3600 + om * 60;
             if *sign == b'-' {
                 -secs
@@ -226,6 +230,8 @@ mod tests {
             "2023-05-01T10:00",
             "2023-05-01T10:00:00 +02:00",
             "２０２３-05-01T10:00:00Z",
+            "2023-05-01T10:00:00+10:99",
+            "2023-05-01T10:00:00+24:00",
         ] {
             assert_eq!(parse_common(s.as_bytes()), None, "{s}");
         }
@@ -248,5 +254,20 @@ mod tests {
     fn seven_digits_keep_precision() {
         let t = Timestamp::parse("2023-05-01T10:00:00.1234567Z");
         assert_eq!(t.to_utc().unwrap().timestamp_subsec_nanos(), 123_456_700);
+    }
+
+    #[test]
+    fn an_impossible_offset_is_not_a_timestamp() {
+        // The fast path used to accept any two digits, so `+10:99` read as 11:39 ahead of UTC
+        // although chrono (and RFC 3339) refuse it.
+        for s in ["2023-05-01T10:00:00+10:99", "2023-05-01T10:00:00-99:00"] {
+            let t = Timestamp::parse(s);
+            assert_eq!(t.to_utc(), None, "{s}");
+            assert_eq!(t.as_str(), s, "kept verbatim");
+        }
+        let ok = Timestamp::parse("2023-05-01T10:00:00+23:59")
+            .to_utc()
+            .unwrap();
+        assert_eq!(ok.to_rfc3339(), "2023-04-30T10:01:00+00:00");
     }
 }

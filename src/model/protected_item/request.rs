@@ -14,12 +14,15 @@ impl ProtectedItem {
     /// replicationExtensionName, customProperties}}` from writable fields only.
     ///
     /// Dropped: `id`, `name`, `type`, `systemData`, every read-only property (states, jobs,
-    /// health, ...) and the read-only fields inside `customProperties` (progress, recovery
-    /// points, `protectedDisks`/`protectedNics`, ...). Kept: fields inside `customProperties` the
-    /// crate does not know (a stamp-specific escape hatch), and the whole object for an unknown
-    /// `instanceType`. Names that changed between versions are written as `api_version` expects
-    /// (HCI `sourceDraName`/`targetDraName` on the preview, `sourceFabricAgentName`/
-    /// `targetFabricAgentName` later), whichever of the two the item holds.
+    /// health, ...), any field of `properties` the crate does not know (unlike
+    /// [`RequestBody`](crate::model::RequestBody) types, which keep them: the spec's only writable
+    /// properties here are the three above) and the read-only fields inside `customProperties`
+    /// (progress, recovery points, `protectedDisks`/`protectedNics`, ...). Kept: fields inside
+    /// `customProperties` the crate does not know (a stamp-specific escape hatch), and the whole
+    /// object for an unknown `instanceType`. Names that changed between versions are written as
+    /// `api_version` expects (HCI `sourceDraName`/`targetDraName` on the preview,
+    /// `sourceFabricAgentName`/`targetFabricAgentName` later), whichever of the two the item
+    /// holds.
     ///
     /// ```
     /// use azs_site_recovery::{model::ProtectedItem, ApiVersion};
@@ -261,8 +264,17 @@ impl NewAzStackProtectedItem {
         if !missing.is_empty() {
             return Err(NewProtectedItemError::Missing(missing));
         }
-        // Re-read through serde so that a `custom_field` naming a known field lands in it.
-        let custom = serde_json::to_value(&self.custom)
+        // Re-read through serde so that a `custom_field` naming a known field lands in it; laid
+        // over the typed fields, so it wins over a builder method setting the same field.
+        let mut custom = self.custom;
+        let fields = std::mem::take(&mut custom.additional_properties);
+        let custom = serde_json::to_value(&custom)
+            .map(|mut v| {
+                if let Value::Object(m) = &mut v {
+                    m.extend(fields);
+                }
+                v
+            })
             .and_then(serde_json::from_value::<AzStackToAzStackProtectedItemCustomProperties>)
             .map_err(|e| NewProtectedItemError::InvalidCustomField(e.to_string()))?;
         Ok(ProtectedItem {

@@ -464,6 +464,21 @@ fn builder_makes_a_sendable_item_and_names_missing_fields() {
     assert_eq!(az.target_vm_size.as_deref(), Some("Standard_F4s"));
     assert!(az.additional_properties.is_empty());
 
+    // ... and wins over the builder method for the same field, as it did when the serializer
+    // wrote both keys (the later one counting).
+    let item = ProtectedItem::azstack("p", "e", VM)
+        .appliance_id("a")
+        .target_resource_group_id("rg")
+        .target_network("vnet", "default")
+        .log_storage_account_id("c")
+        .target_vm_size("Standard_DS2_v2")
+        .custom_field("targetVmSize", "Standard_F4s")
+        .build()
+        .unwrap();
+    let az = item.custom_properties().unwrap().as_azstack().unwrap();
+    assert_eq!(az.target_vm_size.as_deref(), Some("Standard_F4s"));
+    assert!(az.additional_properties.is_empty());
+
     let err = ProtectedItem::azstack("", "e", VM)
         .appliance_id("a")
         .build()

@@ -1,8 +1,7 @@
 //! The replication appliance is registered, responsive and healthy \[PROT\]\[TGT\]\[SRC\].
 
-use super::Ctx;
+use super::{saturating_duration, Ctx};
 use crate::preflight::code::Code;
-use chrono::Duration;
 
 pub(super) fn appliance(ctx: &mut Ctx<'_>) {
     let Some(app) = ctx.snap.appliance.clone() else {
@@ -30,7 +29,7 @@ pub(super) fn appliance(ctx: &mut Ctx<'_>) {
             "check that the appliance VM runs and reaches the target stamp (ARM, Blob, rp.asr ports 8478, 8479, 44307 [DEP]); see Event Viewer > Applications and Services Logs > Azure Site Recovery",
         );
     }
-    let max = Duration::minutes(ctx.plan.heartbeat_max_age_minutes);
+    let max = saturating_duration(ctx.plan.heartbeat_max_age_minutes, 60);
     match app.last_heartbeat {
         None => ctx.push(
             Code::ApplianceHeartbeatStale,

@@ -4,7 +4,7 @@ use super::code::Code;
 use super::plan::{Intent, PreflightPlan};
 use super::report::Finding;
 use super::snapshot::EnvironmentSnapshot;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 mod access;
 mod appliance;
@@ -93,6 +93,15 @@ pub(crate) fn run_all(ctx: &mut Ctx<'_>) {
     }
 }
 
+/// `n` units of `unit` seconds as a duration, saturating: a limit from a user's plan (any `i64`,
+/// e.g. a deserialized `test_failover_max_age_days`) must not panic as `Duration::days` does
+/// out of range. A huge limit means "never stale", a hugely negative one "always stale".
+pub(crate) fn saturating_duration(n: i64, unit_secs: i64) -> Duration {
+    n.checked_mul(unit_secs)
+        .and_then(Duration::try_seconds)
+        .unwrap_or(if n < 0 { Duration::MIN } else { Duration::MAX })
+}
+
 /// Normalizes an ARM id or scope for comparison: lower case, no trailing `/`.
 pub(crate) fn norm_id(id: &str) -> String {
     let t = id.trim().trim_end_matches('/');
@@ -115,8 +124,12 @@ pub(crate) fn same_location(a: &str, b: &str) -> bool {
     n(a) == n(b)
 }
 
-/// `true` when a role at `scope` covers `target` (same scope or an ancestor).
+/// `true` when a role at `scope` covers `target` (same scope or an ancestor). `/` (the root)
+/// covers everything; an empty scope (not known, e.g. missing from a snapshot) covers nothing.
 pub(crate) fn scope_covers(scope: &str, target: &str) -> bool {
+    if scope.trim().is_empty() {
+        return false;
+    }
     let s = norm_id(scope);
     let t = norm_id(target);
     s.is_empty() || t == s || t.starts_with(&format!("{s}/"))

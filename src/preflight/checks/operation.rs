@@ -1,11 +1,10 @@
 //! Checks about the operation itself: names, batch size, policy, kernels, test failover age.
 
-use super::Ctx;
+use super::{saturating_duration, Ctx};
 use crate::id::names::{protected_item_name_for_vm, validate_name, NameKind, NameRules};
 use crate::preflight::code::Code;
 use crate::preflight::plan::MinuteBounds;
 use crate::preflight::snapshot::{OsFamily, PowerState};
-use chrono::Duration;
 use std::collections::BTreeMap;
 
 /// Protected-item names are valid (ARM's rules, or the spec's strict pattern when the plan asks
@@ -189,10 +188,11 @@ pub(super) fn alongside_source(ctx: &mut Ctx<'_>) {
 /// No successful test failover within the limit (180 days) before a failover \[PROT\].
 pub(super) fn test_failover_age(ctx: &mut Ctx<'_>) {
     let days = ctx.plan.test_failover_max_age_days;
+    let limit = saturating_duration(days, 86_400);
     for vm in &ctx.snap.vms {
         let message = match vm.last_successful_test_failover {
             None => format!("{} has never had a successful test failover", vm.label()),
-            Some(t) if ctx.now - t > Duration::days(days) => format!(
+            Some(t) if ctx.now - t > limit => format!(
                 "{}'s last successful test failover was {} days ago (more than {days})",
                 vm.label(),
                 (ctx.now - t).num_days()

@@ -404,3 +404,32 @@ fn ungathered_source_subscriptions_are_not_reported_missing() {
         vec![Code::ReprotectOriginalSourceMissing]
     );
 }
+
+#[test]
+fn out_of_range_age_limits_from_a_plan_do_not_panic() {
+    // A plan read from JSON can carry any i64; `Duration::days(i64::MAX)` used to panic.
+    let mut p: PreflightPlan = serde_json::from_value(serde_json::json!({
+        "intent": "failover",
+        "test_failover_max_age_days": i64::MAX,
+        "heartbeat_max_age_minutes": i64::MAX
+    }))
+    .unwrap();
+    let env = good_env(vec![good_vm("a").tested_at(now() - Duration::days(400))]);
+    assert!(
+        !run(&p, &env, now()).has(Code::TestFailoverOverdue),
+        "an unbounded limit is never exceeded"
+    );
+    p.test_failover_max_age_days = i64::MIN;
+    assert!(
+        run(&p, &env, now()).has(Code::TestFailoverOverdue),
+        "a limit below zero is always exceeded"
+    );
+
+    let mut p = enable();
+    p.heartbeat_max_age_minutes = i64::MAX;
+    let mut env = good_env(vec![good_vm("a")]);
+    env.appliance.as_mut().unwrap().last_heartbeat = Some(now() - Duration::days(365));
+    assert!(!run(&p, &env, now()).has(Code::ApplianceHeartbeatStale));
+    p.heartbeat_max_age_minutes = i64::MIN;
+    assert!(run(&p, &env, now()).has(Code::ApplianceHeartbeatStale));
+}

@@ -274,6 +274,16 @@ fn source_owner_and_target_roles() {
     }];
     assert!(problems(&enable(), &env).is_empty());
 
+    // A role whose scope is not known (missing from a snapshot: serde's default "") grants
+    // nothing; it used to normalize like "/" and cover every subscription.
+    let parsed: EnvironmentSnapshot =
+        serde_json::from_str(r#"{"role_assignments":[{"role_name":"Owner"}]}"#).unwrap();
+    assert_eq!(parsed.role_assignments[0].scope, "");
+    env.role_assignments = parsed.role_assignments;
+    let p = problems(&enable(), &env);
+    assert!(p.contains(&Code::SourceOwnerMissing), "{p:?}");
+    assert!(p.contains(&Code::TargetRoleMissing), "{p:?}");
+
     // Owner on a resource group does not cover the subscription.
     env.role_assignments = vec![
         RoleAssignment {
