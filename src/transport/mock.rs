@@ -280,14 +280,13 @@ impl ReplayTransport {
     pub fn assert_finished(&self) {
         let problems = lock(&self.problems).clone();
         let remaining = self.remaining();
-        if !problems.is_empty() || remaining > 0 {
-            panic!(
-                "replay did not go as scripted: {} problem(s): [{}]; {} step(s) not played",
-                problems.len(),
-                problems.join(" | "),
-                remaining
-            );
-        }
+        assert!(
+            problems.is_empty() && remaining == 0,
+            "replay did not go as scripted: {} problem(s): [{}]; {} step(s) not played",
+            problems.len(),
+            problems.join(" | "),
+            remaining
+        );
     }
 }
 
