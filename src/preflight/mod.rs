@@ -58,6 +58,8 @@ mod snapshot;
 mod tests;
 
 pub use checks::reprotect::{TRUST_CERTIFICATE_RED_HAT, TRUST_CERTIFICATE_UBUNTU_DEBIAN};
+/// ARM-id string helpers shared with the client's snapshot gathering (one definition).
+pub(crate) use checks::{leaf, same_id};
 pub use code::{Code, Severity, UnknownCode};
 pub use plan::{
     Intent, MinuteBounds, PolicyBounds, PolicyValues, PreflightPlan, ReprotectSettings,

@@ -1,7 +1,9 @@
 //! ARM JSON to the snapshot's plain types.
 
 use crate::model::ProtectedItem;
-use crate::preflight::{PowerState, ResourceGroup, Subnet, VirtualNetwork, VmDisk, VmToProtect};
+use crate::preflight::{
+    same_id, PowerState, ResourceGroup, Subnet, VirtualNetwork, VmDisk, VmToProtect,
+};
 use serde_json::Value;
 
 /// Fills what the VM's protected item tells (name, state, target settings), matched by
@@ -17,7 +19,8 @@ pub(super) fn apply_protected_item(vm: &mut VmToProtect, items: &[ProtectedItem]
             .and_then(|c| serde_json::to_value(c).ok())
             .unwrap_or(Value::Null);
         let source = str_at(&custom, "/sourceAzStackVirtualMachineId").unwrap_or("");
-        if !same_id(source, &vm.id) {
+        // An item without a source VM id matches no VM.
+        if source.is_empty() || !same_id(source, &vm.id) {
             continue;
         }
         vm.protected_item_name = item.name.clone();
@@ -133,15 +136,7 @@ pub(super) fn string_at(v: &Value, pointer: &str) -> String {
     str_at(v, pointer).unwrap_or_default().to_owned()
 }
 
-pub(super) fn last_segment(id: &str) -> &str {
-    id.trim_end_matches('/').rsplit('/').next().unwrap_or(id)
-}
-
-fn same_id(a: &str, b: &str) -> bool {
-    !a.is_empty()
-        && a.trim_end_matches('/')
-            .eq_ignore_ascii_case(b.trim_end_matches('/'))
-}
+pub(super) use crate::preflight::leaf as last_segment;
 
 pub(super) fn parse_time(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     crate::model::Timestamp::parse(s).to_utc()
