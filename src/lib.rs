@@ -11,6 +11,7 @@ pub mod client;
 pub mod emulator;
 pub mod error;
 pub mod http;
+pub mod human;
 pub mod id;
 pub mod lifecycle;
 pub mod model;

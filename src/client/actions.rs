@@ -95,18 +95,25 @@ impl ActionSegments {
 /// let expert = ActionOptions::default().unchecked();
 /// assert!(!expert.check_lifecycle);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ActionOptions {
     /// GET the item and check the lifecycle before sending (default `true`). The service still
     /// has the final word either way.
     pub check_lifecycle: bool,
+    /// The item as the caller last read it (from a list, or the answer of a previous
+    /// operation). When set, the lifecycle check uses it instead of sending a GET first, so a
+    /// run over many items that listed them once sends no extra read per item. The service
+    /// still has the final word: a stale item can only make the check pass an operation the
+    /// service then refuses, or refuse one it would have accepted.
+    pub current_item: Option<Box<ProtectedItem>>,
 }
 
 impl Default for ActionOptions {
     fn default() -> Self {
         ActionOptions {
             check_lifecycle: true,
+            current_item: None,
         }
     }
 }
@@ -115,6 +122,20 @@ impl ActionOptions {
     /// Skips the lifecycle check (for experts who know the service will accept the action).
     pub fn unchecked(mut self) -> Self {
         self.check_lifecycle = false;
+        self
+    }
+
+    /// Checks the lifecycle against `item` (as last read) instead of a fresh GET.
+    ///
+    /// ```
+    /// use azs_site_recovery::client::ActionOptions;
+    /// use azs_site_recovery::model::ProtectedItem;
+    /// let item: ProtectedItem = serde_json::from_str(r#"{"name": "web01", "properties": {}}"#).unwrap();
+    /// let options = ActionOptions::default().with_current_item(item);
+    /// assert!(options.current_item.is_some());
+    /// ```
+    pub fn with_current_item(mut self, item: ProtectedItem) -> Self {
+        self.current_item = Some(Box::new(item));
         self
     }
 }

@@ -146,6 +146,7 @@ impl Handle<ProtectedItem> {
     ) -> Result<Poller<ProtectedItem>, Error> {
         let options = ActionOptions {
             check_lifecycle: self.check_lifecycle,
+            ..ActionOptions::default()
         };
         self.perform_with(name, operation, body, &options).await
     }
@@ -173,8 +174,15 @@ impl Handle<ProtectedItem> {
             None => actions::default_body(operation, segments.instance_type())?,
         };
         if options.check_lifecycle {
-            let item = self.get(name).await?;
-            actions::check(self.client.lifecycle(), &item, operation, name)?;
+            let fetched;
+            let item = match options.current_item.as_deref() {
+                Some(item) => item,
+                None => {
+                    fetched = self.get(name).await?;
+                    &fetched
+                }
+            };
+            actions::check(self.client.lifecycle(), item, operation, name)?;
         }
         let url = self
             .client
