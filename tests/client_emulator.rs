@@ -302,3 +302,159 @@ fn preflight_gathers_the_emulated_stamps() {
     assert!(problems.is_empty());
     assert!(report.has(Code::ApplianceNotResponsive), "{report}");
 }
+
+/// Collects the `tracing` events at `warn` (installed for one thread only: the test runs its
+/// futures on a current-thread runtime).
+#[derive(Clone, Default)]
+struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for Warnings {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct V(String);
+        impl tracing::field::Visit for V {
+            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
+                self.0.push_str(&format!("{}={:?} ", f.name(), v));
+            }
+        }
+        if *event.metadata().level() == tracing::Level::WARN {
+            let mut v = V(String::new());
+            event.record(&mut v);
+            self.0.lock().unwrap().push(v.0);
+        }
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Protects source VM `vm` as item `name` and waits for its initial replication.
+async fn protect(
+    client: &SiteRecoveryClient,
+    emu: &Emulator,
+    vault: &VaultId,
+    vm: &str,
+    name: &str,
+) {
+    let t = emu.topology();
+    let network = |n: &str| t.target_network_id(n).unwrap().to_owned();
+    let item = azs_site_recovery::model::NewAzStackProtectedItem::new(
+        "default-replication-policy",
+        "default-replication-extension",
+        t.source_vm_id(vm).unwrap(),
+    )
+    .appliance_id(&t.appliance_id)
+    .target_resource_group_id(&t.target_resource_group_ids[1])
+    .target_network(network("dr-vnet"), "default")
+    .test_network(network("test-vnet"), "default")
+    .log_storage_account_id(&t.target_storage_account_ids[0])
+    .build()
+    .unwrap();
+    let items = client.protected_items(vault);
+    items
+        .create_or_update(name, &item)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+}
+
+const ADVICE_180: &str = "no successful test failover in the past 180 days";
+
+#[test]
+fn a_failover_carries_the_180_day_advice_on_the_clients_virtual_clock_and_logs_it() {
+    let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
+    // The emulator's virtual clock is the client's: it starts on 2026-01-01, so a check on the
+    // wall clock (or on none) would not give the answers below.
+    let client = SiteRecoveryClient::builder()
+        .in_process(&emu)
+        .unwrap()
+        .build()
+        .unwrap();
+    let vault: VaultId = emu.topology().vault_id("asrvault").parse().unwrap();
+    let warnings = Warnings::default();
+    let guard = tracing::subscriber::set_default(warnings.clone());
+    run(async {
+        for (vm, name) in [
+            ("web-01", "web01"),
+            ("app-01", "app01"),
+            ("sql-01", "sql01"),
+        ] {
+            protect(&client, &emu, &vault, vm, name).await;
+        }
+        let items = client.protected_items(&vault);
+        for name in ["app01", "sql01"] {
+            items
+                .test_failover(name, RecoveryPointChoice::LatestProcessed)
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            items
+                .cleanup_test_failover(name)
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        warnings.0.lock().unwrap().clear();
+
+        // Never tested: the advice is on the returned value before it is awaited, and logged.
+        let never = items.planned_failover("web01", true).await.unwrap();
+        assert!(
+            never.advice().iter().any(|a| a.contains(ADVICE_180)),
+            "{:?}",
+            never.advice()
+        );
+        assert!(
+            never.advice().iter().all(|a| !a.starts_with("rule: ")),
+            "the rule citation is not advice: {:?}",
+            never.advice()
+        );
+        let logged = warnings.0.lock().unwrap().clone();
+        assert!(
+            logged
+                .iter()
+                .any(|l| l.contains(ADVICE_180) && l.contains("web01")),
+            "{logged:?}"
+        );
+        never.await.unwrap();
+
+        // Tested a moment ago on the virtual clock: no advice.
+        let fresh = items.planned_failover("app01", true).await.unwrap();
+        assert!(
+            fresh.advice().iter().all(|a| !a.contains(ADVICE_180)),
+            "{:?}",
+            fresh.advice()
+        );
+        fresh.await.unwrap();
+
+        // 181 virtual days later, with the item the caller holds (no GET first): advice again.
+        emu.advance(std::time::Duration::from_secs(181 * 24 * 3600));
+        let held = items.get("sql01").await.unwrap();
+        let op = azs_site_recovery::lifecycle::Operation::UnplannedFailover {
+            recovery_point: RecoveryPointChoice::LatestProcessed,
+            shutdown_source: false,
+        };
+        let options = azs_site_recovery::client::ActionOptions::default().with_current_item(held);
+        let stale = items
+            .perform_with("sql01", &op, None, &options)
+            .await
+            .unwrap();
+        assert!(
+            stale.advice().iter().any(|a| a.contains(ADVICE_180)),
+            "{:?}",
+            stale.advice()
+        );
+        // Unchecked: no check, so no advice.
+        let unchecked = items.unchecked().commit("web01").await.unwrap();
+        assert!(unchecked.advice().is_empty());
+    });
+    drop(guard);
+}

@@ -4,6 +4,7 @@
 use crate::error::{Error, Refusal as CrateRefusal, RefusalKind};
 use crate::lifecycle::{ItemState, Lifecycle, Operation, OperationKind, RecoveryPointChoice};
 use crate::model::{self, ProtectedItem};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -218,17 +219,30 @@ pub(crate) fn default_body(
     Ok(body)
 }
 
-/// Checks `operation` against the lifecycle for `item`; a refusal becomes
-/// [`Error::Refused`] (kind [`RefusalKind::Lifecycle`]) carrying the lifecycle's refusal.
+/// Checks `operation` against the lifecycle for `item` at `now` (the client's clock, so an
+/// emulator's virtual time counts); a refusal becomes [`Error::Refused`] (kind
+/// [`RefusalKind::Lifecycle`]) carrying the lifecycle's refusal. Returns the lifecycle's advice
+/// (its notes but the rule citation), each also logged at `warn`.
 pub(crate) fn check(
     lifecycle: &Lifecycle,
     item: &ProtectedItem,
     operation: &Operation,
     name: &str,
-) -> Result<(), Error> {
+    now: DateTime<Utc>,
+) -> Result<Vec<String>, Error> {
     let state = ItemState::from_item(item);
-    match lifecycle.check(&state, operation) {
-        Ok(_) => Ok(()),
+    match lifecycle.check_at(&state, operation, Some(now)) {
+        Ok(t) => {
+            let advice: Vec<String> = t
+                .notes
+                .into_iter()
+                .filter(|n| !n.starts_with(RULE_NOTE))
+                .collect();
+            for a in &advice {
+                tracing::warn!(item = name, operation = %operation, "{a}");
+            }
+            Ok(advice)
+        }
         Err(refusal) => Err(CrateRefusal::new(
             RefusalKind::Lifecycle,
             // The remedy has its own field: the message says what and why, once.
@@ -245,3 +259,6 @@ pub(crate) fn check(
         .into()),
     }
 }
+
+/// How the lifecycle's note citing the rule begins: a citation, not advice.
+const RULE_NOTE: &str = "rule: ";

@@ -154,6 +154,29 @@ impl Lifecycle {
 
     /// Checks one operation: its transition, or why not and what to do instead.
     pub fn check(&self, state: &ItemState, op: &Operation) -> Result<Transition, Refusal> {
+        self.check_at(state, op, self.now)
+    }
+
+    /// [`Lifecycle::check`] at the time `now` (the time-based advice, such as the 180-day test
+    /// failover recommendation, needs one), without building a new `Lifecycle` for each call:
+    /// a caller with a clock of its own (the client's, which may be an emulator's virtual time)
+    /// passes its time here. The time set with [`Lifecycle::at`], if any, wins over `now`.
+    ///
+    /// ```
+    /// use azs_site_recovery::lifecycle::{ItemState, Lifecycle, Operation};
+    /// use azs_site_recovery::model::{ProtectionState, TestFailoverState};
+    /// let s = ItemState::new(ProtectionState::Protected, TestFailoverState::None);
+    /// let op = Operation::PlannedFailover { shutdown_source: true };
+    /// let t = Lifecycle::new().check_at(&s, &op, Some(chrono::Utc::now())).unwrap();
+    /// assert!(t.notes.iter().any(|n| n.contains("no successful test failover in the past 180 days")));
+    /// ```
+    pub fn check_at(
+        &self,
+        state: &ItemState,
+        op: &Operation,
+        now: Option<DateTime<Utc>>,
+    ) -> Result<Transition, Refusal> {
+        let now = self.now.or(now);
         let local = rules::local(state, op);
         // Asking for a failback asserts the item is re-protected; no list overrides that, and
         // a missing item has nothing to act on.
@@ -230,7 +253,7 @@ impl Lifecycle {
                 | OperationKind::UnplannedFailover
                 | OperationKind::Failback
         ) {
-            if let Some(now) = self.now {
+            if let Some(now) = now {
                 let recent = state.last_successful_test_failover.is_some_and(|t| {
                     now - t <= Duration::days(TEST_FAILOVER_RECOMMENDED_WITHIN_DAYS)
                 });

@@ -119,25 +119,32 @@ impl Handle<ProtectedItem> {
     pub async fn disable(&self, name: &str, force: bool) -> Result<Poller<()>, Error> {
         let mut url = self.url_of(name)?;
         let op = Operation::DisableProtection { force };
+        let mut advice = Vec::new();
         if self.check_lifecycle {
             let item = self.get(name).await?;
-            actions::check(self.client.lifecycle(), &item, &op, name)?;
+            let now = self.client.pipeline().clock().now();
+            advice = actions::check(self.client.lifecycle(), &item, &op, name, now)?;
         }
         if force {
             url.query_pairs_mut().append_pair("forceDelete", "true");
         }
         let item_url = self.url_of(name)?;
-        self.delete_url(
-            url,
-            format!("{op} of protected item {name}"),
-            Some(item_url),
-        )
-        .await
+        let poller = self
+            .delete_url(
+                url,
+                format!("{op} of protected item {name}"),
+                Some(item_url),
+            )
+            .await?;
+        Ok(poller.with_advice(advice))
     }
 
     /// Runs a lifecycle `operation` on the item: GET it, check the lifecycle (unless
     /// unchecked), POST `body` (or the default body built from the operation's choices) to the
-    /// action's segment. Await the [`Poller`] for the item as it is afterwards.
+    /// action's segment. Await the [`Poller`] for the item as it is afterwards; before that,
+    /// [`Poller::advice`] says what the lifecycle advised (also logged at `warn`), e.g. that no
+    /// test failover succeeded in the past 180 days before a failover. The 180 days are counted
+    /// on the client's clock.
     pub async fn perform(
         &self,
         name: &str,
@@ -173,6 +180,7 @@ impl Handle<ProtectedItem> {
             Some(b) => b,
             None => actions::default_body(operation, segments.instance_type())?,
         };
+        let mut advice = Vec::new();
         if options.check_lifecycle {
             let fetched;
             let item = match options.current_item.as_deref() {
@@ -182,14 +190,15 @@ impl Handle<ProtectedItem> {
                     &fetched
                 }
             };
-            actions::check(self.client.lifecycle(), item, operation, name)?;
+            let now = self.client.pipeline().clock().now();
+            advice = actions::check(self.client.lifecycle(), item, operation, name, now)?;
         }
         let url = self
             .client
             .url(&format!("{}/{segment}", self.id_of(name)?))?;
         let request = Request::new(Method::Post, url.clone()).with_json(to_bytes(&body)?);
         let response = self.client.send(request).await?;
-        Poller::start(
+        Ok(Poller::start(
             self.client.clone(),
             format!("{operation} of protected item {name}"),
             Method::Post,
@@ -197,7 +206,8 @@ impl Handle<ProtectedItem> {
             &response,
             Some(item_url.clone()),
             Some(item_url),
-        )
+        )?
+        .with_advice(advice))
     }
 
     /// Reads the item until `condition` holds, waiting between reads as the service asks

@@ -54,6 +54,7 @@ pub struct Poller<T> {
     client: SiteRecoveryClient,
     state: PollerContinuation,
     started: DateTime<Utc>,
+    advice: Vec<String>,
     _result: PhantomData<fn() -> T>,
 }
 
@@ -133,6 +134,7 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
             },
             client,
             started,
+            advice: Vec::new(),
             _result: PhantomData,
         })
     }
@@ -144,8 +146,25 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
             client,
             state,
             started,
+            advice: Vec::new(),
             _result: PhantomData,
         }
+    }
+
+    /// Carries the lifecycle's advice on the operation it follows.
+    pub(crate) fn with_advice(mut self, advice: Vec<String>) -> Self {
+        self.advice = advice;
+        self
+    }
+
+    /// What the lifecycle advised when the client checked this action before sending it, in
+    /// words: the 180-day test failover recommendation before a failover, an outstanding test
+    /// failover, a failover that re-protect commits first, `allowedJobs` that overrode the
+    /// local rules, and the like. Readable before awaiting the operation; each is also logged
+    /// through `tracing` at `warn` when the action is sent. Empty when the action was sent
+    /// unchecked, or for operations that are not protected-item actions.
+    pub fn advice(&self) -> &[String] {
+        &self.advice
     }
 
     /// A serializable value to resume this operation from ([`SiteRecoveryClient::resume_poller`]).
