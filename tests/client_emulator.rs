@@ -458,3 +458,115 @@ fn a_failover_carries_the_180_day_advice_on_the_clients_virtual_clock_and_logs_i
     });
     drop(guard);
 }
+
+/// Lists the vaults of the target subscription's `asr-rg` (a call that needs a token when the
+/// emulator requires auth).
+async fn list_vaults(client: &SiteRecoveryClient, emu: &Emulator) -> Result<usize, Error> {
+    let sub = emu.topology().target_subscription.clone();
+    let vaults: Vec<Vault> = client.vaults(&sub, "asr-rg").list().try_collect().await?;
+    Ok(vaults.len())
+}
+
+#[test]
+fn a_client_built_from_the_discovered_stamp_gets_tokens_for_the_stamps_audience() {
+    use azs_site_recovery::emulator::defaults;
+    use azs_site_recovery::pipeline::auth::{ClientSecretCredential, StampEndpoints};
+    let emu = Emulator::new(
+        Scenario::builder()
+            .require_auth(true)
+            .seed_vault(true)
+            .build(),
+    );
+    let arm = emu.topology().arm_endpoint.clone();
+    run(async {
+        // One step: discovery gives the endpoint, the credential kind (AD FS) and the scope.
+        let client = SiteRecoveryClient::builder()
+            .in_process(&emu)
+            .unwrap()
+            .discover(&arm)
+            .await
+            .unwrap()
+            .client_secret("adfs", defaults::CLIENT_ID, defaults::CLIENT_SECRET)
+            .build()
+            .unwrap();
+        let stamp = StampEndpoints::discover(&emu, &arm.parse().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(client.pipeline().scopes(), [stamp.arm_scope()]);
+        assert!(!stamp
+            .arm_scope()
+            .contains("management.local.azurestack.external"));
+        assert_eq!(list_vaults(&client, &emu).await.unwrap(), 1);
+
+        // The README's old way: endpoint and credential, no scope. The token is asked for the
+        // ARM endpoint's host, which is not the stamp's audience: the token endpoint refuses.
+        let cred = ClientSecretCredential::for_stamp(
+            &stamp,
+            "adfs",
+            defaults::CLIENT_ID,
+            defaults::CLIENT_SECRET,
+            Arc::new(emu.clone()),
+        );
+        let wrong = SiteRecoveryClient::builder()
+            .in_process(&emu)
+            .unwrap()
+            .credential(Arc::new(cred))
+            .build()
+            .unwrap();
+        let err = list_vaults(&wrong, &emu).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Authentication { .. })
+                && err.to_string().contains("invalid_resource"),
+            "{err}"
+        );
+
+        // The explicit scope wins over the stamp's, whatever the order: a wrong one fails.
+        let explicit = SiteRecoveryClient::builder()
+            .in_process(&emu)
+            .unwrap()
+            .scope("https://management.local.azurestack.external/.default")
+            .stamp(&stamp)
+            .unwrap()
+            .client_secret("adfs", defaults::CLIENT_ID, defaults::CLIENT_SECRET)
+            .build()
+            .unwrap();
+        assert!(list_vaults(&explicit, &emu).await.is_err());
+    });
+}
+
+#[test]
+fn builder_settings_beside_a_custom_pipeline_are_refused_not_dropped() {
+    use azs_site_recovery::pipeline::Pipeline;
+    let emu = Emulator::default();
+    let arm: url::Url = emu.topology().arm_endpoint.parse().unwrap();
+    let pipeline = || {
+        Pipeline::builder(arm.clone(), Arc::new(emu.clone()))
+            .build()
+            .unwrap()
+    };
+    let err = SiteRecoveryClient::builder()
+        .pipeline(pipeline())
+        .scope("https://example/.default")
+        .user_agent_suffix("mytool/1.0")
+        .build()
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("scope") && msg.contains("user_agent_suffix"),
+        "{msg}"
+    );
+    // Alone it is fine.
+    assert!(SiteRecoveryClient::builder()
+        .pipeline(pipeline())
+        .build()
+        .is_ok());
+    // A client secret needs a stamp to know its identity provider.
+    let err = SiteRecoveryClient::builder()
+        .in_process(&emu)
+        .unwrap()
+        .client_secret("t", "id", "secret")
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains(".discover("), "{err}");
+    assert!(!format!("{err:?}").contains("secret\""), "{err:?}");
+}

@@ -415,3 +415,61 @@ fn the_appliance_vm_shows_its_slots_as_size_limit_minus_attached_data_disks() {
         assert_eq!(max - attached, u64::from(r.emu.appliance_free_slots()));
     }
 }
+
+#[test]
+fn the_token_endpoint_issues_tokens_only_for_the_advertised_audience() {
+    let emu = Emulator::new(Scenario::builder().require_auth(true).build());
+    let audience = raw("2015-01-01").get("/metadata/endpoints").body["authentication"]["audiences"]
+        [0]
+    .as_str()
+    .unwrap()
+    .to_owned();
+    let ask = |field: &str, value: &str| {
+        let body = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}&{field}={}",
+            defaults::CLIENT_ID,
+            defaults::CLIENT_SECRET,
+            url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>()
+        );
+        token_request(&emu, &body)
+    };
+    // AD FS (resource) and v2 (scope with /.default), trailing slash or not.
+    for (field, value) in [
+        ("resource", audience.clone()),
+        ("resource", format!("{audience}/")),
+        ("scope", format!("{audience}/.default")),
+    ] {
+        let (status, body) = ask(field, &value);
+        assert_eq!(status, 200, "{field}={value}: {body}");
+    }
+    // The ARM endpoint's host is not the audience on Azure Stack Hub.
+    let (status, body) = ask("resource", "https://management.local.azurestack.external");
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_resource"))
+    );
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains(&audience));
+    let (status, body) = ask(
+        "scope",
+        "https://management.local.azurestack.external/.default",
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_scope"))
+    );
+    let (status, body) = token_request(
+        &emu,
+        &format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            defaults::CLIENT_ID,
+            defaults::CLIENT_SECRET
+        ),
+    );
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_request"))
+    );
+}

@@ -7,7 +7,7 @@ use crate::api_version::ApiVersion;
 use crate::error::Error;
 use crate::id::NameRules;
 use crate::lifecycle::Lifecycle;
-use crate::pipeline::auth::TokenCredential;
+use crate::pipeline::auth::{ClientSecretCredential, Secret, StampEndpoints, TokenCredential};
 use crate::pipeline::clock::{Clock, Sleep};
 use crate::pipeline::retry::RetryPolicy;
 use crate::pipeline::InProcessService;
@@ -128,6 +128,17 @@ pub struct ClientBuilder {
     name_rules: NameRules,
     lifecycle: Option<Lifecycle>,
     arm_api_versions: ArmApiVersions,
+    scopes: Option<Vec<String>>,
+    stamp: Option<StampEndpoints>,
+    client_secret: Option<PendingClientSecret>,
+}
+
+/// A client secret whose credential is made at `build()`, when the stamp's authority, the
+/// transport and the clock are known.
+struct PendingClientSecret {
+    tenant_id: String,
+    client_id: String,
+    secret: Secret,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -136,6 +147,8 @@ impl fmt::Debug for ClientBuilder {
             .field("endpoint", &self.endpoint.as_ref().map(Url::as_str))
             .field("api_version", &self.api_version)
             .field("polling", &self.polling)
+            .field("scopes", &self.scopes)
+            .field("stamp", &self.stamp.as_ref().map(|s| s.arm_scope()))
             .finish_non_exhaustive()
     }
 }
@@ -246,8 +259,132 @@ impl ClientBuilder {
         self
     }
 
-    /// A pipeline built elsewhere; the endpoint, transport, credential, retry, clock, sleep,
-    /// user agent and allowed hosts of this builder are then ignored.
+    /// The token scopes (default: the stamp's, see [`ClientBuilder::stamp`]; without a stamp
+    /// the ARM endpoint's origin followed by `/.default`, right for Azure but not for Azure
+    /// Stack Hub, whose audience is the first of `authentication.audiences`).
+    ///
+    /// Set it when the credential needs a scope other than the stamp's; it wins over the
+    /// stamp's whatever the order of the calls.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), azs_site_recovery::Error> {
+    /// use azs_site_recovery::SiteRecoveryClient;
+    /// let client = SiteRecoveryClient::builder()
+    ///     .endpoint("https://management.local.azurestack.external")?
+    ///     .scope("https://management.adfs.azurestack.local/4de154de-f8a8-4017-af41-df619da68155/.default")
+    ///     .build()?;
+    /// assert_eq!(
+    ///     client.pipeline().scopes(),
+    ///     ["https://management.adfs.azurestack.local/4de154de-f8a8-4017-af41-df619da68155/.default"]
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn scope(self, scope: impl Into<String>) -> Self {
+        self.scopes([scope])
+    }
+
+    /// Several token scopes (see [`ClientBuilder::scope`]).
+    pub fn scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// A discovered stamp ([`StampEndpoints::discover`]): its ARM endpoint becomes the
+    /// endpoint, and its audience (the first of `authentication.audiences`, followed by
+    /// `/.default`) the token scope, so tokens are for what the stamp's ARM accepts. Add a
+    /// credential with [`ClientBuilder::client_secret`] (its kind, AD FS or Entra ID, follows
+    /// the stamp) or [`ClientBuilder::credential`]. [`ClientBuilder::discover`] does the
+    /// discovery too.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), azs_site_recovery::Error> {
+    /// use azs_site_recovery::pipeline::auth::StampEndpoints;
+    /// use azs_site_recovery::SiteRecoveryClient;
+    /// let arm = "https://management.local.azurestack.external/".parse().unwrap();
+    /// let stamp = StampEndpoints::parse(&arm, br#"{"authentication":{
+    ///     "loginEndpoint":"https://adfs.local.azurestack.external/adfs",
+    ///     "audiences":["https://management.adfs.azurestack.local/4de154de-f8a8-4017-af41-df619da68155"]}}"#)?;
+    /// let client = SiteRecoveryClient::builder()
+    ///     .stamp(&stamp)?
+    ///     .client_secret("ignored-on-adfs", "app-id", "secret")
+    ///     .build()?;
+    /// assert_eq!(
+    ///     client.pipeline().scopes(),
+    ///     ["https://management.adfs.azurestack.local/4de154de-f8a8-4017-af41-df619da68155/.default"]
+    /// );
+    /// # Ok(()) }
+    /// ```
+    pub fn stamp(mut self, stamp: &StampEndpoints) -> Result<Self, Error> {
+        self = self.endpoint(stamp.resource_manager.as_str())?;
+        self.stamp = Some(stamp.clone());
+        Ok(self)
+    }
+
+    /// Discovers the stamp at `arm_endpoint` (`GET {arm}/metadata/endpoints`, no token) with
+    /// this builder's transport (or the default one) and applies it as
+    /// [`ClientBuilder::stamp`] does: endpoint and token scope in one step.
+    ///
+    /// ```
+    /// # async fn run() -> Result<(), azs_site_recovery::Error> {
+    /// use azs_site_recovery::emulator::{defaults, Emulator, Scenario};
+    /// use azs_site_recovery::SiteRecoveryClient;
+    /// // The emulator checks the token's audience, as a stamp's AD FS does.
+    /// let emu = Emulator::new(Scenario::builder().require_auth(true).build());
+    /// let client = SiteRecoveryClient::builder()
+    ///     .in_process(&emu)?
+    ///     .discover(&emu.topology().arm_endpoint)
+    ///     .await?
+    ///     .client_secret("adfs", defaults::CLIENT_ID, defaults::CLIENT_SECRET)
+    ///     .build()?;
+    /// let sub = &emu.topology().target_subscription;
+    /// use futures_util::TryStreamExt;
+    /// let vaults: Vec<_> = client.vaults(sub, "asr-rg").list().try_collect().await?;
+    /// assert!(vaults.is_empty(), "the user creates the vault");
+    /// # Ok(()) }
+    /// # futures_util::FutureExt::now_or_never(run()).unwrap().unwrap();
+    /// ```
+    pub async fn discover(mut self, arm_endpoint: &str) -> Result<Self, Error> {
+        let url = Url::parse(arm_endpoint).map_err(|e| {
+            Error::invalid_input(
+                "endpoint",
+                format!("`{arm_endpoint}` is not an absolute URL ({e}); pass e.g. https://management.local.azurestack.external"),
+            )
+        })?;
+        let transport = match &self.transport {
+            Some(t) => t.clone(),
+            None => {
+                let t = default_transport()?;
+                self.transport = Some(t.clone());
+                t
+            }
+        };
+        let stamp = StampEndpoints::discover(transport.as_ref(), &url).await?;
+        self.stamp(&stamp)
+    }
+
+    /// Authenticates with a service principal's client secret at the stamp's identity
+    /// provider: AD FS when the stamp's login endpoint is AD FS (`tenant_id` is then ignored),
+    /// Microsoft Entra ID for `tenant_id` otherwise. Needs [`ClientBuilder::stamp`] or
+    /// [`ClientBuilder::discover`]; the credential is made at `build()` with the builder's
+    /// transport and clock, and asks for the builder's scope.
+    pub fn client_secret(
+        mut self,
+        tenant_id: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+    ) -> Self {
+        self.client_secret = Some(PendingClientSecret {
+            tenant_id: tenant_id.into(),
+            client_id: client_id.into(),
+            secret: client_secret.into(),
+        });
+        self
+    }
+
+    /// A pipeline built elsewhere. It already has its endpoint, transport, credential, scopes,
+    /// retry, clock, sleep, user agent and allowed hosts, so `build()` refuses this builder's
+    /// own settings of these alongside it (rather than silently dropping them): set them on
+    /// the [`PipelineBuilder`](crate::pipeline::PipelineBuilder) instead.
     pub fn pipeline(mut self, p: Pipeline) -> Self {
         self.pipeline = Some(p);
         self
@@ -299,21 +436,87 @@ impl ClientBuilder {
     /// Builds the client.
     pub fn build(self) -> Result<SiteRecoveryClient, Error> {
         let pipeline = match self.pipeline {
-            Some(p) => p,
+            Some(p) => {
+                let set: Vec<&str> = [
+                    ("endpoint (or stamp)", self.endpoint.is_some()),
+                    ("transport", self.transport.is_some()),
+                    ("credential", self.credential.is_some()),
+                    ("client_secret", self.client_secret.is_some()),
+                    ("scope", self.scopes.is_some()),
+                    ("retry_policy", self.retry.is_some()),
+                    ("clock", self.clock.is_some()),
+                    ("sleep", self.sleep.is_some()),
+                    ("user_agent_suffix", self.user_agent_suffix.is_some()),
+                    ("allow_host", !self.allowed_hosts.is_empty()),
+                ]
+                .into_iter()
+                .filter_map(|(name, is_set)| is_set.then_some(name))
+                .collect();
+                if !set.is_empty() {
+                    return Err(Error::invalid_input(
+                        "client builder",
+                        format!(
+                            "a custom pipeline comes with its own endpoint, transport, \
+                             credential, scopes, retry, clock, sleep, user agent and allowed \
+                             hosts, so this builder's {} would be ignored; set them on the \
+                             PipelineBuilder instead, or drop .pipeline(..)",
+                            set.join(", ")
+                        ),
+                    ));
+                }
+                p
+            }
             None => {
                 let endpoint = self.endpoint.ok_or_else(|| {
                     Error::invalid_input(
                         "client builder",
-                        "no endpoint; call .endpoint(\"https://management.<region>.<fqdn>\")",
+                        "no endpoint; call .endpoint(\"https://management.<region>.<fqdn>\") or \
+                         .discover(..)",
                     )
                 })?;
                 let transport = match self.transport {
                     Some(t) => t,
                     None => default_transport()?,
                 };
+                let credential = match (self.credential, self.client_secret) {
+                    (Some(_), Some(_)) => {
+                        return Err(Error::invalid_input(
+                            "client builder",
+                            "both .credential(..) and .client_secret(..) are set; keep one",
+                        ))
+                    }
+                    (Some(c), None) => Some(c),
+                    (None, Some(cs)) => {
+                        let stamp = self.stamp.as_ref().ok_or_else(|| {
+                            Error::invalid_input(
+                                "client builder",
+                                ".client_secret(..) needs the stamp's identity provider: call \
+                                 .discover(arm_endpoint).await or .stamp(&endpoints) first",
+                            )
+                        })?;
+                        let mut cred = ClientSecretCredential::for_stamp(
+                            stamp,
+                            cs.tenant_id,
+                            cs.client_id,
+                            cs.secret,
+                            transport.clone(),
+                        );
+                        if let Some(c) = &self.clock {
+                            cred = cred.with_clock(c.clone());
+                        }
+                        Some(Arc::new(cred) as Arc<dyn TokenCredential>)
+                    }
+                    (None, None) => None,
+                };
                 let mut b = Pipeline::builder(endpoint, transport);
-                if let Some(c) = self.credential {
+                if let Some(c) = credential {
                     b = b.credential(c);
+                }
+                // The explicit scope wins; else the stamp's audience.
+                match (self.scopes, &self.stamp) {
+                    (Some(s), _) => b = b.scopes(s),
+                    (None, Some(stamp)) => b = b.scopes([stamp.arm_scope()]),
+                    (None, None) => {}
                 }
                 if let Some(r) = self.retry {
                     b = b.retry_policy(r);

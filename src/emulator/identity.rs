@@ -8,7 +8,10 @@
 //! * `POST .../oauth2/token` (AD FS and Entra ID v1 form) and `.../oauth2/v2.0/token` accept the
 //!   client-credentials grant (`grant_type=client_credentials`, `client_id`, `client_secret`,
 //!   `resource` or `scope`) of a scenario identity and return `{access_token, expires_in,
-//!   token_type}`. Tokens are opaque; with `require_auth` the emulator checks them on ARM calls.
+//!   token_type}`. As a real identity provider does, they check that the `resource` (or the
+//!   `scope` without `/.default`) is the audience advertised in `authentication.audiences`:
+//!   another is refused (`invalid_resource` / `invalid_scope`, status 400). Tokens are opaque;
+//!   with `require_auth` the emulator checks them on ARM calls.
 
 use super::arm::{self, ArmError};
 use super::store::State;
@@ -101,6 +104,11 @@ pub(crate) fn token(state: &mut State, req: &Request) -> Result<Response, ArmErr
             "The client id or secret is not valid for this stamp.",
         ));
     }
+    // As AD FS and Entra ID do: a token is issued only for the stamp's ARM audience, so a
+    // client asking for another (e.g. the ARM endpoint's host) fails here, not with a 401 later.
+    if let Some(refused) = audience_refusal(get("resource"), get("scope")) {
+        return Ok(refused);
+    }
     let token = format!("emu.{}.{}", id, state.rng.hex_name());
     state.world.tokens.insert(token.clone(), id.to_owned());
     Ok(arm::json_response(
@@ -110,9 +118,49 @@ pub(crate) fn token(state: &mut State, req: &Request) -> Result<Response, ArmErr
             "expires_in": 3600,
             "ext_expires_in": 3600,
             "token_type": "Bearer",
-            "resource": get("resource").unwrap_or(AUDIENCE),
+            "resource": AUDIENCE,
         }),
     ))
+}
+
+/// `true` when `requested` names the audience: `{audience}`, with or without a trailing `/`
+/// and, for a v2 scope, `/.default` (case-insensitive, as the identity providers compare).
+fn is_audience(requested: &str) -> bool {
+    let r = requested.trim();
+    let r = r.strip_suffix("/.default").unwrap_or(r);
+    r.trim_end_matches('/').eq_ignore_ascii_case(AUDIENCE)
+}
+
+/// The OAuth error for a request whose `resource` (AD FS, Entra ID v1) or `scope` (v2) is not
+/// the stamp's audience, or that names neither.
+fn audience_refusal(resource: Option<&str>, scope: Option<&str>) -> Option<Response> {
+    match (resource, scope) {
+        (Some(r), _) if is_audience(r) => None,
+        (None, Some(s)) if s.split(' ').any(is_audience) => None,
+        (Some(r), _) => Some(oauth_error(
+            400,
+            "invalid_resource",
+            &format!(
+                "MSIS9602: The received 'resource' parameter '{r}' is not the audience of this \
+                 stamp's Azure Resource Manager. Ask for '{AUDIENCE}' (the first of \
+                 authentication.audiences in /metadata/endpoints)."
+            ),
+        )),
+        (None, Some(s)) => Some(oauth_error(
+            400,
+            "invalid_scope",
+            &format!(
+                "AADSTS500011: The resource principal named in scope '{s}' was not found in the \
+                 tenant. Ask for '{AUDIENCE}/.default' (the first of authentication.audiences in \
+                 /metadata/endpoints)."
+            ),
+        )),
+        (None, None) => Some(oauth_error(
+            400,
+            "invalid_request",
+            "The request body must contain 'resource' (AD FS) or 'scope' (v2.0).",
+        )),
+    }
 }
 
 pub(crate) fn authenticate(state: &State, req: &Request) -> Result<(), ArmError> {

@@ -147,6 +147,12 @@ impl Pipeline {
         &self.inner.arm_endpoint
     }
 
+    /// The scopes tokens are asked for (on Azure Stack Hub: the stamp's audience followed by
+    /// `/.default`).
+    pub fn scopes(&self) -> &[String] {
+        &self.inner.scopes
+    }
+
     /// The pipeline's clock (for pollers that need "now").
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.inner.clock
