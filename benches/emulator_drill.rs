@@ -2,7 +2,7 @@
 //! replication), test failover, cleanup, planned failover, commit, each through `Emulator::handle`
 //! with real JSON requests and responses.
 //!
-//! Target (DESIGN.md): < 5 s wall, < 200 MB peak memory (printed first, from `VmHWM` on Linux).
+//! Target: < 5 s wall, < 200 MB peak memory (printed first, from `VmHWM` on Linux).
 //! Also: listing 10,000 protected items in 100 pages through
 //! `Emulator::handle` (what a loopback-HTTP list benchmark costs on the server side).
 //!

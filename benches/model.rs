@@ -1,7 +1,7 @@
 //! Parsing 10,000 realistic Azure Stack Hub protected items (~4 KB each): typed and lossless
 //! (`Vec<ProtectedItem>`) against untyped (`serde_json::Value`), same bytes, same run.
 //!
-//! Target (DESIGN.md): typed ≤ 0.85 × the `Value` time.
+//! Target: typed ≤ 0.85 × the `Value` time.
 //!
 //! `cargo bench --bench model -- --warm-up-time 1 --measurement-time 3`
 

@@ -2,7 +2,7 @@
 //! and list paging.
 //!
 //! Errors follow the common-types `ErrorResponse`
-//! (`{"error":{"code","message","target","details"}}`, reference/API-NOTES.md §3); LRO headers
+//! (`{"error":{"code","message","target","details"}}`, the public specs' `ErrorResponse`); LRO headers
 //! follow each api-version's spec (§2 for 2024-09-01/2026-05-01, §2b for the preview).
 
 use crate::http::{Method, Request, Response};

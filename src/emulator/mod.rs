@@ -96,7 +96,7 @@
 //!
 //! # Protected items
 //!
-//! Actions are `POST {protectedItemId}/{action}` with the names of DESIGN.md's inferred Azure
+//! Actions are `POST {protectedItemId}/{action}` with the names of the inferred Azure
 //! Stack Hub wire contract (only `plannedFailover` is in the public spec and `reprotect`
 //! documented by Microsoft): `testFailover`, `testFailoverCleanup`, `plannedFailover`,
 //! `unplannedFailover`, `commit`, `cancelFailover`, `resynchronize`, `reprotect`,
@@ -108,8 +108,8 @@
 //! is `409 OperationNotAllowedInCurrentState` with the lifecycle's reason and remedy, and
 //! `allowedJobs` is [`lifecycle::allowed_operations`](crate::lifecycle::allowed_operations) of the
 //! item's state. Each operation runs as a job whose tasks take virtual time and show the
-//! lifecycle transition's steps. What they do (enable-vm-protection.txt,
-//! azure-stack-hub-facts.md):
+//! lifecycle transition's steps. What they do (Microsoft's Azure Stack Hub
+//! Site Recovery documentation):
 //!
 //! * **Enable** checks the appliance (it must be responsive) and the target network, then
 //!   replicates for total disk size / throughput (50 MiB/s by default: 127 GiB ≈ 43 minutes);

@@ -90,11 +90,18 @@ impl TlsIdentity {
     }
 
     pub(crate) fn server_config(&self) -> io::Result<Arc<ServerConfig>> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()));
-        let config = ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| other("TLS set-up", e))?
+        // The crypto provider the application installed, else the one rustls's features name
+        // (ring, the only one this crate enables); `ring::default_provider()` is deprecated
+        // in newer rustls 0.23 releases. rustls panics when the features name two providers and
+        // none is installed: that becomes an error saying what to do.
+        let builder = std::panic::catch_unwind(ServerConfig::builder).map_err(|_| {
+            io::Error::other(
+                "TLS set-up: rustls has several crypto providers and none installed; call \
+                 rustls::crypto::CryptoProvider::install_default(..) before starting the server",
+            )
+        })?;
+        let config = builder
             .with_no_client_auth()
             .with_single_cert(vec![self.cert_der.clone()], key)
             .map_err(|e| other("TLS certificate", e))?;

@@ -2,7 +2,7 @@
 //!
 //! The spec types `allowedJobs` as free-form strings ("the allowed scenarios on the protected
 //! item") and its examples only hold placeholder values, so the vocabulary is **not documented**
-//! (API-NOTES §6). The names below are inferred from the state names, the action names and the
+//! (the specs' `ProtectedItemModelProperties`). The names below are inferred from the state names, the action names and the
 //! internal Az.DataReplication module's cmdlets; matching ignores case and any character that is
 //! not a letter or digit. Unknown names are kept (see [`AllowedJobs::unknown`]) and never fail.
 //! A stamp that uses other names can be taught them with

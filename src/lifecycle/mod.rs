@@ -191,26 +191,25 @@ impl Lifecycle {
         let mut notes = Vec::new();
         match (local, service) {
             (Ok(()), None) | (Ok(()), Some((true, _))) => {}
-            (Ok(()), Some((false, jobs))) => {
-                return Err(Refusal {
-                    operation: op.kind(),
-                    current: Box::new(state.summary()),
-                    reason: format!(
-                        "the service does not allow it now (allowedJobs: {})",
-                        list(state.allowed_jobs.as_deref().unwrap_or_default())
-                    ),
-                    remedy: format!(
-                        "read the item again later; the service allows: {}",
-                        jobs.kinds
-                            .iter()
-                            .map(|k| k.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                    rule: "[SPEC] API-NOTES §9: the service's allowedJobs has the final word",
-                    by_service: true,
-                })
-            }
+            (Ok(()), Some((false, jobs))) => return Err(Refusal {
+                operation: op.kind(),
+                current: Box::new(state.summary()),
+                reason: format!(
+                    "the service does not allow it now (allowedJobs: {})",
+                    list(state.allowed_jobs.as_deref().unwrap_or_default())
+                ),
+                remedy: format!(
+                    "read the item again later; the service allows: {}",
+                    jobs.kinds
+                        .iter()
+                        .map(|k| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                rule:
+                    "[SPEC] protected-item operations: the service's allowedJobs has the final word",
+                by_service: true,
+            }),
             (Err(v), Some((true, _))) => notes.push(format!(
                 "allowed by the service's allowedJobs although the local rules refuse it: {} \
                  ({})",

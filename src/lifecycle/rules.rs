@@ -5,7 +5,7 @@
 //!   (learn.microsoft.com/azure-stack/operator/protect-virtual-machines);
 //! * \[KI\] "Known issues - Azure Site Recovery on Azure Stack Hub";
 //! * \[SPEC\] the `ProtectionState` / `TestFailoverState` enums of `Microsoft.DataReplication`
-//!   (API-NOTES §4) and the mapping of API-NOTES §9;
+//!   (the specs' enums) and the mapping of the protected-item operations;
 //! * \[INFERRED\] where the documents are silent, the choice this crate makes (the service's
 //!   `allowedJobs` overrides it when present).
 
@@ -19,15 +19,19 @@ pub(crate) const RULE_NO_REENABLE: &str = "[PROT] re-enabling protection after a
 /// The exact guidance after a committed failback.
 pub(crate) const REENABLE_GUIDANCE: &str = "disable protection, remove the agent (mobility \
      service) from the VM, and then enable protection again";
-const RULE_IN_FLIGHT: &str = "[SPEC] API-NOTES §9: currentJob and the transitional states say an \
+const RULE_IN_FLIGHT: &str =
+    "[SPEC] protected-item operations: currentJob and the transitional states say an \
      operation is in flight; only disable protection with force is accepted meanwhile";
-const RULE_RETRY: &str = "[SPEC] API-NOTES §9: a *Failed state allows a retry of the same step";
+const RULE_RETRY: &str =
+    "[SPEC] protected-item operations: a *Failed state allows a retry of the same step";
 const RULE_MARKER: &str =
-    "[SPEC] API-NOTES §4: *StatesBegin/*StatesEnd are range markers, not states";
-const RULE_UNKNOWN: &str = "[SPEC] API-NOTES §4: open enums; this crate does not know the value";
-const RULE_ABSENT: &str = "[SPEC] API-NOTES §9: enable protection creates the protected item";
+    "[SPEC] the specs' enums: *StatesBegin/*StatesEnd are range markers, not states";
+const RULE_UNKNOWN: &str =
+    "[SPEC] the specs' enums: open enums; this crate does not know the value";
+const RULE_ABSENT: &str =
+    "[SPEC] protected-item operations: enable protection creates the protected item";
 const RULE_ENABLE: &str =
-    "[SPEC] API-NOTES §9: enable protection is the PUT that creates the item; \
+    "[SPEC] protected-item operations: enable protection is the PUT that creates the item; \
      a failed enable (EnablingFailed) may be retried";
 const RULE_TFO: &str =
     "[PROT] a test failover runs on a protected (replicating) item; replication \
@@ -54,7 +58,8 @@ const RULE_RESYNC_FAILBACK: &str = "[KI] 'Re-protect manual resync not supported
 const RULE_RESYNC: &str = "[SPEC] resynchronizationState is orthogonal to protectionState; \
      resynchronize repairs replication of a protected item or a failed initial replication \
      [INFERRED: which states allow it]";
-const RULE_DISABLE: &str = "[SPEC] API-NOTES §9: disable protection is the DELETE of the item \
+const RULE_DISABLE: &str =
+    "[SPEC] protected-item operations: disable protection is the DELETE of the item \
      (forceDelete=true to force)";
 
 /// Why the local rules refuse an operation.

@@ -5,7 +5,7 @@
 //! The intermediate states follow the order of the spec's enum values within each range
 //! (`...Initiated` → `...Completing` → `...Completed`; `...OnPrimary` → `...OnRecovery`), and the
 //! failure of a step lands in the matching `...Failed` value. That order is read from the spec's
-//! enums (API-NOTES §4, §9); the service does not document it further (inferred).
+//! enums (the specs' enums and protected-item operations); the service does not document it further (inferred).
 
 use super::operation::Operation;
 use super::state::{Direction, ItemState};

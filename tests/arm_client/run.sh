@@ -4,18 +4,18 @@
 # (examples/emulator.rs) over HTTPS. See tests/arm_client/drive.py for what is checked.
 #
 # Needs python3 (with venv and pip) and access to PyPI the first time. Creates a virtualenv under
-# target/ (reused while requirements.txt is unchanged), builds and starts the example in the
+# the target directory (reused while requirements.txt is unchanged), builds and starts the example in the
 # background, runs drive.py, stops the server. Ends with a line `N passed, N failed`; exits
 # non-zero on any failure.
 #
-# Environment: CARGO_TARGET_DIR (as for cargo), ARM_CLIENT_VENV (default target/arm-client-venv),
+# Environment: CARGO_TARGET_DIR (as for cargo), ARM_CLIENT_VENV (default $CARGO_TARGET_DIR/arm-client-venv, else target/arm-client-venv),
 # PYTHON (default python3).
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root" || exit 1
 target="${CARGO_TARGET_DIR:-$root/target}"
-venv="${ARM_CLIENT_VENV:-$root/target/arm-client-venv}"
+venv="${ARM_CLIENT_VENV:-$target/arm-client-venv}"
 python="${PYTHON:-python3}"
 token="arm-client-$$-token"
 work="$(mktemp -d "${TMPDIR:-/tmp}/azs-arm-client.XXXXXX")"

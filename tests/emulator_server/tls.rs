@@ -23,11 +23,8 @@ fn https_with_the_generated_certificate() {
     roots
         .add(CertificateDer::from_pem_slice(&pem).unwrap())
         .unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let config = std::sync::Arc::new(
-        rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
+        rustls::ClientConfig::builder()
             .with_root_certificates(roots)
             .with_no_client_auth(),
     );

@@ -1,5 +1,5 @@
 //! Alert settings (`replicationVaults/{v}/alertSettings`, the `EmailConfiguration` model):
-//! PUT is synchronous (200/201, not an LRO: API-NOTES.md §2), GET, list.
+//! PUT is synchronous (200/201, not an LRO: the public specs' operation table), GET, list.
 //! `properties.sendToOwners` (boolean) is required.
 
 use super::super::arm::{self, ArmError};

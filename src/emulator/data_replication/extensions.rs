@@ -1,10 +1,11 @@
 //! Replication extensions (`replicationVaults/{v}/replicationExtensions`). PUT (LRO), GET, list,
 //! DELETE (LRO; `409 Conflict` while a protected item uses it).
 //!
-//! For `AzStackToAzStack*` (inferred, DESIGN.md's wire-contract table) the references must exist:
+//! For `AzStackToAzStack*` (inferred; see the README's table of what is documented) the
+//! references must exist:
 //! `sourceFabricArmId` and `targetFabricArmId` name fabrics, `storageAccountId` the cache storage
 //! account on the target stamp ("the cache storage account is created and available",
-//! enable-vm-protection.txt).
+//! Microsoft's "enable VM protection" page for Azure Stack Hub).
 
 use super::super::arm::{self, ArmError};
 use super::super::router::Ctx;

@@ -1,7 +1,7 @@
 //! `Microsoft.DataReplication`: routing and the conventions every resource shares (names, LRO
 //! headers per api-version, per-version shapes, create/delete of simple resources).
 //!
-//! LRO headers (reference/API-NOTES.md §2, §2b):
+//! LRO headers (the public specs' operation tables of each api-version):
 //! * 2024-09-01 / 2026-05-01: PUT create → `201` + `Azure-AsyncOperation` + `Retry-After`
 //!   (final-state-via azure-async-operation); DELETE / POST action / PATCH → `202` + `Location` +
 //!   `Retry-After` (final-state-via location).
@@ -191,7 +191,7 @@ pub(crate) fn method_not_allowed(ctx: &Ctx) -> ArmError {
 }
 
 /// Validates a resource name: ARM's general rules always, the spec's `^[a-zA-Z0-9]*$` when the
-/// scenario asks for strict names (DESIGN.md "Names").
+/// scenario asks for strict names (Azure Stack Hub's naming).
 pub(crate) fn validate_name(state: &State, kind: &str, name: &str) -> Result<(), ArmError> {
     let bad = |why: &str| {
         Err(ArmError::new(

@@ -1,7 +1,7 @@
 //! Replication policies (`replicationVaults/{v}/replicationPolicies`). PUT (LRO), GET, list,
 //! DELETE (LRO; `409 Conflict` while a protected item uses the policy).
 //!
-//! For `AzStackToAzStack` (inferred, DESIGN.md's wire-contract table) and the public HCI types,
+//! For `AzStackToAzStack` (inferred, the README's table of what is documented and what is inferred) and the public HCI types,
 //! `recoveryPointHistoryInMinutes`, `crashConsistentFrequencyInMinutes` and
 //! `appConsistentFrequencyInMinutes` are required non-negative integers, the crash-consistent
 //! frequency positive, and the app-consistent frequency 0 (off) or at least the crash-consistent

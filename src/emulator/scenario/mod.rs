@@ -19,7 +19,7 @@
 //!   cores and 100 VMs.
 //! * **Appliance**: registered as fabric agent `asrappliance01` of the source fabric, healthy,
 //!   heartbeat current, 32 data-disk slots of which it uses 1 (so 31 free, like the default
-//!   Standard DS4_v2 appliance: azure-stack-hub-facts.md §3).
+//!   Standard DS4_v2 appliance: Microsoft's Azure Stack Hub capacity documentation).
 //! * **Operator set-up already done**: fabrics `azshsource` and `azshtarget` in `asr-rg`, the
 //!   appliance registered. The vault, policy and extension are the user's to create (the
 //!   quickstart does it), or [`ScenarioBuilder::seed_vault`] creates them.
@@ -83,7 +83,7 @@ pub struct Scenario {
     /// The most a `Retry-After` header says.
     pub max_retry_after: Duration,
     /// Enforce the public specs' `^[a-zA-Z0-9]*$` on resource names (off by default: Azure Stack
-    /// Hub's own defaults contain hyphens; DESIGN.md "Names").
+    /// Hub's own defaults contain hyphens; Azure Stack Hub's naming).
     pub strict_names: bool,
     /// Require a bearer token issued by the emulator's token endpoint on ARM requests.
     pub require_auth: bool,

@@ -136,7 +136,7 @@ impl World {
             127,
             Some(&app_vm),
         )];
-        // The appliance's own data disk (610 GiB, azure-stack-hub-facts.md §3).
+        // The appliance's own data disk (610 GiB, Microsoft's Azure Stack Hub capacity documentation).
         for i in 0..sc.appliance.used_data_disk_slots {
             disks.push(w.add_disk(
                 &src_sub,

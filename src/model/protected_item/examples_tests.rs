@@ -7,17 +7,21 @@ use crate::model::PlannedFailover;
 use serde_json::Value;
 use std::path::PathBuf;
 
-/// The shared reference folder: beside the crate (`../shared`) in the main checkout, one level
-/// further up from a worktree under `wt/`.
-fn reference_dir() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    for up in ["../shared", "../../shared"] {
-        let dir = manifest.join(up).join("reference/datareplication");
-        if dir.is_dir() {
-            return dir;
-        }
-    }
-    panic!("the shared reference (reference/datareplication) is not beside the crate");
+/// Microsoft's `datareplication/` specs, from `AZS_REFERENCE_DIR` (`.ci/run` sets it; they are
+/// not shipped with the crate): `None` with a note when unset, a failure when set and missing.
+fn reference_dir() -> Option<PathBuf> {
+    let Some(dir) = std::env::var_os("AZS_REFERENCE_DIR") else {
+        eprintln!("note: skipped: set AZS_REFERENCE_DIR (.ci/run does) to run this test");
+        return None;
+    };
+    let dir = PathBuf::from(dir).join("datareplication");
+    assert!(
+        dir.is_dir(),
+        "AZS_REFERENCE_DIR has no `datareplication/` folder ({}); point it at the reference \
+         folder or unset it",
+        dir.display()
+    );
+    Some(dir)
 }
 
 fn assert_round_trip<T>(v: &Value, what: &str)
@@ -31,9 +35,12 @@ where
 
 #[test]
 fn microsoft_examples_round_trip_exactly() {
+    let Some(reference) = reference_dir() else {
+        return;
+    };
     let mut checked = 0;
     for version in ["2021-02-16-preview", "2026-05-01"] {
-        let dir = reference_dir().join(version).join("examples");
+        let dir = reference.join(version).join("examples");
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             let file = path.file_name().unwrap().to_string_lossy().into_owned();

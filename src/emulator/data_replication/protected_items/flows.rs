@@ -1,7 +1,8 @@
 //! What each protected-item operation does over (virtual) time: the tasks of its job and their
 //! effects on the item and on the two stamps.
 //!
-//! Behaviour (enable-vm-protection.txt; azure-stack-hub-facts.md §3, §5, §6):
+//! Behaviour (Microsoft's Azure Stack Hub Site Recovery documentation: enabling protection, capacity,
+//! failover and re-protect):
 //! * **Enable**: validates the appliance (must be responsive) and the target network, then
 //!   initial replication runs for total disk size / throughput and the item becomes `Protected`.
 //!   Crash-consistent recovery points then appear every `crashConsistentFrequencyInMinutes`,

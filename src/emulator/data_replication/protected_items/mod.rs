@@ -1,7 +1,7 @@
 //! Protected items (`replicationVaults/{v}/protectedItems`): enable protection (PUT), read,
 //! update (PATCH), disable (DELETE), and the POST actions of the Azure Stack Hub flow.
 //!
-//! The item's writable `customProperties` (`AzStackToAzStack`, DESIGN.md's wire-contract table)
+//! The item's writable `customProperties` (`AzStackToAzStack`, the README's table of what is documented and what is inferred)
 //! are kept as raw JSON, and the read-only ones (`activeLocation`, `sourceVmName`, `osType`,
 //! `initialReplicationProgressPercentage`, `resyncProgressPercentage`,
 //! `lastRecoveryPointReceived`, `lastRecoveryPointId`, `failoverRecoveryPointId`,

@@ -1,7 +1,7 @@
 //! The one place where the emulator asks whether an operation is allowed on a protected item,
 //! and what it does to the item's states: the crate's [`lifecycle`](crate::lifecycle).
 //!
-//! DESIGN.md: one state machine for the client and the emulator, so they cannot drift. The
+//! One state machine for the client and the emulator, so they cannot drift. The
 //! emulator builds a [`lifecycle::ItemState`] from its item, asks [`lifecycle::check`], refuses
 //! with `409 OperationNotAllowedInCurrentState` carrying the [`lifecycle::Refusal`] (state, why,
 //! what to do), and otherwise drives the item through the [`lifecycle::Transition`]'s steps as its
@@ -44,7 +44,7 @@ impl Operation {
         Operation::ChangeRecoveryPoint,
     ];
 
-    /// The action's path segment (DESIGN.md "inferred Azure Stack Hub wire contract"; only
+    /// The action's path segment (inferred, see the README's table of what is documented; only
     /// `plannedFailover` is public and `reprotect` documented).
     pub(crate) fn action_name(self) -> &'static str {
         match self {
