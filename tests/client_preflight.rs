@@ -73,7 +73,25 @@ fn arm(req: &Request, storage_forbidden: bool) -> Response {
         }
         p if p.ends_with("/locations/local/vmSizes") => {
             expect_api("2020-06-01");
-            list(vec![json!({"name": "Standard_DS2_v2", "numberOfCores": 2})])
+            list(vec![
+                json!({"name": "Standard_DS2_v2", "numberOfCores": 2, "maxDataDiskCount": 8}),
+                json!({"name": "Standard_DS3_v2", "numberOfCores": 4, "maxDataDiskCount": 16}),
+            ])
+        }
+        p if p == format!("{T}/providers/Microsoft.Compute/virtualMachines") => {
+            expect_api("2020-06-01");
+            // The appliance VM (the fabric agent's machineName), with two data disks.
+            let disk = |n: &str| {
+                json!({"lun": 0, "name": n, "diskSizeGB": 610,
+                "managedDisk": {"id": format!("{T}/resourceGroups/dr/providers/Microsoft.Compute/disks/{n}")}})
+            };
+            list(vec![
+                json!({"name": "web01", "id": VM}),
+                json!({"name": "APPL01", "location": "local",
+                    "id": format!("{T}/resourceGroups/dr/providers/Microsoft.Compute/virtualMachines/appl01"),
+                    "properties": {"hardwareProfile": {"vmSize": "standard_ds3_v2"},
+                        "storageProfile": {"dataDisks": [disk("appl01-data0"), disk("appl01-data1")]}}}),
+            ])
         }
         p if p.ends_with("/roleDefinitions") => {
             expect_api("2015-07-01");
@@ -95,6 +113,7 @@ fn arm(req: &Request, storage_forbidden: bool) -> Response {
         p if p.ends_with("/fabricAgents/appliance1") => json!({
             "name": "appliance1",
             "properties": {"provisioningState": "Succeeded", "isResponsive": false,
+                "machineName": "appl01",
                 "lastHeartbeat": "2026-01-01T00:00:00Z",
                 "healthErrors": [{"code": "E1", "message": "agent stopped"}]}
         }),
@@ -181,6 +200,15 @@ fn the_snapshot_is_read_from_each_provider_with_the_hybrid_profile() {
     let appliance = s.appliance.as_ref().unwrap();
     assert!(appliance.registered && !appliance.responsive);
     assert_eq!(appliance.health_errors, ["agent stopped"]);
+    // Its VM (found by the fabric agent's machineName): DS3_v2's 16 slots, 2 attached.
+    assert_eq!(
+        (
+            appliance.data_disk_slots,
+            appliance.data_disks_attached,
+            appliance.data_disks_reserved
+        ),
+        (16, 2, 0)
+    );
     let vm = &s.vms[0];
     assert_eq!(
         (vm.os, vm.power_state),
@@ -193,6 +221,17 @@ fn the_snapshot_is_read_from_each_provider_with_the_hybrid_profile() {
     assert_eq!(vm.nics[0].subnet_name, "default");
     assert_eq!(vm.protected_item_name.as_deref(), Some("web01"));
     assert_eq!(vm.target.network_id.as_deref(), Some(NET));
+    // The original source, for re-protect: the item's source VM id and the VM's primary NIC.
+    let orig = vm.original_source.as_ref().unwrap();
+    assert_eq!(orig.subscription_id, "T1");
+    assert_eq!(
+        orig.resource_group_id,
+        "/subscriptions/T1/resourceGroups/APPS"
+    );
+    assert_eq!(
+        (orig.virtual_network_id.as_str(), orig.subnet_name.as_str()),
+        (NET, "default")
+    );
 }
 
 #[test]

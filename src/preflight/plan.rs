@@ -157,6 +157,12 @@ pub struct PreflightPlan {
     /// (for stamps that enforce it) instead of ARM's general naming rules (the default; see
     /// [`crate::id::names`]).
     pub strict_names: bool,
+    /// The operator's attestation that Linux VMs trust the Site Recovery service certificate
+    /// (which ARM cannot show): names or ARM ids of VMs (or their protected items), matched
+    /// case-insensitively. See [`PreflightPlan::attest_certificate_trusted`].
+    pub certificate_trusted_vms: Vec<String>,
+    /// The operator attests that every Linux VM of the plan trusts the certificate.
+    pub certificate_trusted_on_all: bool,
 }
 
 impl Default for PreflightPlan {
@@ -184,6 +190,8 @@ impl PreflightPlan {
             capacity: CapacityAssumptions::default(),
             suppress: Vec::new(),
             strict_names: false,
+            certificate_trusted_vms: Vec::new(),
+            certificate_trusted_on_all: false,
         }
     }
 
@@ -230,6 +238,38 @@ impl PreflightPlan {
     pub fn suppress(mut self, code: Code) -> Self {
         self.suppress.push(code);
         self
+    }
+
+    /// Attests that the Linux VM `vm` (its name, ARM id or protected item's name) trusts the
+    /// Site Recovery service certificate: the operator ran the commands the
+    /// `LINUX_CERTIFICATE_UNVERIFIED` finding gives, on the VM. ARM cannot show it, so without
+    /// an attestation the re-protect preflight warns for each Linux VM.
+    ///
+    /// ```
+    /// use azs_site_recovery::preflight::{Intent, PreflightPlan};
+    /// let plan = PreflightPlan::new(Intent::Reprotect).attest_certificate_trusted("jump-01");
+    /// assert!(plan.certificate_attested("JUMP-01", &[]));
+    /// assert!(!plan.certificate_attested("web-01", &[]));
+    /// ```
+    pub fn attest_certificate_trusted(mut self, vm: impl Into<String>) -> Self {
+        self.certificate_trusted_vms.push(vm.into());
+        self
+    }
+
+    /// Attests that every Linux VM of the plan trusts the Site Recovery service certificate
+    /// (see [`PreflightPlan::attest_certificate_trusted`]).
+    pub fn attest_certificate_trusted_on_all(mut self) -> Self {
+        self.certificate_trusted_on_all = true;
+        self
+    }
+
+    /// `true` when the operator attested that the VM known as `name` (or any of `aliases`:
+    /// its ARM id, its protected item's name) trusts the certificate.
+    pub fn certificate_attested(&self, name: &str, aliases: &[&str]) -> bool {
+        self.certificate_trusted_on_all
+            || self.certificate_trusted_vms.iter().any(|v| {
+                v.eq_ignore_ascii_case(name) || aliases.iter().any(|a| v.eq_ignore_ascii_case(a))
+            })
     }
 
     /// Sets the re-protect log storage account.

@@ -143,6 +143,8 @@ pub struct ApplianceStatus {
     pub data_disk_slots: u32,
     /// Data disks attached now (1 for the appliance itself \[KI\] 1, more while re-protecting).
     pub data_disks_attached: u32,
+    /// Disks of re-protects in progress that are not attached yet: they will take slots too.
+    pub data_disks_reserved: u32,
 }
 
 impl Default for ApplianceStatus {
@@ -158,6 +160,7 @@ impl Default for ApplianceStatus {
             health_errors: Vec::new(),
             data_disk_slots: 32,
             data_disks_attached: 1,
+            data_disks_reserved: 0,
         }
     }
 }

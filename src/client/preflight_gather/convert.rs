@@ -1,8 +1,9 @@
 //! ARM JSON to the snapshot's plain types.
 
+use crate::id::ResourceId;
 use crate::model::ProtectedItem;
 use crate::preflight::{
-    same_id, PowerState, ResourceGroup, Subnet, VirtualNetwork, VmDisk, VmToProtect,
+    same_id, OriginalSource, PowerState, ResourceGroup, Subnet, VirtualNetwork, VmDisk, VmToProtect,
 };
 use serde_json::Value;
 
@@ -46,8 +47,54 @@ pub(super) fn apply_protected_item(vm: &mut VmToProtect, items: &[ProtectedItem]
         if let Some(size) = field("/targetVmSize") {
             vm.size = size;
         }
+        if vm.original_source.is_none() {
+            vm.original_source = original_source(source, &custom, vm);
+        }
         return;
     }
+}
+
+/// Where the VM came from, as its protected item records it: the subscription and resource
+/// group of `sourceAzStackVirtualMachineId`, the network and subnet of the primary entry of
+/// `protectedNics` (else the VM's primary NIC as read from the source stamp). `None` when the
+/// id is not an ARM id of a resource group's resource.
+pub(super) fn original_source(
+    source_vm_id: &str,
+    custom: &Value,
+    vm: &VmToProtect,
+) -> Option<OriginalSource> {
+    let id = ResourceId::parse(source_vm_id).ok()?;
+    let sub = id.subscription_id()?.to_owned();
+    let rg = id.resource_group()?;
+    let nics = custom
+        .pointer("/protectedNics")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let primary = nics
+        .iter()
+        .find(|n| n.pointer("/isPrimaryNic").and_then(Value::as_bool) == Some(true))
+        .or_else(|| nics.first());
+    let from_item = primary.and_then(|n| {
+        Some((
+            str_at(n, "/sourceNetworkId")?.to_owned(),
+            str_at(n, "/sourceSubnetName")?.to_owned(),
+        ))
+    });
+    let from_vm = || {
+        vm.nics
+            .iter()
+            .find(|n| n.primary)
+            .or_else(|| vm.nics.first())
+            .map(|n| (n.virtual_network_id.clone(), n.subnet_name.clone()))
+    };
+    let (virtual_network_id, subnet_name) = from_item.or_else(from_vm).unwrap_or_default();
+    Some(OriginalSource {
+        resource_group_id: format!("/subscriptions/{sub}/resourceGroups/{rg}"),
+        subscription_id: sub,
+        virtual_network_id,
+        subnet_name,
+    })
 }
 
 pub(super) fn resource_group(g: &Value) -> ResourceGroup {

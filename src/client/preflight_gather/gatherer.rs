@@ -270,7 +270,11 @@ impl Gatherer<'_> {
             .collect()
     }
 
-    pub(super) async fn appliance(&mut self, id: &FabricAgentId) -> Option<ApplianceStatus> {
+    /// The fabric agent's status, and the name of the machine it runs on (`machineName`).
+    pub(super) async fn appliance(
+        &mut self,
+        id: &FabricAgentId,
+    ) -> Option<(ApplianceStatus, Option<String>)> {
         let client = self.target.clone();
         let result: Result<FabricAgent, Error> = async {
             let url = client.url(id.as_str())?;
@@ -291,7 +295,8 @@ impl Gatherer<'_> {
         // Read through JSON: the preview (`DraModel`) and later shapes name the same fields.
         let v = serde_json::to_value(&agent).unwrap_or(Value::Null);
         let state = str_at(&v, "/properties/provisioningState").unwrap_or("");
-        Some(ApplianceStatus {
+        let machine = str_at(&v, "/properties/machineName").map(str::to_owned);
+        let status = ApplianceStatus {
             id: id.as_str().to_owned(),
             registered: state.eq_ignore_ascii_case("Succeeded"),
             responsive: v
@@ -310,7 +315,71 @@ impl Gatherer<'_> {
                 })
                 .unwrap_or_default(),
             ..ApplianceStatus::default()
-        })
+        };
+        Some((status, machine))
+    }
+
+    /// The appliance VM on the source stamp: `explicit` (its ARM id), else the VM of a source
+    /// subscription named `machine` (the fabric agent's `machineName`).
+    pub(super) async fn appliance_vm(
+        &mut self,
+        explicit: Option<&str>,
+        machine: Option<&str>,
+        source_subscriptions: &[String],
+    ) -> Option<Value> {
+        let compute = self.versions.compute.clone();
+        if let Some(id) = explicit {
+            let name = last_segment(id).to_owned();
+            return self
+                .get(
+                    false,
+                    id,
+                    &compute,
+                    format!("appliance virtual machine {name}"),
+                )
+                .await;
+        }
+        let machine = machine?;
+        for sub in source_subscriptions {
+            let vms = self
+                .list(
+                    false,
+                    &format!("/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines"),
+                    &compute,
+                    format!("virtual machines of subscription {sub} (source)"),
+                )
+                .await;
+            if let Some(vm) = vms
+                .into_iter()
+                .find(|v| str_at(v, "/name").is_some_and(|n| n.eq_ignore_ascii_case(machine)))
+            {
+                return Some(vm);
+            }
+        }
+        None
+    }
+
+    /// `maxDataDiskCount` of VM size `size` in `location` of the source stamp's `subscription`.
+    pub(super) async fn max_data_disks(
+        &mut self,
+        subscription: &str,
+        location: &str,
+        size: &str,
+    ) -> Option<u32> {
+        let compute = self.versions.compute.clone();
+        let sizes = self
+            .list(
+                false,
+                &format!("/subscriptions/{subscription}/providers/Microsoft.Compute/locations/{location}/vmSizes"),
+                &compute,
+                format!("VM sizes of subscription {subscription} in {location} (source)"),
+            )
+            .await;
+        sizes
+            .iter()
+            .find(|s| str_at(s, "/name").is_some_and(|n| n.eq_ignore_ascii_case(size)))
+            .and_then(|s| s.pointer("/maxDataDiskCount").and_then(Value::as_u64))
+            .and_then(|n| u32::try_from(n).ok())
     }
 
     pub(super) async fn protected_items(&mut self, vault: &VaultId) -> Vec<ProtectedItem> {

@@ -13,7 +13,10 @@ mod gatherer;
 use super::SiteRecoveryClient;
 use crate::error::Error;
 use crate::id::{FabricAgentId, VaultId};
-use crate::preflight::{self, EnvironmentSnapshot, PreflightPlan, PreflightReport};
+use crate::model::{ProtectedItem, ProtectionState};
+use crate::preflight::{
+    self, ApplianceStatus, EnvironmentSnapshot, PreflightPlan, PreflightReport,
+};
 use convert::apply_protected_item;
 use gatherer::Gatherer;
 use std::fmt;
@@ -73,6 +76,10 @@ pub struct PreflightScope {
     pub vm_ids: Vec<String>,
     /// The appliance (fabric agent) the operation uses.
     pub appliance: Option<FabricAgentId>,
+    /// ARM id of the appliance VM on the source stamp, whose size and attached data disks give
+    /// the data-disk slots (`None`: the VM of a source subscription named as the fabric agent's
+    /// `machineName`).
+    pub appliance_vm: Option<String>,
     /// The vault, to read the VMs' protected items (state, target settings).
     pub vault: Option<VaultId>,
     /// The object id of the acting principal, to read its role assignments.
@@ -105,6 +112,12 @@ impl PreflightScope {
     /// Sets the appliance.
     pub fn appliance(mut self, id: FabricAgentId) -> Self {
         self.appliance = Some(id);
+        self
+    }
+
+    /// Sets the appliance VM's ARM id (see [`PreflightScope::appliance_vm`]).
+    pub fn appliance_vm(mut self, id: impl Into<String>) -> Self {
+        self.appliance_vm = Some(id.into());
         self
     }
 
@@ -145,6 +158,107 @@ pub struct GatheredSnapshot {
     pub snapshot: EnvironmentSnapshot,
     /// The reads that failed.
     pub problems: Vec<GatherProblem>,
+}
+
+impl Gatherer<'_> {
+    /// The appliance's data-disk slots from its VM on the source stamp: the size's
+    /// `maxDataDiskCount`, the data disks attached, and the disks of re-protects in progress
+    /// that are not attached yet. Left at the default appliance's (32, 1 attached) with a
+    /// problem listed when the VM or its size cannot be read.
+    async fn appliance_slots(
+        &mut self,
+        status: &mut ApplianceStatus,
+        scope: &PreflightScope,
+        machine: Option<&str>,
+        items: &[ProtectedItem],
+    ) {
+        let vm = self
+            .appliance_vm(
+                scope.appliance_vm.as_deref(),
+                machine,
+                &scope.source_subscriptions,
+            )
+            .await;
+        let Some(vm) = vm else {
+            self.problems.push(GatherProblem {
+                what: format!(
+                    "the appliance VM ({}): its data-disk slots are taken as the default \
+                     appliance's (32, 1 attached)",
+                    scope
+                        .appliance_vm
+                        .as_deref()
+                        .or(machine)
+                        .unwrap_or("no machineName on the fabric agent")
+                ),
+                error: Error::invalid_input(
+                    "preflight scope",
+                    "the appliance VM was not found on the source stamp; set \
+                     PreflightScope::appliance_vm(id), or add the appliance's source subscription",
+                ),
+            });
+            return;
+        };
+        let attached: Vec<String> = vm
+            .pointer("/properties/storageProfile/dataDisks")
+            .and_then(serde_json::Value::as_array)
+            .map(|d| {
+                d.iter()
+                    .filter_map(|d| d.pointer("/managedDisk/id").and_then(|v| v.as_str()))
+                    .map(str::to_ascii_lowercase)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let vm_id = vm.pointer("/id").and_then(|v| v.as_str()).unwrap_or("");
+        let sub = crate::id::ResourceId::parse(vm_id)
+            .ok()
+            .and_then(|id| id.subscription_id().map(str::to_owned));
+        let location = vm.pointer("/location").and_then(|v| v.as_str());
+        let size = vm
+            .pointer("/properties/hardwareProfile/vmSize")
+            .and_then(|v| v.as_str());
+        let max = match (sub, location, size) {
+            (Some(sub), Some(loc), Some(size)) => self.max_data_disks(&sub, loc, size).await,
+            _ => None,
+        };
+        match max {
+            Some(max) => status.data_disk_slots = max,
+            None => self.problems.push(GatherProblem {
+                what: format!(
+                    "the data-disk limit of the appliance VM's size ({}): taken as 32",
+                    size.unwrap_or("no vmSize")
+                ),
+                error: Error::invalid_input(
+                    "appliance VM",
+                    "its size is not among the stamp's VM sizes (vmSizes)",
+                ),
+            }),
+        }
+        status.data_disks_attached = u32::try_from(attached.len()).unwrap_or(u32::MAX);
+        status.data_disks_reserved = items
+            .iter()
+            .filter(|i| i.protection_state() == Some(&ProtectionState::ReprotectInitiated))
+            .map(|i| {
+                let custom = i
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.custom_properties.as_ref())
+                    .and_then(|c| serde_json::to_value(c).ok())
+                    .unwrap_or_default();
+                custom
+                    .pointer("/protectedDisks")
+                    .and_then(serde_json::Value::as_array)
+                    .map(|disks| {
+                        disks
+                            .iter()
+                            .filter_map(|d| d.pointer("/sourceDiskId").and_then(|v| v.as_str()))
+                            .filter(|id| !attached.contains(&id.to_ascii_lowercase()))
+                            .count()
+                    })
+                    .unwrap_or(0)
+            })
+            .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+            .fold(0u32, u32::saturating_add);
+    }
 }
 
 impl SiteRecoveryClient {
@@ -192,13 +306,17 @@ impl SiteRecoveryClient {
                 snapshot.role_assignments.extend(found);
             }
         }
-        if let Some(appliance) = &scope.appliance {
-            snapshot.appliance = g.appliance(appliance).await;
-        }
         let items = match &scope.vault {
             Some(v) => g.protected_items(v).await,
             None => Vec::new(),
         };
+        if let Some(appliance) = &scope.appliance {
+            if let Some((mut status, machine)) = g.appliance(appliance).await {
+                g.appliance_slots(&mut status, scope, machine.as_deref(), &items)
+                    .await;
+                snapshot.appliance = Some(status);
+            }
+        }
         for id in &scope.vm_ids {
             if let Some(mut vm) = g.vm(id).await {
                 apply_protected_item(&mut vm, &items);

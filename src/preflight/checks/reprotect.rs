@@ -16,7 +16,11 @@ pub(super) fn disk_slots(ctx: &mut Ctx<'_>) {
     let Some(app) = ctx.snap.appliance.clone() else {
         return; // APPLIANCE_NOT_FOUND is reported by the appliance check
     };
-    let free = app.data_disk_slots.saturating_sub(app.data_disks_attached);
+    // Disks that re-protects in progress will attach take slots too.
+    let taken = app
+        .data_disks_attached
+        .saturating_add(app.data_disks_reserved);
+    let free = app.data_disk_slots.saturating_sub(taken);
     let vms: Vec<_> = ctx.snap.vms.iter().map(|v| v.capacity_disks()).collect();
     let plan = capacity::reprotect_batches(&vms, free);
     for (vm, disks) in &plan.too_large {
@@ -24,8 +28,8 @@ pub(super) fn disk_slots(ctx: &mut Ctx<'_>) {
             Code::ReprotectVmTooManyDisks,
             vm.clone(),
             format!(
-                "{vm} has {disks} disks but the appliance has {free} free data-disk slots ({} slots, {} attached): it cannot be re-protected (\"An internal error occurred\")",
-                app.data_disk_slots, app.data_disks_attached
+                "{vm} has {disks} disks but the appliance has {free} free data-disk slots ({} slots, {} attached, {} reserved by re-protects in progress): it cannot be re-protected (\"An internal error occurred\")",
+                app.data_disk_slots, app.data_disks_attached, app.data_disks_reserved
             ),
             "resize the appliance VM to a size with more data disks (larger sizes are not validated by Microsoft), or wait until other re-protects finish",
         );
@@ -131,6 +135,17 @@ pub(super) fn certificates(ctx: &mut Ctx<'_>) {
         if vm.os != OsFamily::Linux || vm.trusts_service_certificate == Some(true) {
             continue;
         }
+        let aliases = [
+            vm.id.as_str(),
+            vm.protected_item_name.as_deref().unwrap_or(""),
+        ];
+        let aliases: Vec<&str> = aliases.into_iter().filter(|a| !a.is_empty()).collect();
+        // What the VM reports wins over an attestation; an unknown state takes the operator's.
+        if vm.trusts_service_certificate.is_none()
+            && ctx.plan.certificate_attested(&vm.name, &aliases)
+        {
+            continue;
+        }
         let distro = vm
             .linux_distribution
             .as_deref()
@@ -153,8 +168,17 @@ pub(super) fn certificates(ctx: &mut Ctx<'_>) {
             ),
             _ => (
                 Code::LinuxCertificateUnverified,
-                format!("not verified that Linux VM {} trusts the Site Recovery service certificate (re-protect needs it)", vm.label()),
+                format!("not verified that Linux VM {} trusts the Site Recovery service certificate (re-protect needs it; ARM cannot show it)", vm.label()),
             ),
+        };
+        let remedy = if code == Code::LinuxCertificateUnverified {
+            format!(
+                "{remedy}\nthen attest it in the plan: PreflightPlan::attest_certificate_trusted(\"{}\") \
+                 (or attest_certificate_trusted_on_all() for every Linux VM)",
+                vm.name
+            )
+        } else {
+            remedy
         };
         ctx.push(code, vm.resource(), message, remedy);
     }
