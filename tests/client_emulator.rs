@@ -656,3 +656,160 @@ fn live_reprotect_preflight_reads_the_appliance_slots_the_original_source_and_at
         );
     });
 }
+
+#[test]
+fn arm_id_fields_are_checked_before_anything_is_sent() {
+    use azs_site_recovery::model::{NewAzStackProtectedItem, NewProtectedItemError, Reprotect};
+    let t = Emulator::default().topology().clone();
+    let base = || {
+        NewAzStackProtectedItem::new("p", "e", t.source_vm_id("web-01").unwrap())
+            .appliance_id(&t.appliance_id)
+            .target_resource_group_id(&t.target_resource_group_ids[1])
+            .target_network(t.target_network_id("dr-vnet").unwrap(), "default")
+            .log_storage_account_id(&t.target_storage_account_ids[0])
+    };
+    assert!(base().build().is_ok());
+    for (item, field, shape) in [
+        (
+            base().appliance_id("appliance"),
+            "applianceId",
+            "/fabricAgents/{appliance}",
+        ),
+        (
+            base().target_network("dr-vnet", "default"),
+            "targetNetworkId",
+            "/virtualNetworks/{vnet}",
+        ),
+        (
+            base().target_resource_group_id(t.target_network_id("dr-vnet").unwrap()),
+            "targetResourceGroupId",
+            "/resourceGroups/{resourceGroup}",
+        ),
+        (
+            base().test_network(&t.target_storage_account_ids[0], "default"),
+            "testNetworkId",
+            "Microsoft.Network",
+        ),
+        (
+            base().log_storage_account_id("cache1"),
+            "logStorageAccountId",
+            "/storageAccounts/{account}",
+        ),
+    ] {
+        let err = item.build().unwrap_err();
+        let NewProtectedItemError::InvalidId(bad) = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(bad.field, field);
+        assert!(err.to_string().contains(shape), "{err}");
+    }
+
+    // The re-protect body: refused by the client, nothing sent.
+    let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
+    let client = SiteRecoveryClient::builder()
+        .in_process(&emu)
+        .unwrap()
+        .build()
+        .unwrap();
+    let vault: VaultId = t.vault_id("asrvault").parse().unwrap();
+    run(async {
+        protect(&client, &emu, &vault, "web-01", "web01").await;
+        let sent = emu.request_count();
+        let body = Reprotect::azstack_failback_defaults(
+            "asrappliance01",
+            &t.target_storage_account_ids[0],
+        );
+        assert_eq!(body.check_ids().unwrap_err().field, "applianceId");
+        let err = client
+            .protected_items(&vault)
+            .unchecked()
+            .reprotect("web01", &body)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+        assert!(err.to_string().contains("applianceId"), "{err}");
+        assert_eq!(emu.request_count(), sent, "nothing was sent");
+    });
+}
+
+#[test]
+fn settings_are_updated_by_patch_or_by_read_modify_put_with_if_match() {
+    use azs_site_recovery::http::{Method, Request};
+    use azs_site_recovery::model::ProtectedItemSettings;
+    for api in [
+        ApiVersion::V2021_02_16_Preview,
+        ApiVersion::V2024_09_01,
+        ApiVersion::V2026_05_01,
+    ] {
+        let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
+        let client = SiteRecoveryClient::builder()
+            .in_process(&emu)
+            .unwrap()
+            .api_version(api.clone())
+            .build()
+            .unwrap();
+        let t = emu.topology().clone();
+        let vault: VaultId = t.vault_id("asrvault").parse().unwrap();
+        let items = client.protected_items(&vault);
+        run(async {
+            protect(&client, &emu, &vault, "web-01", "web01").await;
+            let change = ProtectedItemSettings::new()
+                .test_network(t.target_network_id("dr-vnet").unwrap(), "default")
+                .target_vm_size("Standard_DS3_v2")
+                .target_vm_name("web-01-dr");
+            let item = items
+                .update_settings("web01", &change)
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+            let custom =
+                serde_json::to_value(&item).unwrap()["properties"]["customProperties"].clone();
+            assert_eq!(custom["targetVmSize"], "Standard_DS3_v2", "{api}");
+            assert_eq!(custom["targetVmName"], "web-01-dr", "{api}");
+            assert_eq!(
+                custom["testNetworkId"],
+                t.target_network_id("dr-vnet").unwrap(),
+                "{api}"
+            );
+            // What was not set is kept.
+            assert_eq!(
+                custom["logStorageAccountId"],
+                t.target_storage_account_ids[0].as_str(),
+                "{api}"
+            );
+            // A bad network id is refused before sending.
+            let bad = ProtectedItemSettings::new().test_network("test-vnet", "default");
+            let err = items.update_settings("web01", &bad).await.unwrap_err();
+            assert!(err.to_string().contains("testNetworkId"), "{err}");
+        });
+        // The emulator: PATCH only where the api-version has it; If-Match is honoured.
+        let url = format!(
+            "{}{}/protectedItems/web01?api-version={}",
+            t.arm_endpoint,
+            t.vault_id("asrvault"),
+            api.as_str()
+        );
+        let get = emu.handle(&Request::new(Method::Get, url.parse().unwrap()));
+        let etag = get.headers.get("etag").unwrap().to_owned();
+        let patch = emu.handle(
+            &Request::new(Method::Patch, url.parse().unwrap())
+                .with_json(br#"{"properties":{"customProperties":{"instanceType":"AzStackToAzStack","targetVmName":"x"}}}"#.to_vec()),
+        );
+        assert_eq!(
+            patch.status,
+            if api.is_preview_shape() { 405 } else { 200 },
+            "{api}"
+        );
+        let item: ProtectedItem = serde_json::from_slice(&get.body).unwrap();
+        let body = serde_json::to_vec(&item.to_request_body(&api)).unwrap();
+        let mut stale = Request::new(Method::Put, url.parse().unwrap()).with_json(body);
+        stale.headers.insert("if-match", "\"0000000000000000\"");
+        let r = emu.handle(&stale);
+        assert_eq!(r.status, 412, "{api}: {}", String::from_utf8_lossy(&r.body));
+        if api.is_preview_shape() {
+            stale.headers.insert("if-match", etag);
+            assert_eq!(emu.handle(&stale).status, 200, "{api}");
+        }
+    }
+}

@@ -6,10 +6,12 @@
 //!   [`NewAzStackProtectedItem`] builds a new Azure Stack Hub item in a few lines.
 //! * [`ProtectedItemModelUpdate`] is the PATCH body (HCI types, 2024-09-01 and later).
 
+mod arm_ids;
 mod azstack;
 mod custom;
 mod hci;
 mod request;
+mod settings;
 mod update;
 
 #[cfg(test)]
@@ -17,10 +19,13 @@ mod examples_tests;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use arm_ids::check_custom_properties;
+pub use arm_ids::InvalidArmIdField;
 pub use azstack::*;
 pub use custom::*;
 pub use hci::*;
 pub use request::*;
+pub use settings::ProtectedItemSettings;
 pub use update::*;
 
 use crate::model::common::{HealthError, SystemData};

@@ -236,8 +236,24 @@ impl NewAzStackProtectedItem {
     /// [`ProtectedItem::to_request_body`].
     ///
     /// # Errors
-    /// [`NewProtectedItemError`] naming every required field that is missing or empty, or a
-    /// [`custom_field`](Self::custom_field) whose value does not fit the field it names.
+    /// [`NewProtectedItemError`] naming every required field that is missing or empty, a
+    /// [`custom_field`](Self::custom_field) whose value does not fit the field it names, or an
+    /// ARM-id field (`sourceAzStackVirtualMachineId`, `applianceId`, `targetResourceGroupId`,
+    /// `targetNetworkId`, `testNetworkId`, `logStorageAccountId`) that is not an ARM id of its
+    /// kind: the error names the field and the shape it must have.
+    ///
+    /// ```
+    /// use azs_site_recovery::model::{NewAzStackProtectedItem, NewProtectedItemError};
+    /// let err = NewAzStackProtectedItem::new("p", "e", "/subscriptions/s/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/web01")
+    ///     .appliance_id("appliance")
+    ///     .target_resource_group_id("/subscriptions/t/resourceGroups/app-dr")
+    ///     .target_network("dr-vnet", "default")
+    ///     .log_storage_account_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.Storage/storageAccounts/cache1")
+    ///     .build()
+    ///     .unwrap_err();
+    /// let NewProtectedItemError::InvalidId(bad) = &err else { panic!("{err}") };
+    /// assert_eq!(bad.field, "applianceId");
+    /// ```
     pub fn build(self) -> Result<ProtectedItem, NewProtectedItemError> {
         let c = &self.custom;
         let mut missing = Vec::new();
@@ -277,6 +293,8 @@ impl NewAzStackProtectedItem {
             })
             .and_then(serde_json::from_value::<AzStackToAzStackProtectedItemCustomProperties>)
             .map_err(|e| NewProtectedItemError::InvalidCustomField(e.to_string()))?;
+        let as_body = serde_json::json!({ "properties": { "customProperties": &custom } });
+        super::check_custom_properties(&as_body).map_err(NewProtectedItemError::InvalidId)?;
         Ok(ProtectedItem {
             properties: Some(ProtectedItemProperties {
                 policy_name: Some(self.policy_name),
@@ -297,6 +315,9 @@ pub enum NewProtectedItemError {
     Missing(Vec<&'static str>),
     /// A `custom_field` value does not have the type of the known field it names.
     InvalidCustomField(String),
+    /// A field that holds an ARM id (`applianceId`, `targetNetworkId`, ...) holds something
+    /// else, or the id of another kind of resource.
+    InvalidId(super::InvalidArmIdField),
 }
 
 impl fmt::Display for NewProtectedItemError {
@@ -309,6 +330,7 @@ impl fmt::Display for NewProtectedItemError {
                  differently)",
                 fields.join(", ")
             ),
+            NewProtectedItemError::InvalidId(e) => write!(f, "a new protected item: {e}"),
             NewProtectedItemError::InvalidCustomField(e) => write!(
                 f,
                 "a custom_field value does not fit the field it names ({e}): pass the type the \

@@ -176,6 +176,33 @@ fn progress(state: &State, item: &Item) -> (i64, i64) {
     (ir, resync)
 }
 
+/// The item's entity tag: it changes when its writable settings change (`If-Match` on PUT and
+/// PATCH is checked against it).
+pub(crate) fn etag(item: &Item) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    item.custom.to_string().hash(&mut h);
+    format!("\"{:016x}\"", h.finish())
+}
+
+/// `412 PreconditionFailed` when the request's `If-Match` is not the item's ETag (`*` matches
+/// any).
+pub(crate) fn check_if_match(ctx: &Ctx, item: &Item) -> Result<(), ArmError> {
+    match ctx.req.headers.get("if-match") {
+        Some(m) if m.trim() != "*" && m.trim() != etag(item) => Err(ArmError::new(
+            412,
+            "PreconditionFailed",
+            format!(
+                "The protected item '{}' was changed since it was read (If-Match {m}, ETag {}). \
+                 Read it again and reapply the change.",
+                item.name,
+                etag(item)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The source subnet id of a `protectedNics` entry.
 pub(crate) fn source_subnet_id(nic: &Value) -> Option<String> {
     let net = nic.get("sourceNetworkId").and_then(Value::as_str)?;
@@ -351,6 +378,7 @@ pub(crate) fn one(
         Method::Get => {
             let item = state.items.get(&key).ok_or_else(|| not_found(name))?;
             let mut r = arm::json_response(200, &render(state, ctx, item));
+            r.headers.insert("ETag", etag(item));
             if let Some(due) = next_change(state, item) {
                 r.headers.insert(
                     "Retry-After",
@@ -360,6 +388,16 @@ pub(crate) fn one(
             Ok(r)
         }
         Method::Put => flows::enable(state, ctx, v, &id, name),
+        // `ProtectedItem_Update` exists from 2024-09-01: the preview changes settings by PUT.
+        Method::Patch if ctx.preview() => Err(ArmError::new(
+            405,
+            "MethodNotAllowed",
+            format!(
+                "The api-version '{}' has no PATCH of protected items: PUT the item with its \
+                 changed settings (read it first; send If-Match with its ETag).",
+                ctx.api.as_str()
+            ),
+        )),
         Method::Patch => flows::update(state, ctx, &key, name),
         Method::Delete => {
             let Some(item) = state.items.get(&key) else {

@@ -174,6 +174,9 @@ pub(crate) fn enable(
                 )));
             }
             validate_custom(state, &custom, false)?;
+            if let Some(item) = state.items.get(&key) {
+                super::check_if_match(ctx, item)?;
+            }
             let Some(item) = state.items.get_mut(&key) else {
                 return Err(not_found(name));
             };
@@ -185,7 +188,9 @@ pub(crate) fn enable(
                 }
             }
             let item = item.clone();
-            return Ok(arm::json_response(200, &render(state, ctx, &item)));
+            let mut r = arm::json_response(200, &render(state, ctx, &item));
+            r.headers.insert("ETag", super::etag(&item));
+            return Ok(r);
         }
     }
     let lop = to_lifecycle(None, Operation::EnableProtection, &custom, false)?;
@@ -314,6 +319,9 @@ pub(crate) fn update(
         .cloned()
         .unwrap_or_else(|| json!({}));
     validate_custom(state, &custom, false)?;
+    if let Some(item) = state.items.get(key) {
+        super::check_if_match(ctx, item)?;
+    }
     let item = state.items.get_mut(key).ok_or_else(|| not_found(name))?;
     if let (Some(old), Some(new)) = (item.custom.as_object_mut(), custom.as_object()) {
         for (k, v) in new {
@@ -323,7 +331,9 @@ pub(crate) fn update(
         }
     }
     let item = item.clone();
-    Ok(arm::json_response(200, &render(state, ctx, &item)))
+    let mut r = arm::json_response(200, &render(state, ctx, &item));
+    r.headers.insert("ETag", super::etag(&item));
+    Ok(r)
 }
 
 pub(super) fn pick_recovery_point(
