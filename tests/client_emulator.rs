@@ -813,3 +813,62 @@ fn settings_are_updated_by_patch_or_by_read_modify_put_with_if_match() {
         }
     }
 }
+
+/// The emulator as a transport that remembers each request's method and `If-Match`.
+#[derive(Debug)]
+struct Recorder {
+    emu: Emulator,
+    seen: std::sync::Mutex<Vec<(String, Option<String>)>>,
+}
+
+#[async_trait::async_trait]
+impl azs_site_recovery::transport::Transport for Recorder {
+    async fn send(
+        &self,
+        request: &azs_site_recovery::http::Request,
+    ) -> Result<azs_site_recovery::http::Response, azs_site_recovery::transport::TransportError>
+    {
+        self.seen.lock().unwrap().push((
+            request.method.as_str().to_owned(),
+            request.headers.get("if-match").map(str::to_owned),
+        ));
+        self.emu.send(request).await
+    }
+}
+
+#[test]
+fn the_preview_update_puts_back_with_the_etag_it_read() {
+    use azs_site_recovery::model::ProtectedItemSettings;
+    let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
+    let recorder = Arc::new(Recorder {
+        emu: emu.clone(),
+        seen: Default::default(),
+    });
+    let client = SiteRecoveryClient::builder()
+        .in_process(&emu)
+        .unwrap()
+        .shared_transport(recorder.clone())
+        .build()
+        .unwrap();
+    let t = emu.topology().clone();
+    let vault: VaultId = t.vault_id("asrvault").parse().unwrap();
+    run(async {
+        protect(&client, &emu, &vault, "web-01", "web01").await;
+        recorder.seen.lock().unwrap().clear();
+        let change = ProtectedItemSettings::new().target_vm_size("Standard_DS3_v2");
+        client
+            .protected_items(&vault)
+            .update_settings("web01", &change)
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    });
+    let seen = recorder.seen.lock().unwrap().clone();
+    let put = seen.iter().find(|(m, _)| m == "PUT").expect("a PUT");
+    assert!(
+        put.1.as_deref().is_some_and(|e| e.starts_with('"')),
+        "{seen:?}"
+    );
+    assert!(!seen.iter().any(|(m, _)| m == "PATCH"), "{seen:?}");
+}
