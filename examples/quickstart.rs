@@ -35,7 +35,10 @@ async fn main() -> Result<(), Error> {
         .iter()
         .map(|id| vm_name(id).to_owned())
         .collect();
-    println!("Azure Site Recovery on Azure Stack Hub - a DR drill against the embedded emulator");
+    println!(
+        "Azure Site Recovery on Azure Stack Hub - a DR drill against the embedded emulator \
+         (all times are virtual: the emulator's clock, hours of it in under a second)"
+    );
     println!(
         "{} VMs on stamp `redmond` are protected to stamp `seattle`.\n",
         names.len()
@@ -146,10 +149,11 @@ async fn main() -> Result<(), Error> {
         .filter(|n| vms.iter().any(|id| id.ends_with(&format!("/{n}-test"))))
         .count();
     println!(
-        "  {} {test_vms}/{} test VMs exist in test-vnet; {} source VMs still running",
+        "  {} {test_vms}/{} test VMs exist in test-vnet; {} source VMs still running{}",
         d.clock(),
         names.len(),
-        running_sources(&d)
+        running_sources(&d),
+        not_running_note(&d)
     );
     run_all(&names, |n| items.cleanup_test_failover(n)).await?;
     let left = d
@@ -249,6 +253,23 @@ async fn main() -> Result<(), Error> {
 
 fn section(d: &Drill, title: &str) {
     println!("\n{} {title}", d.clock());
+}
+
+/// Why fewer source VMs run than there are: the ones that were not running to begin with.
+fn not_running_note(d: &Drill) -> String {
+    let idle: Vec<&str> = d
+        .emu
+        .topology()
+        .source_vm_ids
+        .iter()
+        .filter(|id| d.emu.vm_power_state(id) != Some(PowerState::Running))
+        .map(|id| vm_name(id))
+        .collect();
+    if idle.is_empty() {
+        String::new()
+    } else {
+        format!(" (not {}: deallocated)", idle.join(", "))
+    }
 }
 
 fn running_sources(d: &Drill) -> usize {

@@ -18,18 +18,10 @@ pub fn format_bytes(bytes: u64) -> String {
     format!("{v:.1} {}", UNITS[unit])
 }
 
-/// Formats seconds as `2h 05m`, `3d 04h`, `45s`.
+/// Formats seconds as people read durations everywhere in the crate
+/// ([`HumanDuration`](crate::human::HumanDuration)): `2h 05m`, `3d 04h 00m`, `45s`.
 pub fn format_duration(secs: u64) -> String {
-    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
-    if d > 0 {
-        format!("{d}d {h:02}h")
-    } else if h > 0 {
-        format!("{h}h {m:02}m")
-    } else if m > 0 {
-        format!("{m}m {s:02}s")
-    } else {
-        format!("{s}s")
-    }
+    crate::human::HumanDuration(std::time::Duration::from_secs(secs)).to_string()
 }
 
 impl fmt::Display for CapacityPlan {

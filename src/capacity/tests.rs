@@ -188,5 +188,6 @@ fn formatting_helpers() {
     assert_eq!(format_bytes(3 * GIB / 2), "1.5 GiB");
     assert_eq!(format_duration(45), "45s");
     assert_eq!(format_duration(7500), "2h 05m");
-    assert_eq!(format_duration(3 * 86_400 + 4 * 3600), "3d 04h");
+    assert_eq!(format_duration(3 * 86_400 + 4 * 3600), "3d 04h 00m");
+    assert_eq!(format_duration(5525), "1h 32m 05s");
 }

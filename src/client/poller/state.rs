@@ -102,8 +102,10 @@ impl fmt::Display for WaitTimedOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "gave up waiting for {} after {:?} (max_wait {:?})",
-            self.operation, self.waited, self.max_wait
+            "gave up waiting for {} after {} (max_wait {})",
+            self.operation,
+            crate::human::HumanDuration(self.waited),
+            crate::human::HumanDuration(self.max_wait)
         )?;
         match &self.continuation {
             Some(c) => {
@@ -128,5 +130,26 @@ pub(crate) fn final_state_via(api: &ApiVersion, method: Method) -> FinalStateVia
         FinalStateVia::AzureAsyncOperation
     } else {
         FinalStateVia::Location
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timed_out_wait_says_its_durations_as_people_read_them() {
+        let e = WaitTimedOut {
+            operation: "planned failover of protected item web01".to_owned(),
+            waited: Duration::from_secs(5525),
+            max_wait: Duration::from_secs(3600),
+            continuation: None,
+        };
+        let shown = e.to_string();
+        assert!(
+            shown.contains("after 1h 32m 05s (max_wait 1h 00m)")
+                || shown.contains("after 1h 32m 05s (max_wait 1h)"),
+            "{shown}"
+        );
     }
 }

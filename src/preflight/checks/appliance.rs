@@ -43,9 +43,13 @@ pub(super) fn appliance(ctx: &mut Ctx<'_>) {
                 Code::ApplianceHeartbeatStale,
                 app.id.clone(),
                 format!(
-                    "the replication appliance's last heartbeat is {} minutes old (limit {})",
-                    age.num_minutes(),
-                    ctx.plan.heartbeat_max_age_minutes
+                    "the replication appliance's last heartbeat is {} old (limit {})",
+                    crate::human::HumanDuration::from_chrono(age),
+                    crate::human::HumanDuration(std::time::Duration::from_secs(
+                        u64::try_from(ctx.plan.heartbeat_max_age_minutes.max(0))
+                            .unwrap_or_default()
+                            .saturating_mul(60)
+                    ))
                 ),
                 "check the appliance VM, its network path to the target stamp and its services",
             )

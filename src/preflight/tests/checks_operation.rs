@@ -46,6 +46,17 @@ fn appliance_heartbeat_boundary() {
         problems(&enable(), &env),
         vec![Code::ApplianceHeartbeatStale]
     );
+    // Durations read as people read them, not `PT1801S` nor whole minutes that hide the excess.
+    let report = run(&enable(), &env, now());
+    let stale = report
+        .with_code(Code::ApplianceHeartbeatStale)
+        .next()
+        .unwrap();
+    assert!(
+        stale.message.contains("30m 01s old (limit 30m 00s)"),
+        "{}",
+        stale.message
+    );
     env.appliance.as_mut().unwrap().last_heartbeat = None;
     assert_eq!(
         problems(&enable(), &env),
