@@ -22,7 +22,7 @@ pub enum RecoveryPointChoice {
 
 impl RecoveryPointChoice {
     /// The inferred wire value (`Latest`, `LatestProcessed`, `LatestApplicationConsistent`,
-    /// `Custom`); see DESIGN's inferred contract.
+    /// `Custom`); inferred, see the README's table of what is documented and what is inferred.
     pub fn as_str(&self) -> &str {
         match self {
             RecoveryPointChoice::Latest => "Latest",

@@ -257,13 +257,11 @@ pub fn self_signed() -> (String, Arc<tokio_rustls::rustls::ServerConfig>) {
     let key_der = rustls::pki_types::PrivateKeyDer::Pkcs8(
         rustls::pki_types::PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()),
     );
-    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(vec![cert_der], key_der)
-    .unwrap();
+    // The provider rustls's features name (ring); `ring::default_provider()` is deprecated
+    // from rustls 0.23.48.
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert_der], key_der)
+        .unwrap();
     (pem, Arc::new(config))
 }

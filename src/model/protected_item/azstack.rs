@@ -6,8 +6,8 @@
 //! instance type. Documented by Microsoft are only `sourceAzStackVirtualMachineId` (the VM on the
 //! source stamp) and, on `AzStackToAzStackFailback`, `applianceId`, `logStorageAccountId`,
 //! `policyName` and `replicationExtensionName` (the `reprotect` body). Every other field name here
-//! is this crate's inference in the style of the public HCI types (see the design's "inferred
-//! Azure Stack Hub wire contract"). A stamp that names a field differently still round-trips: the
+//! is this crate's inference in the style of the public HCI types (see the README's table of
+//! what is documented by Microsoft and what is inferred). A stamp that names a field differently still round-trips: the
 //! field lands in `additional_properties` and is written back, and a request body keeps it.
 
 use crate::model::enums::ProtectedItemActiveLocation;
