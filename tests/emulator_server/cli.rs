@@ -201,10 +201,12 @@ async fn a_static_token_and_a_restricted_api_version_set_are_enforced() {
             .contains("'2024-09-01'"),
         "{v}"
     );
-    // A token from the announced token endpoint (client credentials) works as well.
+    // A token from the announced token endpoint (client credentials) works as well, asked for
+    // the stamp's audience (`authentication.audiences[0]` of /metadata/endpoints), as a real
+    // AD FS requires.
     let a = started.announcement();
     let form = format!(
-        "grant_type=client_credentials&client_id={}&client_secret={}&resource=https%3A%2F%2Fmanagement",
+        "grant_type=client_credentials&client_id={}&client_secret={}&resource=https%3A%2F%2Fmanagement.adfs.azurestack.local%2Femulator",
         a["client_id"].as_str().unwrap(),
         a["client_secret"].as_str().unwrap()
     );

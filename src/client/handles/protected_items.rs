@@ -9,6 +9,7 @@ use crate::lifecycle::conditions::Condition;
 use crate::lifecycle::{Operation, RecoveryPointChoice};
 use crate::model::{ProtectedItem, ProtectedItemSettings};
 use serde::Serialize;
+use serde_json::Value;
 
 impl Handle<ProtectedItem> {
     /// This handle with the lifecycle check turned off: actions are sent without reading the
@@ -261,7 +262,18 @@ impl Handle<ProtectedItem> {
         let item_url = self.url_of(name)?;
         let body = match body {
             Some(b) => b,
-            None => actions::default_body(operation, segments.instance_type())?,
+            None => {
+                let mut b = actions::default_body(operation, segments.instance_type())?;
+                // `RecoveryPointChoice::Custom` takes an id or a name: a name is the item's.
+                if let Some(Value::String(rp)) =
+                    b.pointer_mut("/properties/customProperties/recoveryPointId")
+                {
+                    if !rp.contains('/') {
+                        *rp = format!("{}/recoveryPoints/{rp}", self.id_of(name)?);
+                    }
+                }
+                b
+            }
         };
         // An ARM-id field holding a name (`applianceId: "appliance"`) is refused here, naming
         // the field and its shape, rather than by the service with a 400.

@@ -238,7 +238,9 @@ fn test_failover_is_checked_then_posted_with_the_inferred_body() {
     assert_eq!(
         body,
         json!({"properties": {"customProperties": {
-            "instanceType": "AzStackToAzStack", "recoveryPoint": "Custom", "recoveryPointId": "rp7"}}})
+            "instanceType": "AzStackToAzStack", "recoveryPoint": "Custom",
+            // A recovery point given by name is sent as the item's recovery point id.
+            "recoveryPointId": format!("{VAULT}/protectedItems/web01/recoveryPoints/rp7")}}})
     );
     t.assert_done();
 }

@@ -135,7 +135,7 @@ fn writable_custom_properties(cp: &ProtectedItemCustomProperties, v: &ApiVersion
 ///     "extension1",
 ///     "/subscriptions/s/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/web01",
 /// )
-/// .appliance_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.DataReplication/replicationVaults/v/fabricAgents/appliance1")
+/// .appliance_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.DataReplication/replicationFabrics/src/fabricAgents/appliance1")
 /// .target_resource_group_id("/subscriptions/t/resourceGroups/app-dr")
 /// .target_network("/subscriptions/t/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/dr-vnet", "default")
 /// .log_storage_account_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.Storage/storageAccounts/cache1")

@@ -430,14 +430,21 @@ fn hci_request_body_uses_the_versions_names() {
     }
 }
 
+const APPLIANCE: &str = "/subscriptions/t/resourceGroups/dr/providers/Microsoft.DataReplication/replicationFabrics/src/fabricAgents/a";
+const RG: &str = "/subscriptions/t/resourceGroups/rg";
+const VNET: &str =
+    "/subscriptions/t/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet";
+const CACHE: &str =
+    "/subscriptions/t/resourceGroups/dr/providers/Microsoft.Storage/storageAccounts/c";
+
 #[test]
 fn builder_makes_a_sendable_item_and_names_missing_fields() {
     let item = ProtectedItem::azstack("policy1", "extension1", VM)
-        .appliance_id("appliance1")
-        .target_resource_group_id("rg")
-        .target_network("vnet", "default")
-        .test_network("test-vnet", "test")
-        .log_storage_account_id("cache1")
+        .appliance_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.DataReplication/replicationFabrics/src/fabricAgents/appliance1")
+        .target_resource_group_id("/subscriptions/t/resourceGroups/rg")
+        .target_network("/subscriptions/t/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet", "default")
+        .test_network("/subscriptions/t/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/test-vnet", "test")
+        .log_storage_account_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.Storage/storageAccounts/cache1")
         .target_vm_name("web01-dr")
         .target_vm_size("Standard_DS2_v2")
         .custom_field("stampSpecific", json!({"x": 1}))
@@ -453,10 +460,10 @@ fn builder_makes_a_sendable_item_and_names_missing_fields() {
 
     // A custom_field naming a known field lands in it.
     let item = ProtectedItem::azstack("p", "e", VM)
-        .appliance_id("a")
-        .target_resource_group_id("rg")
-        .target_network("vnet", "default")
-        .log_storage_account_id("c")
+        .appliance_id(APPLIANCE)
+        .target_resource_group_id(RG)
+        .target_network(VNET, "default")
+        .log_storage_account_id(CACHE)
         .custom_field("targetVmSize", "Standard_F4s")
         .build()
         .unwrap();
@@ -467,10 +474,10 @@ fn builder_makes_a_sendable_item_and_names_missing_fields() {
     // ... and wins over the builder method for the same field, as it did when the serializer
     // wrote both keys (the later one counting).
     let item = ProtectedItem::azstack("p", "e", VM)
-        .appliance_id("a")
-        .target_resource_group_id("rg")
-        .target_network("vnet", "default")
-        .log_storage_account_id("c")
+        .appliance_id(APPLIANCE)
+        .target_resource_group_id(RG)
+        .target_network(VNET, "default")
+        .log_storage_account_id(CACHE)
         .target_vm_size("Standard_DS2_v2")
         .custom_field("targetVmSize", "Standard_F4s")
         .build()
@@ -480,7 +487,7 @@ fn builder_makes_a_sendable_item_and_names_missing_fields() {
     assert!(az.additional_properties.is_empty());
 
     let err = ProtectedItem::azstack("", "e", VM)
-        .appliance_id("a")
+        .appliance_id(APPLIANCE)
         .build()
         .unwrap_err();
     assert_eq!(
@@ -495,10 +502,10 @@ fn builder_makes_a_sendable_item_and_names_missing_fields() {
     assert!(err.to_string().contains("targetNetworkId"));
 
     let err = ProtectedItem::azstack("p", "e", VM)
-        .appliance_id("a")
-        .target_resource_group_id("rg")
-        .target_network("vnet", "default")
-        .log_storage_account_id("c")
+        .appliance_id(APPLIANCE)
+        .target_resource_group_id(RG)
+        .target_network(VNET, "default")
+        .log_storage_account_id(CACHE)
         .custom_field("initialReplicationProgressPercentage", "lots")
         .build()
         .unwrap_err();
