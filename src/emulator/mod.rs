@@ -174,7 +174,7 @@ pub use clock::ClockMode;
 pub use faults::{Fault, RequestMatch, Trigger};
 #[cfg(feature = "emulator-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator-server")))]
-pub use options::{OptionsError, ServerOptions, Started, USAGE};
+pub use options::{OptionsError, ServerOptions, Started, USAGE, VIRTUAL_STEP_WITH_CAP};
 pub use scenario::{
     defaults, Appliance, ComputeQuota, Disk, Identity, Nic, OsType, PowerState, ResourceGroup,
     Role, RoleAssignment, Scenario, ScenarioBuilder, SourceVm, Stamp, StorageAccount, Subnet,
@@ -218,6 +218,7 @@ impl Emulator {
             page_size: scenario.page_size.max(1),
             throughput_mib_per_s: scenario.throughput_mib_per_s,
             max_retry_after: clock::to_chrono(scenario.max_retry_after),
+            advertised_retry_after_cap: scenario.advertised_retry_after_cap,
             strict_names: scenario.strict_names,
             require_auth: scenario.require_auth,
             static_token: scenario.static_token.clone(),
@@ -279,6 +280,10 @@ impl Emulator {
             faults.on_request(request, rng)
         };
         let mut dropped_after = None;
+        let injected = matches!(
+            fault,
+            Some(RequestFault::Throttle(_) | RequestFault::ServerError(_))
+        );
         let mut resp = match fault {
             Some(RequestFault::Throttle(after)) => {
                 let secs = after.as_secs().max(1);
@@ -341,6 +346,9 @@ impl Emulator {
                 state.clock.advance(by);
                 state.settle();
             }
+        }
+        if let (Some(cap), false) = (state.settings.advertised_retry_after_cap, injected) {
+            cap_retry_after(&mut resp, cap);
         }
         match dropped_after {
             Some(kind) => Err(TransportError::new(
@@ -495,6 +503,21 @@ impl std::fmt::Debug for Emulator {
 impl Transport for Emulator {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
         self.handle_or_drop(request)
+    }
+}
+
+/// Advertises at most `cap` in the response's `Retry-After` (the virtual step it stood for has
+/// already moved the auto clock).
+fn cap_retry_after(resp: &mut Response, cap: std::time::Duration) {
+    let secs = resp
+        .headers
+        .get("Retry-After")
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    if let Some(secs) = secs {
+        let capped = secs.min(cap.as_secs());
+        if capped != secs {
+            resp.headers.insert("Retry-After", capped.to_string());
+        }
     }
 }
 
