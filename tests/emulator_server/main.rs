@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 mod cli;
 mod control;
 mod tls;
+mod waits;
 mod wire;
 
 fn server() -> (Emulator, EmulatorServer) {
