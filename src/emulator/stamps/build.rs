@@ -120,16 +120,20 @@ impl World {
                 },
             );
         }
-        // The appliance VM itself, in the source subscription.
+        // The appliance VM itself, in the source subscription unless the scenario says another.
+        let app_sub = sc.appliance.subscription_id.clone().unwrap_or_else(|| src_sub.clone());
+        if !w.quotas.contains_key(&key(&app_sub)) {
+            w.quotas.insert(key(&app_sub), sc.source.quota);
+        }
         let app_rg = sc.appliance_resource_group.clone();
-        w.add_group(&src_sub, &app_rg, &src_loc, BTreeMap::new());
+        w.add_group(&app_sub, &app_rg, &src_loc, BTreeMap::new());
         let app_vm = format!(
             "{}/providers/Microsoft.Compute/virtualMachines/{}",
-            rg_id(&src_sub, &app_rg),
+            rg_id(&app_sub, &app_rg),
             sc.appliance.machine_name
         );
         let mut disks = vec![w.add_disk(
-            &src_sub,
+            &app_sub,
             &app_rg,
             &src_loc,
             &format!("{}-osdisk", sc.appliance.machine_name),
@@ -139,7 +143,7 @@ impl World {
         // The appliance's own data disk (610 GiB, azure-stack-hub-facts.md §3).
         for i in 0..sc.appliance.used_data_disk_slots {
             disks.push(w.add_disk(
-                &src_sub,
+                &app_sub,
                 &app_rg,
                 &src_loc,
                 &format!("{}-datadisk{i}", sc.appliance.machine_name),
