@@ -299,8 +299,11 @@ pub(crate) fn render(state: &State, ctx: &Ctx, job: &Job) -> Value {
             "instanceType": instance,
             "affectedObjectDetails": { "type": "object", "description": job.object_name },
         },
-        "provisioningState": "Succeeded",
     });
+    if !preview {
+        // The preview's WorkflowModelProperties has no provisioningState.
+        props["provisioningState"] = json!("Succeeded");
+    }
     if let Some(e) = job.end {
         props["endTime"] = json!(arm_time(e));
     }
