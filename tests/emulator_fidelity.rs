@@ -73,7 +73,9 @@ fn latest_processes_the_data_first_for_the_lowest_rpo_latest_processed_is_faster
     raw.protect("web-01", "web01");
     // Two hours of replication, then three minutes past the newest 5-minute point.
     raw.emu.advance(Duration::from_secs(7200));
-    let newest = raw.get(&format!("{}/recoveryPoints", raw.item_path("web01"))).body["value"][0]
+    let newest = raw
+        .get(&format!("{}/recoveryPoints", raw.item_path("web01")))
+        .body["value"][0]
         .clone();
     let newest_time = time(&newest["properties"]["recoveryPointTime"]);
     let gap = raw.emu.now() - newest_time;
@@ -82,7 +84,9 @@ fn latest_processes_the_data_first_for_the_lowest_rpo_latest_processed_is_faster
             .to_std()
             .unwrap_or_default(),
     );
-    let newest = raw.get(&format!("{}/recoveryPoints", raw.item_path("web01"))).body["value"][0]
+    let newest = raw
+        .get(&format!("{}/recoveryPoints", raw.item_path("web01")))
+        .body["value"][0]
         .clone();
     let newest_time = time(&newest["properties"]["recoveryPointTime"]);
 
@@ -108,10 +112,7 @@ fn latest_processes_the_data_first_for_the_lowest_rpo_latest_processed_is_faster
         newest_time,
         "the test VM holds the data of the point it was made from: an RPO of 3 minutes"
     );
-    assert_eq!(
-        raw.action("web01", "testFailoverCleanup", json!({})),
-        "200"
-    );
+    assert_eq!(raw.action("web01", "testFailoverCleanup", json!({})), "200");
 
     // Latest: the data that reached the service when the failover was triggered is processed
     // into a new point first (a task of its own, so the job takes longer); RPO zero.
@@ -159,10 +160,7 @@ fn latest_processes_the_data_first_for_the_lowest_rpo_latest_processed_is_faster
     );
 
     // The same choice on a real failover: the failed-over VM has the data as of the trigger.
-    assert_eq!(
-        raw.action("web01", "testFailoverCleanup", json!({})),
-        "200"
-    );
+    assert_eq!(raw.action("web01", "testFailoverCleanup", json!({})), "200");
     raw.emu.advance(Duration::from_secs(240));
     let triggered = raw.emu.now();
     assert_eq!(
@@ -293,7 +291,8 @@ fn planned_failover_without_shutdown_leaves_the_source_running() {
 #[test]
 fn reprotect_copies_disks_from_another_subscription_into_the_appliances() {
     const APPLIANCE_SUB: &str = "5f0c5d7e-1c1a-4b8e-9a4e-0000000000aa";
-    let raw = seeded(Scenario::builder().appliance(Appliance::default().subscription(APPLIANCE_SUB)));
+    let raw =
+        seeded(Scenario::builder().appliance(Appliance::default().subscription(APPLIANCE_SUB)));
     let t = raw.emu.topology().clone();
     let source = t.source_vm_id("sql-01").unwrap().to_owned();
     let originals: Vec<String> = raw.get(&source).body["properties"]["storageProfile"]

@@ -38,8 +38,9 @@ impl Specs {
         let mut docs = HashMap::new();
         let mut stack = vec![root.join("datareplication"), root.join("common-types")];
         while let Some(dir) = stack.pop() {
-            let entries = std::fs::read_dir(&dir)
-                .unwrap_or_else(|e| panic!("AZS_REFERENCE_DIR: cannot read {}: {e}", dir.display()));
+            let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
+                panic!("AZS_REFERENCE_DIR: cannot read {}: {e}", dir.display())
+            });
             for entry in entries {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
@@ -75,14 +76,15 @@ impl Specs {
         } else if let Some(i) = file.find("common-types/") {
             self.root.join(&file[i..])
         } else {
-            doc.parent()
-                .unwrap()
-                .join(file.trim_start_matches("./"))
+            doc.parent().unwrap().join(file.trim_start_matches("./"))
         };
-        let d = self
-            .docs
-            .get(&path)
-            .unwrap_or_else(|| panic!("$ref {reference} from {}: no {}", doc.display(), path.display()));
+        let d = self.docs.get(&path).unwrap_or_else(|| {
+            panic!(
+                "$ref {reference} from {}: no {}",
+                doc.display(),
+                path.display()
+            )
+        });
         let v = d
             .pointer(pointer)
             .unwrap_or_else(|| panic!("$ref {reference}: no {pointer} in {}", path.display()));
@@ -138,11 +140,11 @@ impl Validator<'_> {
             if !tag.eq_ignore_ascii_case(value) {
                 continue;
             }
-            let extends = self
-                .chain(doc, def)
-                .iter()
-                .skip(1)
-                .any(|(_, s)| s == self.specs.docs[doc]["definitions"].get(base_name).unwrap_or(&Value::Null));
+            let extends = self.chain(doc, def).iter().skip(1).any(|(_, s)| {
+                s == self.specs.docs[doc]["definitions"]
+                    .get(base_name)
+                    .unwrap_or(&Value::Null)
+            });
             if extends {
                 return Some((doc.to_owned(), def.clone()));
             }
@@ -163,7 +165,11 @@ impl Validator<'_> {
             if let Some(tag) = obj.get(&field).and_then(Value::as_str) {
                 let base_name = self.specs.docs[&d]["definitions"]
                     .as_object()
-                    .and_then(|defs| defs.iter().find(|(_, s)| **s == base).map(|(n, _)| n.clone()))
+                    .and_then(|defs| {
+                        defs.iter()
+                            .find(|(_, s)| **s == base)
+                            .map(|(n, _)| n.clone())
+                    })
                     .unwrap_or_default();
                 let already = tag.eq_ignore_ascii_case(&base_name)
                     || chain.iter().any(|(_, s)| {
@@ -181,7 +187,10 @@ impl Validator<'_> {
             }
         }
         // Type.
-        if let Some(t) = chain.iter().find_map(|(_, s)| s.get("type").and_then(Value::as_str)) {
+        if let Some(t) = chain
+            .iter()
+            .find_map(|(_, s)| s.get("type").and_then(Value::as_str))
+        {
             let ok = match t {
                 "object" => v.is_object(),
                 "array" => v.is_array(),
@@ -201,7 +210,8 @@ impl Validator<'_> {
                 if sch.get("format").and_then(Value::as_str) == Some("date-time")
                     && chrono::DateTime::parse_from_rfc3339(s).is_err()
                 {
-                    self.errors.push(format!("{at}: '{s}' is not an RFC 3339 date-time"));
+                    self.errors
+                        .push(format!("{at}: '{s}' is not an RFC 3339 date-time"));
                 }
                 if let Some(allowed) = sch.get("enum").and_then(Value::as_array) {
                     let open = sch
@@ -209,7 +219,8 @@ impl Validator<'_> {
                         .and_then(Value::as_bool)
                         .unwrap_or(false);
                     if !open && !allowed.iter().any(|a| a.as_str() == Some(s)) {
-                        self.errors.push(format!("{at}: '{s}' is not one of {allowed:?}"));
+                        self.errors
+                            .push(format!("{at}: '{s}' is not one of {allowed:?}"));
                     }
                 }
             }
@@ -241,10 +252,16 @@ impl Validator<'_> {
                     Some(a @ Value::Object(_)) => additional = Some((d.clone(), a.clone())),
                     _ => {}
                 }
-                for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+                for r in s
+                    .get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let r = r.as_str().unwrap_or_default();
                     if !obj.contains_key(r) {
-                        self.errors.push(format!("{at}: required property '{r}' is missing"));
+                        self.errors
+                            .push(format!("{at}: required property '{r}' is missing"));
                     }
                 }
             }
@@ -256,7 +273,8 @@ impl Validator<'_> {
                 } else if let Some((d, a)) = additional.clone() {
                     self.check(&d, &a, x, &here, strict);
                 } else if strict && declared_any && !open {
-                    self.errors.push(format!("{here}: not declared by the spec"));
+                    self.errors
+                        .push(format!("{here}: not declared by the spec"));
                 }
             }
         }
@@ -276,7 +294,11 @@ fn operations(spec: &Value) -> Vec<Op> {
         for (method, op) in item.as_object().unwrap() {
             if ["get", "put", "post", "patch", "delete"].contains(&method.as_str()) {
                 out.push(Op {
-                    template: path.trim_matches('/').split('/').map(str::to_owned).collect(),
+                    template: path
+                        .trim_matches('/')
+                        .split('/')
+                        .map(str::to_owned)
+                        .collect(),
                     method: method.to_ascii_uppercase(),
                     op: op.clone(),
                 });
@@ -401,12 +423,29 @@ fn drive(api: &str) -> Driver {
         .unwrap()
         .clone();
 
-    d.send(Method::Get, "/providers/Microsoft.DataReplication/operations", None);
-    let check = format!("{sub}/providers/Microsoft.DataReplication/locations/{loc}/checkNameAvailability");
-    d.send(Method::Post, &check, Some(json!({"name": "asrvault", "type": "Microsoft.DataReplication/replicationVaults"})));
-    d.send(Method::Post, &check, Some(json!({"name": "free01", "type": "Microsoft.DataReplication/replicationVaults"})));
-    d.list_all(&format!("{sub}/providers/Microsoft.DataReplication/replicationVaults"));
-    d.list_all(&format!("{sub}/providers/Microsoft.DataReplication/replicationFabrics"));
+    d.send(
+        Method::Get,
+        "/providers/Microsoft.DataReplication/operations",
+        None,
+    );
+    let check =
+        format!("{sub}/providers/Microsoft.DataReplication/locations/{loc}/checkNameAvailability");
+    d.send(
+        Method::Post,
+        &check,
+        Some(json!({"name": "asrvault", "type": "Microsoft.DataReplication/replicationVaults"})),
+    );
+    d.send(
+        Method::Post,
+        &check,
+        Some(json!({"name": "free01", "type": "Microsoft.DataReplication/replicationVaults"})),
+    );
+    d.list_all(&format!(
+        "{sub}/providers/Microsoft.DataReplication/replicationVaults"
+    ));
+    d.list_all(&format!(
+        "{sub}/providers/Microsoft.DataReplication/replicationFabrics"
+    ));
     d.list_all(&format!("{prov}/replicationFabrics"));
     d.list_all(&format!("{prov}/replicationVaults"));
     let preflight = format!("{prov}/deployments/dep1/preflight");
@@ -432,7 +471,13 @@ fn drive(api: &str) -> Driver {
     // Fabrics and agents (seeded), a new fabric's lifecycle.
     let src_fabric = t.source_fabric_id.clone();
     d.send(Method::Get, &src_fabric, None);
-    d.send(Method::Get, &src_fabric.to_ascii_uppercase().replace("/SUBSCRIPTIONS/", "/subscriptions/"), None);
+    d.send(
+        Method::Get,
+        &src_fabric
+            .to_ascii_uppercase()
+            .replace("/SUBSCRIPTIONS/", "/subscriptions/"),
+        None,
+    );
     d.list_all(&format!("{src_fabric}/fabricAgents"));
     d.send(Method::Get, &t.appliance_id, None);
     let fabric = format!("{prov}/replicationFabrics/specfabric");
@@ -447,7 +492,11 @@ fn drive(api: &str) -> Driver {
 
     // A vault of its own, its policy, extension, alert settings.
     d.lro(Method::Put, &vault, Some(json!({"location": loc, "tags": {"odd key": "é ✓"}, "properties": {"vaultType": "DisasterRecovery"}})));
-    d.lro(Method::Put, &vault, Some(json!({"location": loc, "properties": {"vaultType": "DisasterRecovery"}}))); // update: 200
+    d.lro(
+        Method::Put,
+        &vault,
+        Some(json!({"location": loc, "properties": {"vaultType": "DisasterRecovery"}})),
+    ); // update: 200
     d.lro(Method::Patch, &vault, Some(json!({"tags": {}})));
     d.send(Method::Get, &vault, None);
     let policy = format!("{vault}/replicationPolicies/specpolicy");
@@ -468,9 +517,17 @@ fn drive(api: &str) -> Driver {
     // one of the spec's answers (an ARM error under `default`).
     let pec = format!("{vault}/privateEndpointConnections/pec1");
     d.send(Method::Get, &pec, None);
-    d.send(Method::Put, &pec, Some(json!({"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}})));
+    d.send(
+        Method::Put,
+        &pec,
+        Some(json!({"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}})),
+    );
     d.send(Method::Delete, &pec, None);
-    d.send(Method::Get, &format!("{vault}/privateLinkResources/plr1"), None);
+    d.send(
+        Method::Get,
+        &format!("{vault}/privateLinkResources/plr1"),
+        None,
+    );
 
     // Protected items through a planned failover.
     let item = |n: &str| format!("{vault}/protectedItems/{n}");
@@ -485,7 +542,11 @@ fn drive(api: &str) -> Driver {
     d.list_all(&format!("{vault}/protectedItems?pageSize=1"));
     d.send(Method::Get, &item("web01"), None);
     d.lro(Method::Patch, &item("web01"), Some(json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack", "targetVmName": "web01-dr"}}})));
-    let (_, points) = d.send(Method::Get, &format!("{}/recoveryPoints", item("web01")), None);
+    let (_, points) = d.send(
+        Method::Get,
+        &format!("{}/recoveryPoints", item("web01")),
+        None,
+    );
     if let Some(id) = points["value"][0]["id"].as_str() {
         d.send(Method::Get, id, None);
     }
@@ -493,25 +554,44 @@ fn drive(api: &str) -> Driver {
     d.lro(Method::Post, &format!("{}/testFailover", item("app01")), Some(json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack", "recoveryPoint": "Latest"}}})));
     d.lro(Method::Post, &format!("{}/plannedFailover", item("web01")), Some(json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack", "shutdownSourceVM": true}}})));
     d.lro(Method::Post, &format!("{}/plannedFailover", item("dc01")), Some(json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack", "shutdownSourceVM": false}}})));
-    d.send(Method::Post, &format!("{}/plannedFailover", item("dc01")), Some(json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack"}}}))); // refused: 409
+    d.send(
+        Method::Post,
+        &format!("{}/plannedFailover", item("dc01")),
+        Some(json!({"properties": {"customProperties": {"instanceType": "AzStackToAzStack"}}})),
+    ); // refused: 409
     d.list_all(&format!("{vault}/jobs"));
     let (_, jobs) = d.send(Method::Get, &format!("{vault}/jobs"), None);
     if let Some(id) = jobs["value"][0]["id"].as_str() {
         d.send(Method::Get, id, None);
-        d.send(Method::Get, &format!("{id}/operations/00000000-0000-0000-0000-000000000000"), None);
+        d.send(
+            Method::Get,
+            &format!("{id}/operations/00000000-0000-0000-0000-000000000000"),
+            None,
+        );
     }
     // The other spelling of an operation's status (GA).
-    let monitor = d
-        .log
-        .iter()
-        .rev()
-        .find_map(|x| x.response.headers.get("Azure-AsyncOperation").map(str::to_owned));
+    let monitor = d.log.iter().rev().find_map(|x| {
+        x.response
+            .headers
+            .get("Azure-AsyncOperation")
+            .map(str::to_owned)
+    });
     if let Some(m) = monitor {
-        let id = m.split('?').next().unwrap().rsplit('/').next().unwrap().to_owned();
+        let id = m
+            .split('?')
+            .next()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
         let rg_name = rg.rsplit('/').next().unwrap();
         d.send(
             Method::Get,
-            &format!("{prov}/operationResults/{id}/subscriptions/{}/resourceGroups/{rg_name}/{id}", t.target_subscription),
+            &format!(
+                "{prov}/operationResults/{id}/subscriptions/{}/resourceGroups/{rg_name}/{id}",
+                t.target_subscription
+            ),
             None,
         );
     }
@@ -523,13 +603,33 @@ fn drive(api: &str) -> Driver {
 
     // Odd but well-formed: missing things, wrong casing, a force delete.
     d.send(Method::Get, &item("nosuchitem"), None);
-    d.send(Method::Get, &format!("{prov}/replicationVaults/nosuchvault"), None);
-    d.send(Method::Get, &format!("{prov}/replicationVaults/nosuchvault/jobs"), None);
-    d.send(Method::Get, &format!("{}/recoveryPoints/rp19990101000000", item("web01")), None);
+    d.send(
+        Method::Get,
+        &format!("{prov}/replicationVaults/nosuchvault"),
+        None,
+    );
+    d.send(
+        Method::Get,
+        &format!("{prov}/replicationVaults/nosuchvault/jobs"),
+        None,
+    );
+    d.send(
+        Method::Get,
+        &format!("{}/recoveryPoints/rp19990101000000", item("web01")),
+        None,
+    );
     d.send(Method::Delete, &item("nosuchitem"), None);
-    d.lro(Method::Delete, &format!("{}?forceDelete=true", item("web01")), None);
+    d.lro(
+        Method::Delete,
+        &format!("{}?forceDelete=true", item("web01")),
+        None,
+    );
     d.lro(Method::Delete, &item("app01"), None);
-    d.lro(Method::Delete, &format!("{}?forceDelete=true", item("dc01")), None);
+    d.lro(
+        Method::Delete,
+        &format!("{}?forceDelete=true", item("dc01")),
+        None,
+    );
     d.lro(Method::Delete, &ext, None);
     d.lro(Method::Delete, &policy, None);
     d.lro(Method::Delete, &vault, None);
@@ -573,20 +673,48 @@ fn the_validator_catches_what_the_spec_forbids() {
     assert_eq!(check(good.clone()), Vec::<String>::new());
     for (bad, says) in [
         (json!({"location": 5}), "body.location: expected string"),
-        (json!({"name": "v"}), "required property 'location' is missing"),
-        (json!({"location": "l", "colour": "blue"}), "body.colour: not declared"),
-        (json!({"location": "l", "systemData": {"createdAt": "yesterday"}}), "not an RFC 3339 date-time"),
-        (json!({"location": "l", "tags": {"a": 1}}), "body.tags.a: expected string"),
+        (
+            json!({"name": "v"}),
+            "required property 'location' is missing",
+        ),
+        (
+            json!({"location": "l", "colour": "blue"}),
+            "body.colour: not declared",
+        ),
+        (
+            json!({"location": "l", "systemData": {"createdAt": "yesterday"}}),
+            "not an RFC 3339 date-time",
+        ),
+        (
+            json!({"location": "l", "tags": {"a": 1}}),
+            "body.tags.a: expected string",
+        ),
     ] {
         let errors = check(bad.clone());
         assert!(errors.iter().any(|e| e.contains(says)), "{bad}: {errors:?}");
     }
     // Below a discriminator: a job's FailoverJobDetails is validated as such.
     let job = json!({"$ref": "#/definitions/JobModel"});
-    let mut val = Validator { specs: &specs, errors: Vec::new(), unknown_types: BTreeSet::new() };
-    val.check(&doc, &job, &json!({"properties": {"customProperties": {"instanceType": "FailoverJobDetails",
-        "protectedItemDetails": [{"recoveryPointTime": "soon"}]}}}), "body", true);
-    assert!(val.errors.iter().any(|e| e.contains("protectedItemDetails[0].recoveryPointTime")), "{:?}", val.errors);
+    let mut val = Validator {
+        specs: &specs,
+        errors: Vec::new(),
+        unknown_types: BTreeSet::new(),
+    };
+    val.check(
+        &doc,
+        &job,
+        &json!({"properties": {"customProperties": {"instanceType": "FailoverJobDetails",
+        "protectedItemDetails": [{"recoveryPointTime": "soon"}]}}}),
+        "body",
+        true,
+    );
+    assert!(
+        val.errors
+            .iter()
+            .any(|e| e.contains("protectedItemDetails[0].recoveryPointTime")),
+        "{:?}",
+        val.errors
+    );
 }
 
 #[test]
@@ -677,7 +805,9 @@ fn every_answer_conforms_to_the_spec_of_its_api_version() {
                     problems.push(format!("{where_}: a long-running answer without a monitor"));
                 }
                 if h.get("Retry-After").is_none() {
-                    problems.push(format!("{where_}: a long-running answer without Retry-After"));
+                    problems.push(format!(
+                        "{where_}: a long-running answer without Retry-After"
+                    ));
                 }
             }
             match (response.get("schema"), &body) {

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 
 mod cli;
+mod concurrency;
 mod control;
 mod tls;
 mod waits;

@@ -50,7 +50,10 @@ async fn enable(http: &ReqwestTransport, a: &Value, vm: &str) -> (String, String
         a["vault_id"].as_str().unwrap()
     );
     let r = http
-        .send(&Request::new(Method::Put, url.parse().unwrap()).with_json(body.to_string().into_bytes()))
+        .send(
+            &Request::new(Method::Put, url.parse().unwrap())
+                .with_json(body.to_string().into_bytes()),
+        )
         .await
         .unwrap();
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));

@@ -321,11 +321,7 @@ pub(crate) fn render(state: &State, ctx: &Ctx, job: &Job) -> Value {
 
 /// A failover or test failover job's `FailoverProtectedItemProperties`: the recovery point it
 /// used (and its time: with the job's start, the RPO it reached) and where the VM went.
-fn failover_details(
-    state: &State,
-    job: &Job,
-    item: &super::protected_items::Item,
-) -> Value {
+fn failover_details(state: &State, job: &Job, item: &super::protected_items::Item) -> Value {
     let test = job.instance_type.starts_with("Test");
     let (net, subnet) = if test {
         ("testNetworkId", "testSubnetName")

@@ -193,7 +193,10 @@ pub(crate) fn preflight(ctx: &Ctx) -> Result<Response, ArmError> {
                         Some(other) => {
                             return Err(ArmError::invalid_content(
                                 &format!("resources[{i}].{f}"),
-                                format!("resources[{i}].{f} must be a string, got {}.", kind(other)),
+                                format!(
+                                    "resources[{i}].{f} must be a string, got {}.",
+                                    kind(other)
+                                ),
                             ))
                         }
                     }
@@ -224,7 +227,10 @@ pub(crate) fn preflight(ctx: &Ctx) -> Result<Response, ArmError> {
         Some(other) => {
             return Err(ArmError::invalid_content(
                 "resources",
-                format!("'resources' must be an array of resources, got {}.", kind(other)),
+                format!(
+                    "'resources' must be an array of resources, got {}.",
+                    kind(other)
+                ),
             ))
         }
     };

@@ -121,7 +121,11 @@ impl World {
             );
         }
         // The appliance VM itself, in the source subscription unless the scenario says another.
-        let app_sub = sc.appliance.subscription_id.clone().unwrap_or_else(|| src_sub.clone());
+        let app_sub = sc
+            .appliance
+            .subscription_id
+            .clone()
+            .unwrap_or_else(|| src_sub.clone());
         if !w.quotas.contains_key(&key(&app_sub)) {
             w.quotas.insert(key(&app_sub), sc.source.quota);
         }

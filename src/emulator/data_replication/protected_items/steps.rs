@@ -437,7 +437,8 @@ fn tag_recovered(state: &mut State, item: &Item, vm: &str, rp: Option<&str>, at:
     if let Some(v) = state.world.vm_mut(vm) {
         v.tags.insert(TAG_RECOVERY_POINT.to_owned(), rp.to_owned());
         if let Some(t) = time {
-            v.tags.insert(TAG_RECOVERY_POINT_TIME.to_owned(), arm_time(t));
+            v.tags
+                .insert(TAG_RECOVERY_POINT_TIME.to_owned(), arm_time(t));
         }
     }
 }
@@ -468,9 +469,14 @@ fn replica_disks_for_appliance(state: &mut State, disks: &[String]) -> Vec<Strin
         };
         src.managed_by = None;
         let (name, size) = (src.name.clone(), src.size_gb);
-        let copy = state
-            .world
-            .add_disk(&app_sub, &app_rg, &location, &format!("{name}-replica"), size, None);
+        let copy = state.world.add_disk(
+            &app_sub,
+            &app_rg,
+            &location,
+            &format!("{name}-replica"),
+            size,
+            None,
+        );
         out.push(copy);
     }
     out
