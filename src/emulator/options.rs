@@ -25,6 +25,8 @@ usage: emulator [options]
                          advertise the virtual step itself (up to 300 s, the clock moving by as
                          much), for testing a client's own waiting logic
   --page-size N          list page size (default 100)
+  --target-quota C,V     the target subscription's compute quota: C vCPUs, V VMs (default
+                         200,100, the default scenario's; a failover beyond it is refused)
   --token T              require `Authorization: Bearer T` (default: no token needed)
   --tls                  serve HTTPS with a generated self-signed certificate
   --cert-dir DIR         where --tls writes emulator-cert.pem (default: a new temp directory)
@@ -88,6 +90,8 @@ pub struct ServerOptions {
     /// `--retry-after-cap`: the most a `Retry-After` advertises, in real seconds (1 by default);
     /// `None` with `--realistic-retry-after` (the virtual step itself is advertised).
     pub retry_after_cap: Option<u64>,
+    /// `--target-quota`: (vCPUs, VMs) of the target subscription.
+    pub target_quota: Option<(u64, u64)>,
     /// `--seed`.
     pub seed: Option<u64>,
     /// `--until-stdin-closes`.
@@ -107,6 +111,7 @@ impl Default for ServerOptions {
             cert_dir: None,
             seed_vault: true,
             retry_after_cap: Some(1),
+            target_quota: None,
             seed: None,
             until_stdin_closes: false,
         }
@@ -170,6 +175,17 @@ impl ServerOptions {
                     o.page_size = Some(n);
                 }
                 "--seed" => o.seed = Some(number("--seed", &value()?)?),
+                "--target-quota" => {
+                    let v = value()?;
+                    let parsed = v
+                        .split_once(',')
+                        .and_then(|(c, n)| Some((c.trim().parse().ok()?, n.trim().parse().ok()?)));
+                    o.target_quota = Some(parsed.ok_or_else(|| {
+                        invalid(format!(
+                            "--target-quota needs CORES,VMS as two whole numbers, got '{v}'"
+                        ))
+                    })?);
+                }
                 "--api-versions" => {
                     let v = value()?;
                     o.api_versions = v
@@ -244,6 +260,9 @@ impl ServerOptions {
         }
         if let Some(s) = self.seed {
             b = b.seed(s);
+        }
+        if let Some((cores, vms)) = self.target_quota {
+            b = b.compute_quota(super::ComputeQuota::new(cores, vms));
         }
         if let Some(t) = &self.token {
             b = b.static_token(t);

@@ -14,7 +14,7 @@
 # clients added up); exits non-zero on any failure.
 #
 # Environment: CARGO_TARGET_DIR (as for cargo), ARM_CLIENT_VENV (default target/arm-client-venv),
-# PYTHON (default python3).
+# PYTHON (default python3), AZS_DRILL100=1 (also time a drill of 100 VMs: drill100.py).
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -71,10 +71,17 @@ drive_status=${PIPESTATUS[1]}
 "$python" "$here/runbook.py" --emulator "$bin" | tee "$work/runbook.log"
 runbook_status=${PIPESTATUS[0]}
 
+# Optional (AZS_DRILL100=1): a drill of 100 VMs by the SDK, timed (a measurement).
+logs="drive runbook"
+if [ "${AZS_DRILL100:-0}" = 1 ]; then
+    "$venv/bin/python" "$here/drill100.py" --emulator "$bin" | tee "$work/drill100.log"
+    logs="$logs drill100"
+fi
+
 # 6. Add up. Each script's last line is `N passed, N failed in S s (budget B s)`.
 passed=0
 failed=0
-for log in drive runbook; do
+for log in $logs; do
     last="$(tail -n 1 "$work/$log.log")"
     if [[ "$last" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
         passed=$((passed + BASH_REMATCH[1]))
