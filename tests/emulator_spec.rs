@@ -388,7 +388,7 @@ impl Driver {
         for _ in 0..1000 {
             n += page["value"].as_array().map_or(0, Vec::len);
             match page["nextLink"].as_str() {
-                Some(next) => page = self.send(Method::Get, &next.to_owned(), None).1,
+                Some(next) => page = self.send(Method::Get, next, None).1,
                 None => break,
             }
         }

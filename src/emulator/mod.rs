@@ -27,7 +27,10 @@
 //! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP (or HTTPS
 //! with a generated certificate, `TlsIdentity`) for any ARM client; `ServerOptions` is the
 //! command line of `examples/emulator.rs`, which prints one JSON line with the endpoint and the
-//! well-known ids, then serves until stopped.
+//! well-known ids (the ready-made vault, policy and extension included), then serves until
+//! stopped. The listener advertises at most 1 s of `Retry-After` by default while the auto clock
+//! moves by the operation's real step, so an unchanged client that sleeps what it is told runs a
+//! drill in seconds ([`Scenario::advertised_retry_after_cap`]).
 //!
 //! Everything the service would refuse is refused the ARM way
 //! (`{"error":{"code","message","target","details"}}`): unknown api-versions
@@ -91,8 +94,8 @@
 //! # Time
 //!
 //! See [`ClockMode`]: time moves only through [`Emulator::advance`] (manual) or, in auto mode, by
-//! the `Retry-After` of each response that carries one, so a polling client sees a 40-minute
-//! initial replication finish after a few polls.
+//! the `Retry-After` of each response that carries one (the virtual step, before any advertised
+//! cap), so a polling client sees a 40-minute initial replication finish after a few polls.
 //!
 //! # Protected items
 //!

@@ -126,9 +126,7 @@ impl World {
             .subscription_id
             .clone()
             .unwrap_or_else(|| src_sub.clone());
-        if !w.quotas.contains_key(&key(&app_sub)) {
-            w.quotas.insert(key(&app_sub), sc.source.quota);
-        }
+        w.quotas.entry(key(&app_sub)).or_insert(sc.source.quota);
         let app_rg = sc.appliance_resource_group.clone();
         w.add_group(&app_sub, &app_rg, &src_loc, BTreeMap::new());
         let app_vm = format!(

@@ -165,7 +165,7 @@ impl Item {
                 points.push((name, *t, false));
             }
         }
-        points.sort_by(|a, b| a.1.cmp(&b.1));
+        points.sort_by_key(|p| p.1);
         points
     }
 
