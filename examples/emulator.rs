@@ -6,8 +6,10 @@
 //! ```
 //!
 //! Prints exactly one JSON line on stdout (the endpoint, the subscription, the resource group,
-//! the ids of the seeded VMs, networks, storage account, fabrics and appliance, the accepted
-//! api-versions, the certificate with `--tls`), then serves until stopped (Ctrl-C, SIGTERM, or
+//! the ids of the seeded VMs, networks, storage account, fabrics and appliance, the vault
+//! `asrvault` with its policy and extension names, ready for a drill, the accepted api-versions,
+//! the most a `Retry-After` advertises (1 s by default, while the virtual clock moves by the
+//! operation's real step), the certificate with `--tls`), then serves until stopped (Ctrl-C, SIGTERM, or
 //! end of stdin with `--until-stdin-closes`). Time and faults are driven through the control
 //! endpoint under `/_emulator/` (see the `emulator` module docs).
 
@@ -43,8 +45,12 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     drop(out);
+    let waits = match options.retry_after_cap {
+        Some(s) => format!("Retry-After advertised at most {s} s"),
+        None => "realistic Retry-After".to_owned(),
+    };
     eprintln!(
-        "emulator: serving {} (Ctrl-C to stop)",
+        "emulator: serving {} ({waits}; Ctrl-C to stop)",
         started.server.base_url()
     );
     if options.until_stdin_closes {

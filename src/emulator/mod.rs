@@ -27,7 +27,10 @@
 //! With the `emulator-server` feature, `EmulatorServer` serves it over loopback HTTP (or HTTPS
 //! with a generated certificate, `TlsIdentity`) for any ARM client; `ServerOptions` is the
 //! command line of `examples/emulator.rs`, which prints one JSON line with the endpoint and the
-//! well-known ids, then serves until stopped.
+//! well-known ids (the ready-made vault, policy and extension included), then serves until
+//! stopped. The listener advertises at most 1 s of `Retry-After` by default while the auto clock
+//! moves by the operation's real step, so an unchanged client that sleeps what it is told runs a
+//! drill in seconds ([`Scenario::advertised_retry_after_cap`]).
 //!
 //! Everything the service would refuse is refused the ARM way
 //! (`{"error":{"code","message","target","details"}}`): unknown api-versions
@@ -91,8 +94,8 @@
 //! # Time
 //!
 //! See [`ClockMode`]: time moves only through [`Emulator::advance`] (manual) or, in auto mode, by
-//! the `Retry-After` of each response that carries one, so a polling client sees a 40-minute
-//! initial replication finish after a few polls.
+//! the `Retry-After` of each response that carries one (the virtual step, before any advertised
+//! cap), so a polling client sees a 40-minute initial replication finish after a few polls.
 //!
 //! # Protected items
 //!
@@ -174,7 +177,7 @@ pub use clock::ClockMode;
 pub use faults::{Fault, RequestMatch, Trigger};
 #[cfg(feature = "emulator-server")]
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator-server")))]
-pub use options::{OptionsError, ServerOptions, Started, USAGE};
+pub use options::{OptionsError, ServerOptions, Started, USAGE, VIRTUAL_STEP_WITH_CAP};
 pub use scenario::{
     defaults, Appliance, ComputeQuota, Disk, Identity, Nic, OsType, PowerState, ResourceGroup,
     Role, RoleAssignment, Scenario, ScenarioBuilder, SourceVm, Stamp, StorageAccount, Subnet,
@@ -218,6 +221,7 @@ impl Emulator {
             page_size: scenario.page_size.max(1),
             throughput_mib_per_s: scenario.throughput_mib_per_s,
             max_retry_after: clock::to_chrono(scenario.max_retry_after),
+            advertised_retry_after_cap: scenario.advertised_retry_after_cap,
             strict_names: scenario.strict_names,
             require_auth: scenario.require_auth,
             static_token: scenario.static_token.clone(),
@@ -279,6 +283,10 @@ impl Emulator {
             faults.on_request(request, rng)
         };
         let mut dropped_after = None;
+        let injected = matches!(
+            fault,
+            Some(RequestFault::Throttle(_) | RequestFault::ServerError(_))
+        );
         let mut resp = match fault {
             Some(RequestFault::Throttle(after)) => {
                 let secs = after.as_secs().max(1);
@@ -341,6 +349,9 @@ impl Emulator {
                 state.clock.advance(by);
                 state.settle();
             }
+        }
+        if let (Some(cap), false) = (state.settings.advertised_retry_after_cap, injected) {
+            cap_retry_after(&mut resp, cap);
         }
         match dropped_after {
             Some(kind) => Err(TransportError::new(
@@ -495,6 +506,21 @@ impl std::fmt::Debug for Emulator {
 impl Transport for Emulator {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
         self.handle_or_drop(request)
+    }
+}
+
+/// Advertises at most `cap` in the response's `Retry-After` (the virtual step it stood for has
+/// already moved the auto clock).
+fn cap_retry_after(resp: &mut Response, cap: std::time::Duration) {
+    let secs = resp
+        .headers
+        .get("Retry-After")
+        .and_then(|s| s.trim().parse::<u64>().ok());
+    if let Some(secs) = secs {
+        let capped = secs.min(cap.as_secs());
+        if capped != secs {
+            resp.headers.insert("Retry-After", capped.to_string());
+        }
     }
 }
 

@@ -14,15 +14,34 @@ usage: emulator [options]
                          generated as vm-0013, ...)
   --api-versions A,B     Microsoft.DataReplication api-versions served
                          (default 2021-02-16-preview,2024-09-01,2026-05-01)
-  --clock auto|manual    virtual clock (default auto: each Retry-After moves it)
+  --clock auto|manual    virtual clock (default auto: an answer that says Retry-After moves it
+                         by the virtual time to the operation's next step)
+  --retry-after-cap S    the most a Retry-After header advertises, in real seconds (default 1;
+                         0 allowed, though some clients then fall back to their own interval,
+                         e.g. 30 s for Azure SDKs). The auto clock still moves by the operation's
+                         next step (up to an hour), so a client that really sleeps Retry-After
+                         runs a whole drill in seconds
+  --realistic-retry-after
+                         advertise the virtual step itself (up to 300 s, the clock moving by as
+                         much), for testing a client's own waiting logic
   --page-size N          list page size (default 100)
+  --target-quota C,V     the target subscription's compute quota: C vCPUs, V VMs (default
+                         200,100, the default scenario's; a failover beyond it is refused)
   --token T              require `Authorization: Bearer T` (default: no token needed)
   --tls                  serve HTTPS with a generated self-signed certificate
   --cert-dir DIR         where --tls writes emulator-cert.pem (default: a new temp directory)
-  --seed-vault           also create the vault `asrvault`, its policy and extension
+  --no-seed-vault        start without the vault (by default vault `asrvault` exists with
+                         policy `default-replication-policy` and extension
+                         `default-replication-extension`, plus their failback twins)
+  --seed-vault           (the default) create that vault at start
   --seed N               the scenario's random seed
   --until-stdin-closes   stop when standard input reaches end of file
   --help                 this text";
+
+/// The longest virtual step one answer moves the auto clock by when the advertised
+/// `Retry-After` is capped (`--retry-after-cap`, the default): an hour. With
+/// `--realistic-retry-after` the step is the scenario's 300 s, as advertised.
+pub const VIRTUAL_STEP_WITH_CAP: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// Why the command line was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,8 +84,14 @@ pub struct ServerOptions {
     pub tls: bool,
     /// `--cert-dir`.
     pub cert_dir: Option<PathBuf>,
-    /// `--seed-vault`.
+    /// The vault `asrvault` with its policies and extensions exists at start (`true` by default;
+    /// `--no-seed-vault` turns it off).
     pub seed_vault: bool,
+    /// `--retry-after-cap`: the most a `Retry-After` advertises, in real seconds (1 by default);
+    /// `None` with `--realistic-retry-after` (the virtual step itself is advertised).
+    pub retry_after_cap: Option<u64>,
+    /// `--target-quota`: (vCPUs, VMs) of the target subscription.
+    pub target_quota: Option<(u64, u64)>,
     /// `--seed`.
     pub seed: Option<u64>,
     /// `--until-stdin-closes`.
@@ -84,7 +109,9 @@ impl Default for ServerOptions {
             token: None,
             tls: false,
             cert_dir: None,
-            seed_vault: false,
+            seed_vault: true,
+            retry_after_cap: Some(1),
+            target_quota: None,
             seed: None,
             until_stdin_closes: false,
         }
@@ -148,6 +175,17 @@ impl ServerOptions {
                     o.page_size = Some(n);
                 }
                 "--seed" => o.seed = Some(number("--seed", &value()?)?),
+                "--target-quota" => {
+                    let v = value()?;
+                    let parsed = v
+                        .split_once(',')
+                        .and_then(|(c, n)| Some((c.trim().parse().ok()?, n.trim().parse().ok()?)));
+                    o.target_quota = Some(parsed.ok_or_else(|| {
+                        invalid(format!(
+                            "--target-quota needs CORES,VMS as two whole numbers, got '{v}'"
+                        ))
+                    })?);
+                }
                 "--api-versions" => {
                     let v = value()?;
                     o.api_versions = v
@@ -185,6 +223,17 @@ impl ServerOptions {
                 "--cert-dir" => o.cert_dir = Some(PathBuf::from(value()?)),
                 "--tls" => flag(&mut o, |o| o.tls = true)?,
                 "--seed-vault" => flag(&mut o, |o| o.seed_vault = true)?,
+                "--no-seed-vault" => flag(&mut o, |o| o.seed_vault = false)?,
+                "--retry-after-cap" => {
+                    let v = value()?;
+                    let secs: u64 = v.trim().parse().map_err(|_| {
+                        invalid(format!(
+                            "--retry-after-cap needs a whole number of seconds (0 allowed), got '{v}'"
+                        ))
+                    })?;
+                    o.retry_after_cap = Some(secs);
+                }
+                "--realistic-retry-after" => flag(&mut o, |o| o.retry_after_cap = None)?,
                 "--until-stdin-closes" => flag(&mut o, |o| o.until_stdin_closes = true)?,
                 other => return Err(invalid(format!("unknown option '{other}'"))),
             }
@@ -193,17 +242,27 @@ impl ServerOptions {
     }
 
     /// The scenario these options describe: the [default](Scenario::default) with the number
-    /// of VMs, clock, page size, token and api-versions changed.
+    /// of VMs, clock, page size, token, api-versions, advertised `Retry-After` and seeded vault
+    /// changed.
     pub fn scenario(&self) -> Scenario {
         let mut b = Scenario::builder()
             .clock_mode(self.clock)
             .seed_vault(self.seed_vault)
+            .advertised_retry_after_cap(self.retry_after_cap.map(std::time::Duration::from_secs))
             .api_versions(self.api_versions.iter().cloned());
+        if self.retry_after_cap.is_some() {
+            // What a client waits is capped separately: the virtual clock may move by the
+            // operation's whole next step (a 2-hour initial replication in two or three polls).
+            b = b.max_retry_after(VIRTUAL_STEP_WITH_CAP);
+        }
         if let Some(n) = self.page_size {
             b = b.page_size(n);
         }
         if let Some(s) = self.seed {
             b = b.seed(s);
+        }
+        if let Some((cores, vms)) = self.target_quota {
+            b = b.compute_quota(super::ComputeQuota::new(cores, vms));
         }
         if let Some(t) = &self.token {
             b = b.static_token(t);
@@ -267,7 +326,9 @@ impl Started {
     /// `tls`, `cert_path` (or null), `token_required`, `clock`, `page_size`, `source_fabric_id`,
     /// `target_fabric_id`, `appliance_id` (the fabric agent), `appliance_vm_id`, `source_vm_ids`,
     /// `target_network_ids`, `target_resource_group_ids`, `cache_storage_account_id` (the first target
-    /// storage account), `target_storage_account_ids`, `vault_id` (null unless `--seed-vault`), and
+    /// storage account), `target_storage_account_ids`, `retry_after_cap_seconds` (null with
+    /// `--realistic-retry-after`), `vault_id`, `vault_name`, `policy_name`, `extension_name`,
+    /// `failback_policy_name`, `failback_extension_name` (all null with `--no-seed-vault`), and
     /// for clients that get their token themselves: `metadata_endpoint`, `token_endpoint`
     /// (client-credentials; its tokens are accepted also with `--token`), `tenant_id`, `client_id`,
     /// `client_secret` (the scenario's service principal; emulator-only values).
@@ -276,7 +337,11 @@ impl Started {
         let base = self.server.base_url();
         let sc = self.options.scenario();
         let versions: Vec<&str> = sc.api_versions.iter().map(ApiVersion::as_str).collect();
-        let vault_id = self.options.seed_vault.then(|| t.vault_id("asrvault"));
+        use super::topology::{
+            SEED_EXTENSION, SEED_FAILBACK_EXTENSION, SEED_FAILBACK_POLICY, SEED_POLICY, SEED_VAULT,
+        };
+        let seeded = |name: &str| self.options.seed_vault.then(|| name.to_owned());
+        let vault_id = self.options.seed_vault.then(|| t.vault_id(SEED_VAULT));
         let identity = sc.identities.first();
         let rg = t
             .asr_resource_group_id
@@ -306,7 +371,13 @@ impl Started {
             "target_resource_group_ids": t.target_resource_group_ids,
             "cache_storage_account_id": t.target_storage_account_ids.first(),
             "target_storage_account_ids": t.target_storage_account_ids,
+            "retry_after_cap_seconds": self.options.retry_after_cap,
             "vault_id": vault_id,
+            "vault_name": seeded(SEED_VAULT),
+            "policy_name": seeded(SEED_POLICY),
+            "extension_name": seeded(SEED_EXTENSION),
+            "failback_policy_name": seeded(SEED_FAILBACK_POLICY),
+            "failback_extension_name": seeded(SEED_FAILBACK_EXTENSION),
             "metadata_endpoint": format!("{base}/metadata/endpoints?api-version=2015-01-01"),
             "token_endpoint": format!("{base}/adfs/oauth2/token"),
             "tenant_id": super::defaults::TENANT_ID,

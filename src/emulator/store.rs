@@ -18,6 +18,7 @@ pub(crate) struct Settings {
     pub(crate) page_size: usize,
     pub(crate) throughput_mib_per_s: f64,
     pub(crate) max_retry_after: Duration,
+    pub(crate) advertised_retry_after_cap: Option<std::time::Duration>,
     pub(crate) strict_names: bool,
     pub(crate) require_auth: bool,
     pub(crate) static_token: Option<String>,

@@ -72,10 +72,11 @@ impl Topology {
     }
 }
 
-const SEED_POLICY: &str = "default-replication-policy";
-const SEED_EXTENSION: &str = "default-replication-extension";
-const SEED_FAILBACK_POLICY: &str = "failback-default-replication-policy";
-const SEED_FAILBACK_EXTENSION: &str = "default-failback-extension";
+pub(crate) const SEED_VAULT: &str = "asrvault";
+pub(crate) const SEED_POLICY: &str = "default-replication-policy";
+pub(crate) const SEED_EXTENSION: &str = "default-replication-extension";
+pub(crate) const SEED_FAILBACK_POLICY: &str = "failback-default-replication-policy";
+pub(crate) const SEED_FAILBACK_EXTENSION: &str = "default-failback-extension";
 
 fn insert(state: &mut State, kind: Kind, mut body: serde_json::Value) {
     body["properties"]["provisioningState"] = json!("Succeeded");
@@ -137,12 +138,12 @@ pub(crate) fn seed(state: &mut State, sc: &Scenario) -> Topology {
         })
         .unwrap_or_default();
     if sc.seed_vault {
-        let vault = format!("{provider}/replicationVaults/asrvault");
+        let vault = format!("{provider}/replicationVaults/{SEED_VAULT}");
         insert(
             state,
             Kind::Vault,
             json!({
-                "id": vault, "name": "asrvault", "type": "Microsoft.DataReplication/replicationVaults",
+                "id": vault, "name": SEED_VAULT, "type": "Microsoft.DataReplication/replicationVaults",
                 "location": loc, "tags": {},
                 "properties": {
                     "serviceResourceId": format!("{vault}/service"), "vaultType": "DisasterRecovery",

@@ -15,10 +15,17 @@ http azure-core (1.41) refuses to send a bearer token ("Bearer token authenticat
 permitted for non-TLS protected (non-https) URLs") unless every single call passes
 `enforce_https=False` (a client-level keyword does not work, and pollers' GETs would need it too),
 so the client uses HTTPS and trusts the emulator's generated certificate
-(`connection_verify=cert_path`). The emulator's clock is in auto mode (each Retry-After moves the
-virtual clock), so the pollers are told not to sleep for real.
+(`connection_verify=cert_path`).
 
-Prints one line per check and a closing `N passed, N failed`; exits 1 on any failure.
+The SDK runs exactly as shipped: nothing is patched, the pollers and the retry policy are the
+SDK's defaults (ARM polling every 30 s unless the service says otherwise in `Retry-After`). The
+listener advertises at most 1 s of `Retry-After` while its auto clock moves by the operation's
+real step, so the whole script takes seconds. Actions the 2024-09-01 SDK has no method for (the
+inferred `testFailover`, `testFailoverCleanup`, `commit`) are sent through the SDK's own pipeline
+and polled by its own `LROPoller` + `ARMPolling`, as its generated `begin_*` methods do.
+
+Prints one line per check and a closing `N passed, N failed in S s (budget B s)`; exceeding the
+wall-time budget (DRIVE_BUDGET_SECONDS, default 120) is a failure. Exits 1 on any failure.
 """
 
 import json
@@ -32,7 +39,9 @@ import ssl
 
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError, ResponseNotReadError
-from azure.core.polling import base_polling
+from azure.core.polling import LROPoller
+from azure.core.rest import HttpRequest
+from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.recoveryservicesdatareplication import RecoveryServicesDataReplicationMgmtClient
 
 TOKEN = os.environ.get("EMULATOR_TOKEN", "python-sdk-fake-token")
@@ -40,10 +49,9 @@ VAULT = "pyvault"
 POLICY = "pypolicy"
 EXTENSION = "pyextension"
 ITEMS = ["web-01", "web-02", "app-01", "app-02", "dc-01"]
-
-# The emulator's virtual clock jumps by each Retry-After it sends (auto mode): waiting for real
-# would only slow the run down. Everything else about polling stays the SDK's own.
-base_polling.LROBasePolling._extract_delay = lambda self: 0
+DRILL_VM = "file-01"  # protected in the listener's ready-made vault, drilled end to end
+STARTED = time.monotonic()
+BUDGET = float(os.environ.get("DRIVE_BUDGET_SECONDS", "120"))
 
 
 class FakeCredential:
@@ -64,6 +72,7 @@ class Run:
         self.failed = 0
 
     def check(self, name, fn):
+        t0 = time.monotonic()
         try:
             fn()
         except Exception as e:  # report and go on: later checks say what else works
@@ -72,7 +81,7 @@ class Run:
             traceback.print_exc(limit=4, file=sys.stdout)
             return False
         self.passed += 1
-        print(f"ok   {name}", flush=True)
+        print(f"ok   {name} ({time.monotonic() - t0:.1f} s)", flush=True)
         return True
 
 
@@ -147,7 +156,6 @@ def drive(ann):
         credential=cred,
         subscription_id=ann["subscription_id"],
         base_url=ann["endpoint"],
-        polling_interval=0,
         raw_response_hook=record,
         **kwargs,
     )
@@ -459,6 +467,81 @@ def drive(ann):
 
     run.check("extension, policy, vault delete", delete_vault)
 
+    # The drill an operator runs on the listener's ready-made vault (no set-up of their own):
+    # enable -> test failover -> cleanup -> planned failover -> commit, all with default polling.
+    drill = {}
+
+    def ready_vault():
+        expect(ann.get("vault_id"), "the announcement names no ready vault")
+        v = client.vault.get(rg, ann["vault_name"])
+        expect(v.id.lower() == ann["vault_id"].lower(), (v.id, ann["vault_id"]))
+        p = client.policy.get(rg, ann["vault_name"], ann["policy_name"])
+        expect(p.properties.provisioning_state == "Succeeded", p.properties.provisioning_state)
+        e = client.replication_extension.get(rg, ann["vault_name"], ann["extension_name"])
+        expect(e.properties.provisioning_state == "Succeeded", e.properties.provisioning_state)
+        drill["item"] = f"{ann['vault_id']}/protectedItems/{DRILL_VM}"
+        drill["t0"] = time.monotonic()
+
+    if not run.check("the announced vault, policy and extension exist (ready for a drill)", ready_vault):
+        return finish(run)
+
+    def action(name, body):
+        """POST {item}/{name} through the SDK's own pipeline, polled by its LROPoller + ARMPolling
+        with the client's default interval: what the generated begin_* methods do."""
+        req = HttpRequest("POST", client._client.format_url(f"{drill['item']}/{name}", endpoint=client._config.base_url), params={"api-version": "2024-09-01"}, json=body)
+        pr = client._client._pipeline.run(req, stream=False)
+        if pr.http_response.status_code not in (200, 202):
+            raise HttpResponseError(response=pr.http_response)
+        poller = LROPoller(client._client, pr, lambda r: None, ARMPolling(client._config.polling_interval))
+        poller.result()
+        expect(poller.status() == "Succeeded", f"{name}: {poller.status()}")
+        return client.protected_item.get(rg, ann["vault_name"], DRILL_VM)
+
+    def vms():
+        _, st = control(ann, "GET", "/state")
+        return {v["id"].rsplit("/", 1)[1].lower() for v in st["vms"]}
+
+    def drill_enable():
+        body = {"properties": {"policyName": ann["policy_name"], "replicationExtensionName": ann["extension_name"],
+                "customProperties": {"instanceType": "AzStackToAzStack", "sourceAzStackVirtualMachineId": vm_ids[DRILL_VM],
+                    "applianceId": ann["appliance_id"], "targetResourceGroupId": ann["target_resource_group_ids"][-1],
+                    "targetNetworkId": net["dr-vnet"], "targetSubnetName": "default",
+                    "testNetworkId": net["test-vnet"], "testSubnetName": "default",
+                    "logStorageAccountId": ann["cache_storage_account_id"]}}}
+        it = client.protected_item.begin_create(rg, ann["vault_name"], DRILL_VM, body).result()
+        expect(it.properties.protection_state == "Protected", it.properties.protection_state)
+
+    def drill_test_failover():
+        it = action("testFailover", {"properties": {"customProperties": {"instanceType": "AzStackToAzStack", "recoveryPoint": "Latest"}}})
+        expect(it.properties.test_failover_state not in (None, "None"), f"test failover state {it.properties.test_failover_state}")
+        expect(f"{DRILL_VM}-test" in vms(), f"no {DRILL_VM}-test VM after a test failover")
+
+    def drill_cleanup():
+        it = action("testFailoverCleanup", {"properties": {"customProperties": {"instanceType": "AzStackToAzStack"}}})
+        expect(f"{DRILL_VM}-test" not in vms(), f"{DRILL_VM}-test still there after the cleanup")
+        expect(it.properties.protection_state == "Protected", it.properties.protection_state)
+
+    def drill_planned_failover():
+        client.protected_item.begin_planned_failover(
+            rg, ann["vault_name"], DRILL_VM,
+            {"properties": {"customProperties": {"instanceType": "AzStackToAzStack", "shutdownSourceVM": True}}},
+        ).result()
+        it = client.protected_item.get(rg, ann["vault_name"], DRILL_VM)
+        expect(it.properties.protection_state == "PlannedFailoverCompleted", it.properties.protection_state)
+
+    def drill_commit():
+        it = action("commit", {"properties": {"customProperties": {"instanceType": "AzStackToAzStack"}}})
+        expect(it.properties.protection_state == "CommitFailoverCompleted", it.properties.protection_state)
+        took = time.monotonic() - drill["t0"]
+        print(f"     drill enable -> test failover -> cleanup -> planned failover -> commit: {took:.1f} s", flush=True)
+        expect(took < 60, f"the drill took {took:.1f} s of wall time (more than a minute)")
+
+    for name, fn in [("enable protection", drill_enable), ("test failover (Latest)", drill_test_failover),
+                     ("test failover cleanup", drill_cleanup), ("planned failover", drill_planned_failover),
+                     ("commit (the whole drill under a minute of wall time)", drill_commit)]:
+        if not run.check(f"drill on the ready vault: {name}", fn):
+            break
+
     def wire():
         problems = []
         origin = ann["endpoint"].lower()
@@ -491,7 +574,11 @@ def drive(ann):
 
 
 def finish(run):
-    print(f"{run.passed} passed, {run.failed} failed", flush=True)
+    took = time.monotonic() - STARTED
+    if took > BUDGET:
+        run.failed += 1
+        print(f"FAIL the whole script within its wall-time budget: {took:.1f} s > {BUDGET:.0f} s", flush=True)
+    print(f"{run.passed} passed, {run.failed} failed in {took:.1f} s (budget {BUDGET:.0f} s)", flush=True)
     return 0 if run.failed == 0 else 1
 
 

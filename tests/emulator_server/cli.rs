@@ -58,6 +58,16 @@ fn the_command_line_is_parsed_by_hand() {
     assert_eq!(d.listen, "127.0.0.1:0");
     assert_eq!(d.clock, ClockMode::Auto);
     assert!(!d.tls && d.token.is_none());
+    // Ready for a drill: the vault exists, and a client is told to wait at most 1 s.
+    assert!(d.seed_vault);
+    assert_eq!(d.retry_after_cap, Some(1));
+    let d = ServerOptions::from_args(["--no-seed-vault", "--retry-after-cap=0"]).unwrap();
+    assert_eq!((d.seed_vault, d.retry_after_cap), (false, Some(0)));
+    let d = ServerOptions::from_args(["--target-quota", "1000,500"]).unwrap();
+    assert_eq!(d.target_quota, Some((1000, 500)));
+    assert_eq!(d.scenario().target.quota.cores, 1000);
+    let d = ServerOptions::from_args(["--realistic-retry-after"]).unwrap();
+    assert_eq!(d.retry_after_cap, None);
     assert_eq!(d.scenario().source_vms.len(), 12);
 
     for (args, says) in [
@@ -78,6 +88,18 @@ fn the_command_line_is_parsed_by_hand() {
             "--api-versions needs a comma-separated list",
         ),
         (vec!["--token", ""], "--token needs a non-empty token"),
+        (
+            vec!["--target-quota", "lots"],
+            "--target-quota needs CORES,VMS as two whole numbers, got 'lots'",
+        ),
+        (
+            vec!["--retry-after-cap", "-1"],
+            "--retry-after-cap needs a whole number of seconds (0 allowed), got '-1'",
+        ),
+        (
+            vec!["--realistic-retry-after=1"],
+            "--realistic-retry-after takes no value",
+        ),
     ] {
         match ServerOptions::from_args(args.clone()) {
             Err(OptionsError::Invalid(m)) => assert!(m.contains(says), "{args:?}: {m}"),

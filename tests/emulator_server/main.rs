@@ -14,8 +14,10 @@ use serde_json::{json, Value};
 use std::io::{Read, Write};
 
 mod cli;
+mod concurrency;
 mod control;
 mod tls;
+mod waits;
 mod wire;
 
 fn server() -> (Emulator, EmulatorServer) {

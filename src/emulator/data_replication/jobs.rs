@@ -299,10 +299,17 @@ pub(crate) fn render(state: &State, ctx: &Ctx, job: &Job) -> Value {
             "instanceType": instance,
             "affectedObjectDetails": { "type": "object", "description": job.object_name },
         },
-        "provisioningState": "Succeeded",
     });
+    if !preview {
+        // The preview's WorkflowModelProperties has no provisioningState.
+        props["provisioningState"] = json!("Succeeded");
+    }
     if let Some(e) = job.end {
         props["endTime"] = json!(arm_time(e));
+    }
+    if let (Some(item), true) = (item, job.instance_type.ends_with("FailoverJobDetails")) {
+        props["customProperties"]["protectedItemDetails"] =
+            json!([failover_details(state, job, item)]);
     }
     json!({
         "id": job.id,
@@ -310,6 +317,37 @@ pub(crate) fn render(state: &State, ctx: &Ctx, job: &Job) -> Value {
         "type": format!("{NS}/replicationVaults/jobs"),
         "properties": props,
     })
+}
+
+/// A failover or test failover job's `FailoverProtectedItemProperties`: the recovery point it
+/// used (and its time: with the job's start, the RPO it reached) and where the VM went.
+fn failover_details(state: &State, job: &Job, item: &super::protected_items::Item) -> Value {
+    let test = job.instance_type.starts_with("Test");
+    let (net, subnet) = if test {
+        ("testNetworkId", "testSubnetName")
+    } else {
+        ("targetNetworkId", "targetSubnetName")
+    };
+    let mut d = json!({
+        "protectedItemName": item.name,
+        "vmName": item.custom_str("targetVmName").unwrap_or(&item.source_vm_name),
+    });
+    if test {
+        d["testVmName"] = json!(format!("{}-test", item.source_vm_name));
+    }
+    if let Some(n) = item.custom_str(net) {
+        d["networkName"] = json!(n.rsplit('/').next().unwrap_or(n));
+    }
+    if let Some(s) = item.custom_str(subnet) {
+        d["subnet"] = json!(s);
+    }
+    if let Some(rp) = job.params.get("recoveryPointName").and_then(Value::as_str) {
+        d["recoveryPointId"] = json!(item.rp_id(rp));
+        if let Some(t) = item.point_time(rp, state.now()) {
+            d["recoveryPointTime"] = json!(arm_time(t));
+        }
+    }
+    d
 }
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmError> {

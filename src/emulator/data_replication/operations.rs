@@ -164,10 +164,86 @@ pub(crate) fn check_name(state: &State, ctx: &Ctx, sub: &str) -> Result<Response
     Ok(arm::json_response(200, &body))
 }
 
-/// `POST .../deployments/{id}/preflight`: echoes the resources (the service validates them
-/// later, at PUT time).
+/// `POST .../deployments/{id}/preflight`: checks that the body is a `DeploymentPreflightModel`
+/// (`resources`: an array of objects whose `name`, `type`, `location` and `apiVersion` are
+/// strings; `properties` anything) and echoes the resources (the service validates their content
+/// later, at PUT time). A malformed body is refused like every other handler does: `400
+/// InvalidRequestContent` with the offending field as `target`.
 pub(crate) fn preflight(ctx: &Ctx) -> Result<Response, ArmError> {
     let body = arm::body_json(ctx.req)?.unwrap_or_else(|| json!({}));
-    let resources = body.get("resources").cloned().unwrap_or_else(|| json!([]));
+    if !body.is_object() {
+        return Err(ArmError::invalid_content(
+            "body",
+            "The request body must be a JSON object with a 'resources' array.",
+        ));
+    }
+    let resources = match body.get("resources") {
+        None | Some(Value::Null) => json!([]),
+        Some(Value::Array(items)) => {
+            for (i, r) in items.iter().enumerate() {
+                let Some(fields) = r.as_object() else {
+                    return Err(ArmError::invalid_content(
+                        &format!("resources[{i}]"),
+                        format!("resources[{i}] must be an object (name, type, location, apiVersion, properties)."),
+                    ));
+                };
+                for f in ["name", "type", "location", "apiVersion"] {
+                    match fields.get(f) {
+                        None | Some(Value::Null) | Some(Value::String(_)) => {}
+                        Some(other) => {
+                            return Err(ArmError::invalid_content(
+                                &format!("resources[{i}].{f}"),
+                                format!(
+                                    "resources[{i}].{f} must be a string, got {}.",
+                                    kind(other)
+                                ),
+                            ))
+                        }
+                    }
+                }
+            }
+            // Echoed as the api-version's DeploymentPreflightResource: `properties` is not in
+            // the preview's.
+            let keep: &[&str] = if ctx.preview() {
+                &["name", "type", "location", "apiVersion"]
+            } else {
+                &["name", "type", "location", "apiVersion", "properties"]
+            };
+            Value::Array(
+                items
+                    .iter()
+                    .filter_map(Value::as_object)
+                    .map(|r| {
+                        Value::Object(
+                            r.iter()
+                                .filter(|(k, _)| keep.contains(&k.as_str()))
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+            )
+        }
+        Some(other) => {
+            return Err(ArmError::invalid_content(
+                "resources",
+                format!(
+                    "'resources' must be an array of resources, got {}.",
+                    kind(other)
+                ),
+            ))
+        }
+    };
     Ok(arm::json_response(200, &json!({ "resources": resources })))
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }

@@ -38,7 +38,7 @@ fn item<'a>(state: &'a State, v: &Vault, name: &str) -> Result<&'a Item, ArmErro
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault, pi: &str) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let mut points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
+    let mut points = item.points(state.now());
     points.reverse();
     // Render only the page asked for.
     Ok(arm::page_with(
@@ -57,7 +57,7 @@ pub(crate) fn get(
     name: &str,
 ) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
+    let points = item.points(state.now());
     points
         .iter()
         .find(|p| p.0.eq_ignore_ascii_case(name))

@@ -28,7 +28,8 @@
 //!   subscription and Contributor of the target subscription.
 //! * **Emulator settings**: seed `0x5EED`, clock starting at 2026-01-01T00:00:00Z in manual mode,
 //!   pages of 100, replication throughput 50 MiB/s (a 127 GiB VM takes about 43 minutes of virtual
-//!   time to replicate initially), `Retry-After` capped at 300 s.
+//!   time to replicate initially), `Retry-After` capped at 300 s (the virtual step; nothing
+//!   smaller is advertised unless [`ScenarioBuilder::advertised_retry_after_cap`] says so).
 
 mod parts;
 
@@ -80,8 +81,16 @@ pub struct Scenario {
     /// Replication throughput per protected item, MiB/s (initial replication and re-protect take
     /// total disk size / throughput).
     pub throughput_mib_per_s: f64,
-    /// The most a `Retry-After` header says.
+    /// The most a `Retry-After` header says: the virtual time to the operation's next step is
+    /// clamped to this, and in [`ClockMode::Auto`] a response moves the clock by that clamped
+    /// step.
     pub max_retry_after: Duration,
+    /// The most a `Retry-After` header *advertises* in real seconds, separately from the virtual
+    /// step above (`None`, the default: the header says the virtual step). A listener sets it
+    /// (1 s by default) so that a client that really sleeps `Retry-After` seconds finishes a drill
+    /// in seconds, while the auto clock still moves by the full virtual step. Injected throttling
+    /// keeps the `Retry-After` it was given.
+    pub advertised_retry_after_cap: Option<Duration>,
     /// Enforce the public specs' `^[a-zA-Z0-9]*$` on resource names (off by default: Azure Stack
     /// Hub's own defaults contain hyphens; Azure Stack Hub's naming).
     pub strict_names: bool,
@@ -216,6 +225,7 @@ impl Default for Scenario {
             page_size: 100,
             throughput_mib_per_s: 50.0,
             max_retry_after: Duration::from_secs(300),
+            advertised_retry_after_cap: None,
             strict_names: false,
             require_auth: false,
             static_token: None,
@@ -416,6 +426,21 @@ impl ScenarioBuilder {
     /// The most a `Retry-After` header says.
     pub fn max_retry_after(mut self, d: Duration) -> Self {
         self.scenario.max_retry_after = d.max(Duration::from_secs(1));
+        self
+    }
+
+    /// The most a `Retry-After` header advertises (real seconds; `Some(0)` allowed), separately
+    /// from the virtual step the auto clock moves by; `None` advertises the virtual step.
+    ///
+    /// ```
+    /// use azs_site_recovery::emulator::Scenario;
+    /// use std::time::Duration;
+    /// let sc = Scenario::builder().advertised_retry_after_cap(Some(Duration::from_secs(1))).build();
+    /// assert_eq!(sc.advertised_retry_after_cap, Some(Duration::from_secs(1)));
+    /// assert_eq!(sc.max_retry_after, Duration::from_secs(300)); // the virtual step is unchanged
+    /// ```
+    pub fn advertised_retry_after_cap(mut self, cap: Option<Duration>) -> Self {
+        self.scenario.advertised_retry_after_cap = cap;
         self
     }
 

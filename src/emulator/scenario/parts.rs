@@ -311,6 +311,9 @@ pub struct Appliance {
     pub used_data_disk_slots: u32,
     /// The agent's version.
     pub version: String,
+    /// The subscription of the appliance VM on the source stamp (`None`: the source stamp's
+    /// subscription, like the protected VMs).
+    pub subscription_id: Option<String>,
 }
 
 impl Default for Appliance {
@@ -322,6 +325,7 @@ impl Default for Appliance {
             data_disk_slots: 32,
             used_data_disk_slots: 1,
             version: "1.8.7".to_owned(),
+            subscription_id: None,
         }
     }
 }
@@ -330,6 +334,20 @@ impl Appliance {
     /// Sets the number of data-disk slots (a larger appliance VM size).
     pub fn data_disk_slots(mut self, slots: u32) -> Self {
         self.data_disk_slots = slots;
+        self
+    }
+
+    /// Runs the appliance VM in another subscription of the source stamp than the protected
+    /// VMs (re-protect then copies their disks into the appliance's subscription first).
+    ///
+    /// ```
+    /// use azs_site_recovery::emulator::{Appliance, Emulator, Scenario};
+    /// let sub = "5f0c5d7e-1c1a-4b8e-9a4e-0000000000aa";
+    /// let emu = Emulator::new(Scenario::builder().appliance(Appliance::default().subscription(sub)).build());
+    /// assert!(emu.topology().appliance_vm_id.starts_with(&format!("/subscriptions/{sub}/")));
+    /// ```
+    pub fn subscription(mut self, subscription_id: &str) -> Self {
+        self.subscription_id = Some(subscription_id.to_owned());
         self
     }
 

@@ -120,16 +120,22 @@ impl World {
                 },
             );
         }
-        // The appliance VM itself, in the source subscription.
+        // The appliance VM itself, in the source subscription unless the scenario says another.
+        let app_sub = sc
+            .appliance
+            .subscription_id
+            .clone()
+            .unwrap_or_else(|| src_sub.clone());
+        w.quotas.entry(key(&app_sub)).or_insert(sc.source.quota);
         let app_rg = sc.appliance_resource_group.clone();
-        w.add_group(&src_sub, &app_rg, &src_loc, BTreeMap::new());
+        w.add_group(&app_sub, &app_rg, &src_loc, BTreeMap::new());
         let app_vm = format!(
             "{}/providers/Microsoft.Compute/virtualMachines/{}",
-            rg_id(&src_sub, &app_rg),
+            rg_id(&app_sub, &app_rg),
             sc.appliance.machine_name
         );
         let mut disks = vec![w.add_disk(
-            &src_sub,
+            &app_sub,
             &app_rg,
             &src_loc,
             &format!("{}-osdisk", sc.appliance.machine_name),
@@ -139,7 +145,7 @@ impl World {
         // The appliance's own data disk (610 GiB, Microsoft's Azure Stack Hub capacity documentation).
         for i in 0..sc.appliance.used_data_disk_slots {
             disks.push(w.add_disk(
-                &src_sub,
+                &app_sub,
                 &app_rg,
                 &src_loc,
                 &format!("{}-datadisk{i}", sc.appliance.machine_name),

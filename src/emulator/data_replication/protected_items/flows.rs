@@ -52,6 +52,7 @@ pub(crate) enum Step {
     InitialReplication,
     CompleteOnPrimary,
     CompleteOnRecovery,
+    ProcessLatest,
     CreateTestVm,
     StartTestVm,
     DeleteTestVm,
@@ -89,6 +90,7 @@ fn task(state: &State, item: &Item, step: Step, shows: usize) -> Task {
         ),
         Step::CompleteOnPrimary => ("Completing replication on the primary side", 30),
         Step::CompleteOnRecovery => ("Completing replication on the recovery side", 30),
+        Step::ProcessLatest => ("Processing the data sent to Site Recovery", 180),
         Step::CreateTestVm => ("Creating the test virtual machine", 120),
         Step::StartTestVm => ("Starting the test virtual machine", 60),
         Step::DeleteTestVm => ("Deleting the test virtual machine", 60),
@@ -145,11 +147,14 @@ fn plan(state: &State, item: &Item, op: Operation, t: &Transition, params: &Valu
             k(S::CompleteOnPrimary, 2),
             k(S::CompleteOnRecovery, 3),
         ],
-        Operation::TestFailover => vec![
-            k(S::Prerequisites, 0),
-            k(S::CreateTestVm, 0),
-            k(S::StartTestVm, 1),
-        ],
+        Operation::TestFailover => {
+            let mut v = vec![k(S::Prerequisites, 0)];
+            if processes_latest(params) {
+                v.push(k(S::ProcessLatest, 0));
+            }
+            v.extend([k(S::CreateTestVm, 0), k(S::StartTestVm, 1)]);
+            v
+        }
         Operation::TestFailoverCleanup => vec![
             k(S::DeleteTestVm, 0),
             k(S::CleanupTest, 1),
@@ -157,22 +162,23 @@ fn plan(state: &State, item: &Item, op: Operation, t: &Transition, params: &Valu
         ],
         Operation::PlannedFailover => vec![
             k(S::Prerequisites, 0),
-            k(S::ShutdownSource, 0),
+            // "Shut down machine before beginning failover" is an option: without it the
+            // source keeps running (enable-vm-protection.txt, Failover).
+            k(S::ShutdownSource, 0).skipped(!shutdown_source(params, true)),
             k(S::SyncFinal, 0),
             k(S::CreateTargetVm, 1),
             k(S::StartTargetVm, 1),
         ],
         Operation::UnplannedFailover => {
-            let shutdown = params
-                .get("shutdownSourceVM")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            vec![
+            let mut v = vec![
                 k(S::Prerequisites, 0),
-                k(S::ShutdownSource, 0).skipped(!shutdown),
-                k(S::CreateTargetVm, 1),
-                k(S::StartTargetVm, 1),
-            ]
+                k(S::ShutdownSource, 0).skipped(!shutdown_source(params, false)),
+            ];
+            if processes_latest(params) {
+                v.push(k(S::ProcessLatest, 0));
+            }
+            v.extend([k(S::CreateTargetVm, 1), k(S::StartTargetVm, 1)]);
+            v
         }
         Operation::CommitFailover => vec![k(S::CommitOnPrimary, 0), k(S::Commit, 1)],
         Operation::CancelFailover => vec![k(S::CancelOnPrimary, 0), k(S::CancelOnRecovery, 1)],
@@ -202,6 +208,22 @@ fn plan(state: &State, item: &Item, op: Operation, t: &Transition, params: &Valu
             vec![k(S::DisableReplication, 0), k(S::CleanupReplication, 1)]
         }
     }
+}
+
+/// `shutdownSourceVM` of an action's parameters (`default` when unsaid).
+fn shutdown_source(params: &Value, default: bool) -> bool {
+    params
+        .get("shutdownSourceVM")
+        .and_then(Value::as_bool)
+        .unwrap_or(default)
+}
+
+/// A failover to `Latest` processes the data sent to the service first.
+fn processes_latest(params: &Value) -> bool {
+    params
+        .get("processLatest")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// Starts `op` (allowed by `transition`) on the item: its operation (returned), its job, the

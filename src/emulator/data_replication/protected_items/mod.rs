@@ -110,6 +110,9 @@ pub(crate) struct Item {
     pub(crate) agent_id: String,
     pub(crate) correlation_id: String,
     pub(crate) rp: Option<RpSeries>,
+    /// Recovery points made on demand by a failover to `Latest` (which first processes all the
+    /// data sent to the service), outside the policy's series.
+    pub(crate) processed_points: Vec<DateTime<Utc>>,
     /// The item's last job (lower-case key), running or finished.
     pub(crate) current_job: Option<String>,
     pub(crate) last_failed_enable: Option<Value>,
@@ -142,6 +145,36 @@ impl Item {
 
     pub(crate) fn rp_id(&self, name: &str) -> String {
         format!("{}/recoveryPoints/{name}", self.id)
+    }
+
+    /// The recovery points that exist at `now`, oldest first: the policy's series and those a
+    /// failover to `Latest` processed (crash-consistent, kept as long as the series keeps its
+    /// points).
+    pub(crate) fn points(&self, now: DateTime<Utc>) -> Vec<Rp> {
+        let Some(series) = self.rp else {
+            return Vec::new();
+        };
+        let mut points = series.points(now);
+        if self.processed_points.is_empty() {
+            return points;
+        }
+        let oldest = now - Duration::minutes(series.retention_min.max(series.crash_min.max(1)));
+        for t in &self.processed_points {
+            let name = rp_name(*t);
+            if *t <= now && *t > oldest && !points.iter().any(|p| p.0 == name) {
+                points.push((name, *t, false));
+            }
+        }
+        points.sort_by_key(|p| p.1);
+        points
+    }
+
+    /// The time of recovery point `name`, if it exists at `now`.
+    pub(crate) fn point_time(&self, name: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.points(now)
+            .into_iter()
+            .find(|p| p.0.eq_ignore_ascii_case(name))
+            .map(|p| p.1)
     }
 }
 
@@ -236,7 +269,7 @@ fn describe(p: &ProtectionState) -> &'static str {
 pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
     let now = state.now();
     let mut custom = item.custom.clone();
-    let latest = item.rp.and_then(|s| s.latest(now, false));
+    let latest = item.points(now).pop();
     let (ir, resync) = progress(state, item);
     let source_group = item
         .source_vm_id

@@ -281,6 +281,7 @@ pub(crate) fn enable(
         test_vm: None,
         target_vm: None,
         replica_disks: Vec::new(),
+        processed_points: Vec::new(),
         health: "Normal",
         health_errors: Vec::new(),
         system_data: state.system_data(),
@@ -355,7 +356,9 @@ pub(super) fn pick_recovery_point(
         )
     };
     match kind.to_ascii_lowercase().as_str() {
-        "latest" | "latestprocessed" => Ok(Some(series.and_then(|s| s.latest(now, false)).ok_or_else(none)?.0)),
+        // `Latest` first processes what reached the service (a task of the job, which then names
+        // the new point); a point must exist all the same, as replication must have started.
+        "latest" | "latestprocessed" => Ok(Some(item.points(now).pop().ok_or_else(none)?.0)),
         "latestapplicationconsistent" => Ok(Some(series.and_then(|s| s.latest(now, true)).ok_or_else(none)?.0)),
         "custom" => {
             let id = c
@@ -363,7 +366,7 @@ pub(super) fn pick_recovery_point(
                 .and_then(Value::as_str)
                 .ok_or_else(|| ArmError::missing("properties.customProperties.recoveryPointId"))?;
             let name = id.rsplit('/').next().unwrap_or(id);
-            let exists = series.is_some_and(|s| s.points(now).iter().any(|p| p.0.eq_ignore_ascii_case(name)));
+            let exists = item.point_time(name, now).is_some();
             if exists {
                 Ok(Some(name.to_owned()))
             } else {
@@ -375,6 +378,16 @@ pub(super) fn pick_recovery_point(
             format!("The recovery point option '{other}' is not valid. Use Latest, LatestProcessed, LatestApplicationConsistent or Custom."),
         )),
     }
+}
+
+/// `recoveryPoint: Latest` (the default): "this option first processes all the data that has
+/// been sent to the Site Recovery service, to create a recovery point for each VM before failing
+/// over to it" (enable-vm-protection.txt), unlike `LatestProcessed`.
+fn processes_latest(c: &Value) -> bool {
+    c.get("recoveryPoint")
+        .and_then(Value::as_str)
+        .unwrap_or("Latest")
+        .eq_ignore_ascii_case("Latest")
 }
 
 /// Validates an action's body; returns the job's parameters.
@@ -409,16 +422,21 @@ pub(crate) fn validate_action(
                 ));
             }
             let rp = pick_recovery_point(state, item, &c)?;
-            Ok(json!({ "recoveryPointName": rp }))
+            Ok(json!({ "recoveryPointName": rp, "processLatest": processes_latest(&c) }))
         }
         Operation::UnplannedFailover => {
             let rp = pick_recovery_point(state, item, &c)?;
             Ok(json!({
                 "recoveryPointName": rp,
+                "processLatest": processes_latest(&c),
                 "shutdownSourceVM": c.get("shutdownSourceVM").and_then(Value::as_bool).unwrap_or(false),
             }))
         }
-        Operation::PlannedFailover => Ok(json!({ "shutdownSourceVM": true })),
+        // "Shut down machine before beginning failover" is the user's choice; unsaid, the
+        // emulator shuts the source down (a planned failover's purpose).
+        Operation::PlannedFailover => Ok(json!({
+            "shutdownSourceVM": c.get("shutdownSourceVM").and_then(Value::as_bool).unwrap_or(true),
+        })),
         Operation::ChangeRecoveryPoint => {
             let rp = pick_recovery_point(state, item, &c)?;
             Ok(json!({ "recoveryPointName": rp }))

@@ -139,6 +139,21 @@ pub(crate) fn on_step(
         | Step::CompleteOnRecovery
         | Step::FinishCleanup
         | Step::CommitOnPrimary => Ok(()),
+        Step::ProcessLatest => {
+            // All the data that reached the service when the failover was triggered becomes a
+            // recovery point: the lowest RPO, paid for with this task's time.
+            let trigger = state.jobs.get(job_key).map_or(at, |j| j.start);
+            let name = super::rp_name(trigger);
+            if let Some(it) = state.items.get_mut(&key) {
+                if !it.processed_points.contains(&trigger) {
+                    it.processed_points.push(trigger);
+                }
+            }
+            if let Some(j) = state.jobs.get_mut(job_key) {
+                j.params["recoveryPointName"] = json!(name);
+            }
+            Ok(())
+        }
         Step::CreateTestVm => {
             network_ok(state, &item, "testNetworkId", "testSubnetName")?;
             let rg = item
@@ -163,6 +178,8 @@ pub(crate) fn on_step(
                 &subnet,
                 guid,
             );
+            let rp = params.get("recoveryPointName").and_then(Value::as_str);
+            tag_recovered(state, &item, &vm, rp, at);
             if let Some(it) = state.items.get_mut(&key) {
                 it.test_vm = Some(vm);
             }
@@ -192,7 +209,10 @@ pub(crate) fn on_step(
             Ok(())
         }
         Step::SyncFinal => {
-            let latest = item.rp.and_then(|s| s.latest(at, false)).map(|r| r.0);
+            let latest = item.points(at).pop().map(|r| r.0);
+            if let (Some(j), Some(name)) = (state.jobs.get_mut(job_key), &latest) {
+                j.params["recoveryPointName"] = json!(name);
+            }
             if let Some(it) = state.items.get_mut(&key) {
                 it.failover_rp = latest.map(|n| it.rp_id(&n));
                 if let Some(s) = it.rp.as_mut() {
@@ -232,17 +252,26 @@ pub(crate) fn on_step(
                 state
                     .world
                     .create_vm(&rg, &name, &loc, item.os_type, &size, &sizes, &subnet, guid);
+            let mut used = None;
             if let Some(it) = state.items.get_mut(&key) {
-                it.target_vm = Some(vm);
+                it.target_vm = Some(vm.clone());
                 if it.failover_rp.is_none() || op == Operation::UnplannedFailover {
-                    let rp =
-                        chosen.or_else(|| it.rp.and_then(|s| s.latest(at, false)).map(|r| r.0));
+                    let rp = chosen.or_else(|| it.points(at).pop().map(|r| r.0));
                     it.failover_rp = rp.map(|n| it.rp_id(&n));
                 }
+                used = it
+                    .failover_rp
+                    .as_deref()
+                    .and_then(|id| id.rsplit('/').next())
+                    .map(str::to_owned);
                 if let Some(s) = it.rp.as_mut() {
                     s.stop.get_or_insert(at);
                 }
             }
+            if let (Some(j), Some(name)) = (state.jobs.get_mut(job_key), &used) {
+                j.params["recoveryPointName"] = json!(name);
+            }
+            tag_recovered(state, &item, &vm, used.as_deref(), at);
             Ok(())
         }
         Step::Commit => {
@@ -317,7 +346,8 @@ pub(crate) fn on_step(
                     ),
                 );
             };
-            state.world.attach_replicas(&vm.disks);
+            let replicas = replica_disks_for_appliance(state, &vm.disks);
+            state.world.attach_replicas(&replicas);
             let (sub, rg) = split_rg(&vm.id);
             let temp = state.world.add_disk(
                 &sub,
@@ -331,7 +361,7 @@ pub(crate) fn on_step(
                 v.disks = vec![temp];
             }
             if let Some(it) = state.items.get_mut(&key) {
-                it.replica_disks = vm.disks.clone();
+                it.replica_disks = replicas;
             }
             Ok(())
         }
@@ -390,6 +420,66 @@ pub(crate) fn on_step(
             Ok(())
         }
     }
+}
+
+/// The tags on a recovered VM (test or failed over) naming the recovery point it was made from
+/// and its time, so that the RPO a failover reached shows on the VM itself (emulator-only tags;
+/// the job says the same in `protectedItemDetails`).
+pub(crate) const TAG_RECOVERY_POINT: &str = "azs-site-recovery-recovery-point";
+/// See [`TAG_RECOVERY_POINT`].
+pub(crate) const TAG_RECOVERY_POINT_TIME: &str = "azs-site-recovery-recovery-point-time";
+
+fn tag_recovered(state: &mut State, item: &Item, vm: &str, rp: Option<&str>, at: DateTime<Utc>) {
+    let Some(rp) = rp else {
+        return;
+    };
+    let time = item.point_time(rp, at);
+    if let Some(v) = state.world.vm_mut(vm) {
+        v.tags.insert(TAG_RECOVERY_POINT.to_owned(), rp.to_owned());
+        if let Some(t) = time {
+            v.tags
+                .insert(TAG_RECOVERY_POINT_TIME.to_owned(), arm_time(t));
+        }
+    }
+}
+
+/// The disks re-protect attaches to the appliance: each source disk as it is, or, when it lives
+/// in another subscription than the appliance VM, a new disk created from it in the appliance's
+/// subscription and resource group ("Even if a disk can be re-used as replica in re-protect, but
+/// it is in a different subscription from the appliance VM, a new disk is created from it in the
+/// same subscription and resource group as the appliance, so that the new disk can be attached
+/// to the appliance.", enable-vm-protection.txt). The originals are then detached and kept.
+fn replica_disks_for_appliance(state: &mut State, disks: &[String]) -> Vec<String> {
+    let app_vm = state.world.appliance.vm_id.clone();
+    let (app_sub, app_rg) = split_rg(&app_vm);
+    let location = state
+        .world
+        .vm(&app_vm)
+        .map(|v| v.location.clone())
+        .unwrap_or_else(|| state.world.source_location.clone());
+    let mut out = Vec::with_capacity(disks.len());
+    for d in disks {
+        let (sub, _) = split_rg(d);
+        if sub.eq_ignore_ascii_case(&app_sub) {
+            out.push(d.clone());
+            continue;
+        }
+        let Some(src) = state.world.disks.get_mut(&d.to_ascii_lowercase()) else {
+            continue;
+        };
+        src.managed_by = None;
+        let (name, size) = (src.name.clone(), src.size_gb);
+        let copy = state.world.add_disk(
+            &app_sub,
+            &app_rg,
+            &location,
+            &format!("{name}-replica"),
+            size,
+            None,
+        );
+        out.push(copy);
+    }
+    out
 }
 
 /// Failback: reuse the source VM (replace its disks, keep NICs) or recreate it; free the slots.
