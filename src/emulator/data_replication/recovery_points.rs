@@ -38,14 +38,17 @@ fn item<'a>(state: &'a State, v: &Vault, name: &str) -> Result<&'a Item, ArmErro
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault, pi: &str) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let mut points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
-    points.reverse();
-    // Render only the page asked for.
-    Ok(arm::page_with(
+    let now = state.now();
+    // Newest first; only the page asked for is built (an item may keep 50,000 points).
+    let total = item.rp.map_or(0, |s| s.count(now));
+    Ok(arm::page_indexed(
         ctx.req,
-        points,
+        total,
         state.settings.page_size,
-        |p| render(ctx, item, &p),
+        |i| {
+            let p = item.rp.and_then(|s| s.newest_nth(now, i))?;
+            Some(render(ctx, item, &p))
+        },
     ))
 }
 
@@ -57,11 +60,9 @@ pub(crate) fn get(
     name: &str,
 ) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let points = item.rp.map(|s| s.points(state.now())).unwrap_or_default();
-    points
-        .iter()
-        .find(|p| p.0.eq_ignore_ascii_case(name))
-        .map(|p| arm::json_response(200, &render(ctx, item, p)))
+    item.rp
+        .and_then(|s| s.find(state.now(), name))
+        .map(|p| arm::json_response(200, &render(ctx, item, &p)))
         .ok_or_else(|| {
             ArmError::not_found(
                 &format!("{NS}/replicationVaults/protectedItems/recoveryPoints"),
