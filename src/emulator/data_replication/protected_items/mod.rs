@@ -320,10 +320,8 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
         "protectedDisks": disks,
         "protectedNics": item.nics,
     });
-    if let (Some(c), Some(e)) = (custom.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            c.insert(k.clone(), v.clone());
-        }
+    if let (Some(c), Value::Object(e)) = (custom.as_object_mut(), extra) {
+        c.extend(e);
     }
     let current = item
         .current_job
