@@ -19,8 +19,8 @@ use azs_site_recovery::id::VaultId;
 use azs_site_recovery::lifecycle::{Operation, RecoveryPointChoice};
 use azs_site_recovery::model::{NewAzStackProtectedItem, ProtectedItem};
 use azs_site_recovery::SiteRecoveryClient;
-use futures_util::TryStreamExt;
 use criterion::Criterion;
+use futures_util::TryStreamExt;
 use serde_json::json;
 use std::time::Duration;
 
@@ -123,7 +123,10 @@ async fn drill_client_async() {
     let all: Vec<ProtectedItem> = items.list().try_collect().await.expect("list");
     let done = all
         .iter()
-        .filter(|i| i.protection_state().is_some_and(|s| s.as_str() == "CommitFailoverCompleted"))
+        .filter(|i| {
+            i.protection_state()
+                .is_some_and(|s| s.as_str() == "CommitFailoverCompleted")
+        })
         .count();
     assert_eq!(done, VMS);
 }
@@ -286,9 +289,9 @@ fn main() {
     let cpu0 = cpu_time();
     drill_client();
     let wall = t.elapsed();
-    let cpu = cpu_time()
-        .zip(cpu0)
-        .map_or("?".to_owned(), |(b, a)| format!("{:.0}", (b - a).as_secs_f64() * 1e3));
+    let cpu = cpu_time().zip(cpu0).map_or("?".to_owned(), |(b, a)| {
+        format!("{:.0}", (b - a).as_secs_f64() * 1e3)
+    });
     match peak_rss_kib() {
         Some(kib) => println!(
             "dr drill of {VMS} VMs through SiteRecoveryClient: {:.0} ms wall ({cpu} ms CPU), peak memory (VmHWM) {:.1} MB (targets < 2 s, < 100 MB)",

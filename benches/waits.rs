@@ -20,14 +20,19 @@ fn threads() -> Option<usize> {
 
 /// Starts `WAITS` waits of 200 ms on `sleep`, counts threads while they are pending, and
 /// returns (threads before, threads during, wall time of the whole batch).
-fn run(rt: &tokio::runtime::Runtime, sleep: Arc<dyn Sleep>) -> (Option<usize>, Option<usize>, Duration) {
+fn run(
+    rt: &tokio::runtime::Runtime,
+    sleep: Arc<dyn Sleep>,
+) -> (Option<usize>, Option<usize>, Duration) {
     rt.block_on(async move {
         let before = threads();
         let start = Instant::now();
         let mut tasks = Vec::with_capacity(WAITS);
         for _ in 0..WAITS {
             let s = Arc::clone(&sleep);
-            tasks.push(tokio::spawn(async move { s.sleep(Duration::from_millis(200)).await }));
+            tasks.push(tokio::spawn(async move {
+                s.sleep(Duration::from_millis(200)).await
+            }));
         }
         // Let every task start its wait, then look.
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -51,7 +56,10 @@ fn main() {
         .expect("runtime");
     for (name, sleep) in [
         ("default sleep (tokio timer)", default_sleep()),
-        ("ThreadSleep (shared timer thread)", Arc::new(ThreadSleep) as Arc<dyn Sleep>),
+        (
+            "ThreadSleep (shared timer thread)",
+            Arc::new(ThreadSleep) as Arc<dyn Sleep>,
+        ),
     ] {
         let (before, during, wall) = run(&rt, sleep);
         let extra = before.zip(during).map(|(b, d)| d.saturating_sub(b));

@@ -2,10 +2,10 @@
 //! the emulator pass a [`ManualClock`], which is both and never really waits.
 
 use chrono::{DateTime, Utc};
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -208,10 +208,7 @@ impl Timer {
                         .map(|(g, _)| g)
                         .unwrap_or_else(|p| p.into_inner().0)
                 }
-                None => self
-                    .changed
-                    .wait(q)
-                    .unwrap_or_else(|p| p.into_inner()),
+                None => self.changed.wait(q).unwrap_or_else(|p| p.into_inner()),
             };
         }
     }
@@ -373,12 +370,16 @@ mod tests {
         let waits = (0..200u64).rev().map(|i| {
             let order = Arc::clone(&order);
             async move {
-                ThreadSleep.sleep(Duration::from_millis(5 + i % 4 * 10)).await;
+                ThreadSleep
+                    .sleep(Duration::from_millis(5 + i % 4 * 10))
+                    .await;
                 order.lock().unwrap().push(i % 4);
             }
         });
         // An executor without tokio's timer: only the shared timer thread can end the waits.
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         rt.block_on(futures_util::future::join_all(waits));
         assert!(start.elapsed() >= Duration::from_millis(35));
         let order = order.lock().unwrap();
