@@ -10,7 +10,9 @@ use serde::Deserialize;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use url::Url;
 
 /// The wire shape of a list page; every other field is skipped without being kept.
@@ -88,6 +90,9 @@ pub struct Pager<T> {
     in_flight: Option<PageFuture<T>>,
     /// The next page, read ahead and not yet handed out.
     ready: Option<Result<Page<T>, Error>>,
+    /// Set when the page read ahead has news (its waker was called): it is polled again
+    /// only then, so handing out an item costs no poll of the whole HTTP stack.
+    ahead: Option<(Arc<WokenFlag>, Waker)>,
     /// Pages requested so far, and the most this list may request.
     pages_started: usize,
     max_pages: usize,
@@ -143,6 +148,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             next: Some(first),
             in_flight: None,
             ready: None,
+            ahead: None,
             pages_started: 0,
             max_pages: DEFAULT_MAX_PAGES,
             buffer: Vec::new().into_iter(),
@@ -160,6 +166,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             next: None,
             in_flight: None,
             ready: None,
+            ahead: None,
             pages_started: 0,
             max_pages: DEFAULT_MAX_PAGES,
             buffer: Vec::new().into_iter(),
@@ -261,9 +268,24 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     }
 
     /// Reads ahead: while the current page's items are handed out, the next one is fetched.
-    fn read_ahead(&mut self, cx: &mut Context<'_>) {
+    /// The read is polled when it starts and then only when it has been woken (with a waker
+    /// of its own: the caller's task needs no wake-up while it is busy with items).
+    fn read_ahead(&mut self) {
+        let started = self.in_flight.is_none();
         self.start_fetch(false);
-        let _ = self.poll_in_flight(cx);
+        if self.in_flight.is_none() {
+            return;
+        }
+        let (flag, waker) = self.ahead.get_or_insert_with(|| {
+            let flag = Arc::new(WokenFlag(AtomicBool::new(false)));
+            let waker = Waker::from(Arc::clone(&flag));
+            (flag, waker)
+        });
+        if !flag.0.swap(false, Ordering::AcqRel) && !started {
+            return;
+        }
+        let waker = waker.clone();
+        let _ = self.poll_in_flight(&mut Context::from_waker(&waker));
     }
 
     /// Polls for the next whole page (the buffer must be empty).
@@ -351,6 +373,19 @@ impl fmt::Display for PageLimitReached {
     }
 }
 
+/// A waker that only records that it was called (for the page read ahead).
+struct WokenFlag(AtomicBool);
+
+impl Wake for WokenFlag {
+    fn wake(self: Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// Resolves a `nextLink` against the page it came from and applies the list's api-version
 /// (the first page's) when the link has none. A link on another host is kept as is: the
 /// pipeline refuses it.
@@ -378,7 +413,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
         let this = self.get_mut();
         loop {
             if let Some(item) = this.buffer.next() {
-                this.read_ahead(cx);
+                this.read_ahead();
                 return Poll::Ready(Some(Ok(item)));
             }
             match this.poll_page(cx) {
