@@ -183,6 +183,16 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         self.next.as_ref().map(|u| u.to_string())
     }
 
+    /// Items held in memory: the rest of the current page and the page read ahead.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        let ahead = match &self.ready {
+            Some(Ok(page)) => page.items().len(),
+            _ => 0,
+        };
+        self.buffer.len() + ahead
+    }
+
     /// At most `max_pages` pages are read (at least 1; default [`DEFAULT_MAX_PAGES`]); a list
     /// with more ends with [`Error::PageLimit`], whose continuation resumes it.
     ///
