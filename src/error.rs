@@ -12,6 +12,7 @@
 //! | [`Error::Decode`] | a body that does not parse as the expected type | no |
 //! | [`Error::WaitTimedOut`] | a wait for a long-running operation went past `max_wait` | resume it |
 //! | [`Error::Authentication`] | no token could be had from the token endpoint | after fixing the credential |
+//! | [`Error::PageLimit`] | a list went past its page limit (a `nextLink` cycle, an endless list) | resume it |
 //!
 //! No variant ever carries a token or client secret: messages are built from status codes, error
 //! codes, paths and short body excerpts with credential-looking values removed.
@@ -87,6 +88,11 @@ pub enum Error {
         /// The token endpoint's HTTP status, if it answered.
         status: Option<u16>,
     },
+    /// A list reached its page limit ([`Pager::max_pages`](crate::client::Pager::max_pages))
+    /// and the service still sent a `nextLink`. Resume from the continuation inside if the list
+    /// really is that long.
+    #[error("{0}")]
+    PageLimit(Box<crate::client::PageLimitReached>),
 }
 
 impl From<TransportError> for Error {

@@ -57,7 +57,7 @@ mod tests;
 pub use actions::{ActionOptions, ActionSegments};
 pub use builder::{ClientBuilder, PollingOptions};
 pub use handles::{Handle, Resource, ResourceHandle};
-pub use pager::{Pager, Pages};
+pub use pager::{PageLimitReached, Pager, Pages, DEFAULT_MAX_PAGES};
 pub use poller::{PollKind, PollStream, PollUpdate, Poller, PollerContinuation, WaitTimedOut};
 pub use preflight_gather::{ArmApiVersions, GatherProblem, GatheredSnapshot, PreflightScope};
 

@@ -201,13 +201,39 @@ pub(crate) fn page(req: &Request, items: Vec<Value>, default_page_size: usize) -
 }
 
 /// Like [`page`], rendering only the items of the page asked for (a list of 10,000 protected
-/// items renders 100, not 10,000, per page).
+/// items renders 100, not 10,000, per page). `items` is walked lazily up to the end of the page
+/// (plus one, to know whether a next page exists): nothing is collected or counted, so a page
+/// costs its own items, not the whole list's.
 pub(crate) fn page_with<T>(
     req: &Request,
-    items: Vec<T>,
+    items: impl IntoIterator<Item = T>,
     default_page_size: usize,
     render: impl FnMut(T) -> Value,
 ) -> Response {
+    let (start, size) = page_bounds(req, default_page_size);
+    let mut rest = items.into_iter().skip(start);
+    let value: Vec<Value> = rest.by_ref().take(size).map(render).collect();
+    let more = rest.next().is_some();
+    page_response(req, value, more.then(|| start.saturating_add(size)))
+}
+
+/// A page of a list whose `i`-th item (0-based, of `total`) `render` builds on demand: only the
+/// page's items are built.
+pub(crate) fn page_indexed(
+    req: &Request,
+    total: usize,
+    default_page_size: usize,
+    render: impl FnMut(usize) -> Option<Value>,
+) -> Response {
+    let (start, size) = page_bounds(req, default_page_size);
+    let end = start.saturating_add(size).min(total);
+    let value: Vec<Value> = (start.min(end)..end).filter_map(render).collect();
+    page_response(req, value, (end < total).then_some(end))
+}
+
+/// (first item, page size) asked for by the request's `continuationToken`/`$skiptoken` and
+/// `pageSize`/`$top`.
+fn page_bounds(req: &Request, default_page_size: usize) -> (usize, usize) {
     let start = query(req, "continuationToken")
         .or_else(|| query(req, "$skiptoken"))
         .and_then(|t| t.parse::<usize>().ok())
@@ -217,16 +243,14 @@ pub(crate) fn page_with<T>(
         .and_then(|s| s.parse::<usize>().ok())
         .filter(|n| *n > 0)
         .unwrap_or(default_page_size.max(1));
-    let total = items.len();
-    let end = start.saturating_add(size).min(total);
-    let value: Vec<Value> = items
-        .into_iter()
-        .skip(start)
-        .take(end.saturating_sub(start))
-        .map(render)
-        .collect();
-    let mut body = json!({ "value": value });
-    if end < total {
+    (start, size)
+}
+
+/// `{"value": [...], "nextLink": ...}` with a `nextLink` continuing at `next` when given.
+fn page_response(req: &Request, value: Vec<Value>, next: Option<usize>) -> Response {
+    let mut body = serde_json::Map::with_capacity(2);
+    body.insert("value".to_owned(), Value::Array(value));
+    if let Some(end) = next {
         let mut next = req.url.clone();
         let kept: Vec<(String, String)> = req
             .url
@@ -241,9 +265,9 @@ pub(crate) fn page_with<T>(
             .clear()
             .extend_pairs(kept)
             .append_pair("continuationToken", &end.to_string());
-        body["nextLink"] = json!(next.to_string());
+        body.insert("nextLink".to_owned(), Value::String(next.into()));
     }
-    json_response(200, &body)
+    json_response(200, &Value::Object(body))
 }
 
 #[cfg(test)]

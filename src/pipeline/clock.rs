@@ -2,12 +2,13 @@
 //! the emulator pass a [`ManualClock`], which is both and never really waits.
 
 use chrono::{DateTime, Utc};
+use std::collections::BinaryHeap;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What time it is.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -34,15 +35,77 @@ impl Clock for SystemClock {
     }
 }
 
-/// A sleep that needs no async runtime: each wait parks a short-lived helper thread that wakes
-/// the task when the time is up. Waits only happen between retries and polls, so the thread is
-/// rare; it works under tokio, async-std, smol or a hand-written executor alike.
+/// The sleep a pipeline uses unless told otherwise.
+///
+/// * Built with the `reqwest` feature (the default), it is [`TokioSleep`]: the tokio runtime's
+///   timer, which reqwest already brings; no thread per wait.
+/// * Without it, it is [`ThreadSleep`]: one shared timer thread for every wait of the process.
+///
+/// Either way a wait is never skipped.
+pub fn default_sleep() -> Arc<dyn Sleep> {
+    #[cfg(feature = "reqwest")]
+    {
+        Arc::new(TokioSleep)
+    }
+    #[cfg(not(feature = "reqwest"))]
+    {
+        Arc::new(ThreadSleep)
+    }
+}
+
+/// Waits on the tokio runtime's timer (feature `reqwest`, which brings tokio anyway): 10,000
+/// concurrent waits cost 10,000 timer entries, not threads.
+///
+/// Called from inside a tokio runtime, that runtime must have its timer enabled
+/// (`#[tokio::main]` and `Builder::enable_all` do; reqwest needs it too). Called outside any
+/// tokio runtime (another executor), it falls back to [`ThreadSleep`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use azs_site_recovery::pipeline::clock::{Sleep, TokioSleep};
+/// let start = std::time::Instant::now();
+/// TokioSleep.sleep(std::time::Duration::from_millis(20)).await;
+/// assert!(start.elapsed() >= std::time::Duration::from_millis(20));
+/// # }
+/// ```
+#[cfg(feature = "reqwest")]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TokioSleep;
+
+#[cfg(feature = "reqwest")]
+impl Sleep for TokioSleep {
+    fn sleep(&self, duration: Duration) -> SleepFuture {
+        match tokio::runtime::Handle::try_current() {
+            // `sleep` registers with the runtime's timer when first polled, on that runtime.
+            Ok(_) => Box::pin(tokio::time::sleep(duration)),
+            Err(_) => ThreadSleep.sleep(duration),
+        }
+    }
+}
+
+/// A sleep that needs no async runtime: every wait of the process is kept by **one** shared
+/// timer thread (started on the first wait), which wakes each task when its time is up. It
+/// works under tokio, async-std, smol or a hand-written executor alike.
+///
+/// A wait is never skipped: if the timer thread cannot be started (the process is out of
+/// threads), the wait blocks the polling thread for its duration instead.
+///
+/// ```
+/// use azs_site_recovery::pipeline::clock::{Sleep, ThreadSleep};
+/// // Any executor: here tokio's, with its own timer turned off.
+/// let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// let start = std::time::Instant::now();
+/// rt.block_on(ThreadSleep.sleep(std::time::Duration::from_millis(20)));
+/// assert!(start.elapsed() >= std::time::Duration::from_millis(20));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ThreadSleep;
 
 impl Sleep for ThreadSleep {
     fn sleep(&self, duration: Duration) -> SleepFuture {
         Box::pin(ThreadSleepFuture {
+            deadline: Instant::now().checked_add(duration),
             duration,
             state: None,
         })
@@ -55,7 +118,109 @@ struct SleepState {
     waker: Option<Waker>,
 }
 
+/// One wait in the timer thread's queue, ordered by deadline (earliest first in the max-heap).
+struct TimerEntry {
+    deadline: Instant,
+    seq: u64,
+    state: Arc<Mutex<SleepState>>,
+}
+
+impl PartialEq for TimerEntry {
+    fn eq(&self, other: &Self) -> bool {
+        (self.deadline, self.seq) == (other.deadline, other.seq)
+    }
+}
+impl Eq for TimerEntry {}
+impl PartialOrd for TimerEntry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for TimerEntry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+    }
+}
+
+#[derive(Default)]
+struct TimerQueue {
+    heap: BinaryHeap<TimerEntry>,
+    seq: u64,
+}
+
+/// The process's timer thread: its queue and the condition it sleeps on.
+struct Timer {
+    queue: Mutex<TimerQueue>,
+    changed: Condvar,
+}
+
+impl Timer {
+    /// The shared timer, started on first use; `None` if its thread could not be started.
+    fn shared() -> Option<&'static Timer> {
+        static TIMER: OnceLock<Option<&'static Timer>> = OnceLock::new();
+        *TIMER.get_or_init(|| {
+            let timer: &'static Timer = Box::leak(Box::new(Timer {
+                queue: Mutex::new(TimerQueue::default()),
+                changed: Condvar::new(),
+            }));
+            std::thread::Builder::new()
+                .name("azs-timer".into())
+                .spawn(move || timer.run())
+                .ok()
+                .map(|_| timer)
+        })
+    }
+
+    fn add(&self, deadline: Instant, state: Arc<Mutex<SleepState>>) {
+        let mut q = lock(&self.queue);
+        q.seq += 1;
+        let seq = q.seq;
+        q.heap.push(TimerEntry {
+            deadline,
+            seq,
+            state,
+        });
+        drop(q);
+        self.changed.notify_one();
+    }
+
+    fn run(&self) {
+        let mut q = lock(&self.queue);
+        loop {
+            let now = Instant::now();
+            while q.heap.peek().is_some_and(|e| e.deadline <= now) {
+                if let Some(e) = q.heap.pop() {
+                    let waker = {
+                        let mut st = lock(&e.state);
+                        st.done = true;
+                        st.waker.take()
+                    };
+                    if let Some(w) = waker {
+                        w.wake();
+                    }
+                }
+            }
+            q = match q.heap.peek().map(|e| e.deadline) {
+                Some(next) => {
+                    let wait = next.saturating_duration_since(now);
+                    self.changed
+                        .wait_timeout(q, wait)
+                        .map(|(g, _)| g)
+                        .unwrap_or_else(|p| p.into_inner().0)
+                }
+                None => self.changed.wait(q).unwrap_or_else(|p| p.into_inner()),
+            };
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 struct ThreadSleepFuture {
+    /// `None`: a wait past the end of `Instant` (never ends).
+    deadline: Option<Instant>,
     duration: Duration,
     state: Option<Arc<Mutex<SleepState>>>,
 }
@@ -74,31 +239,25 @@ impl Future for ThreadSleepFuture {
                     done: false,
                     waker: Some(cx.waker().clone()),
                 }));
-                let shared = Arc::clone(&s);
-                let duration = self.duration;
-                let spawned =
-                    std::thread::Builder::new()
-                        .name("azs-sleep".into())
-                        .spawn(move || {
-                            std::thread::sleep(duration);
-                            let waker = {
-                                let mut st = shared.lock().unwrap_or_else(|p| p.into_inner());
-                                st.done = true;
-                                st.waker.take()
-                            };
-                            if let Some(w) = waker {
-                                w.wake();
-                            }
+                match (Timer::shared(), self.deadline) {
+                    (Some(timer), Some(deadline)) => timer.add(deadline, Arc::clone(&s)),
+                    // A wait too long for `Instant` never ends: stay pending (no waker call).
+                    (Some(_), None) => {}
+                    (None, deadline) => {
+                        // No timer thread (the process is out of threads): never skip the
+                        // wait; block this thread for it instead.
+                        let left = deadline.map_or(self.duration, |d| {
+                            d.saturating_duration_since(Instant::now())
                         });
-                if spawned.is_err() {
-                    // No thread to wait with: go on at once rather than hang forever.
-                    return Poll::Ready(());
+                        std::thread::sleep(left);
+                        return Poll::Ready(());
+                    }
                 }
                 self.state = Some(Arc::clone(&s));
                 s
             }
         };
-        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut st = lock(&state);
         if st.done {
             Poll::Ready(())
         } else {
@@ -201,6 +360,65 @@ mod tests {
         ThreadSleep.sleep(Duration::from_millis(30)).await;
         assert!(start.elapsed() >= Duration::from_millis(30));
         ThreadSleep.sleep(Duration::ZERO).await;
+    }
+
+    /// Many waits at once share the one timer thread, and each ends at its own time, in order.
+    #[test]
+    fn concurrent_thread_sleeps_share_one_timer_and_end_in_order() {
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let start = Instant::now();
+        let waits = (0..200u64).rev().map(|i| {
+            let order = Arc::clone(&order);
+            async move {
+                ThreadSleep
+                    .sleep(Duration::from_millis(5 + i % 4 * 10))
+                    .await;
+                order.lock().unwrap().push(i % 4);
+            }
+        });
+        // An executor without tokio's timer: only the shared timer thread can end the waits.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(futures_util::future::join_all(waits));
+        assert!(start.elapsed() >= Duration::from_millis(35));
+        let order = order.lock().unwrap();
+        assert_eq!(order.len(), 200);
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
+    }
+
+    #[cfg(feature = "reqwest")]
+    #[tokio::test]
+    async fn the_default_sleep_waits_on_tokio_and_outside_tokio_too() {
+        let start = Instant::now();
+        default_sleep().sleep(Duration::from_millis(30)).await;
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        let start = Instant::now();
+        // Outside any tokio runtime (polled by hand on a plain thread): the shared timer thread.
+        std::thread::spawn(|| block_on(TokioSleep.sleep(Duration::from_millis(30))))
+            .join()
+            .unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(30));
+    }
+
+    /// Polls `fut` to completion on this thread, parking between wakes (no runtime at all).
+    #[cfg(feature = "reqwest")]
+    fn block_on<F: Future>(fut: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut fut = std::pin::pin!(fut);
+        loop {
+            if let Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+                return v;
+            }
+            std::thread::park();
+        }
     }
 
     #[test]

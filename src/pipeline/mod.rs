@@ -60,7 +60,7 @@ use crate::http::{
 };
 use crate::transport::Transport;
 use auth::TokenCredential;
-use clock::{Clock, Sleep, SystemClock, ThreadSleep};
+use clock::{Clock, Sleep, SystemClock};
 use retry::{AttemptOutcome, ExponentialRetry, RetryContext, RetryDecision, RetryPolicy};
 use std::fmt;
 use std::sync::Arc;
@@ -136,7 +136,7 @@ impl Pipeline {
             scopes: None,
             retry: Arc::new(ExponentialRetry::default()),
             clock: Arc::new(SystemClock),
-            sleep: Arc::new(ThreadSleep),
+            sleep: clock::default_sleep(),
             user_agent_suffix: None,
             allowed_hosts: Vec::new(),
         }
@@ -381,8 +381,8 @@ impl PipelineBuilder {
         self
     }
 
-    /// Replaces the sleep used between retries ([`clock::ThreadSleep`] by default, which needs
-    /// no async runtime).
+    /// Replaces the sleep used between retries and polls ([`clock::default_sleep`] by default:
+    /// tokio's timer with the `reqwest` feature, one shared timer thread without it).
     pub fn sleep(mut self, sleep: Arc<dyn Sleep>) -> Self {
         self.sleep = sleep;
         self

@@ -322,11 +322,11 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
     /// The result: already known, the body of the last poll when it came from the final URL, or
     /// a GET of the final URL.
     async fn finish(&mut self, last: Option<(Url, Response)>) -> Result<T, Error> {
-        if let Some(v) = self.state.result.clone() {
+        if let Some(v) = &self.state.result {
             return decode_value(v, &self.state.operation);
         }
         let Some(final_raw) = self.state.final_url.clone() else {
-            return decode_value(serde_json::Value::Null, &self.state.operation);
+            return decode_value(&serde_json::Value::Null, &self.state.operation);
         };
         let final_url = Url::parse(&final_raw).map_err(|e| {
             Error::invalid_input(
@@ -355,15 +355,13 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
         } else {
             response.body
         };
-        let value = if body.is_empty() {
-            serde_json::Value::Null
+        // Decoded once, straight from the received bytes into `T`: the poller is done after
+        // this, so the result need not be kept as JSON for a continuation.
+        if body.is_empty() {
+            decode_value(&serde_json::Value::Null, &self.state.operation)
         } else {
-            super::decode::<serde_json::Value>(&body, || {
-                format!("result of {}", self.state.operation)
-            })?
-        };
-        self.state.result = Some(value.clone());
-        decode_value(value, &self.state.operation)
+            super::decode::<T>(&body, || format!("result of {}", self.state.operation))
+        }
     }
 
     /// The error of a failed operation, with the protected item's job and health errors.
@@ -405,8 +403,8 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
     }
 }
 
-fn decode_value<T: DeserializeOwned>(v: serde_json::Value, operation: &str) -> Result<T, Error> {
-    T::deserialize(&v).map_err(|e| {
+fn decode_value<T: DeserializeOwned>(v: &serde_json::Value, operation: &str) -> Result<T, Error> {
+    T::deserialize(v).map_err(|e| {
         Error::decode::<T>(
             format!("result of {operation}"),
             v.to_string().as_bytes(),

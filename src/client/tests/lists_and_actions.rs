@@ -367,7 +367,7 @@ fn a_resource_handle_reads_by_typed_id_and_checks_the_ids_names() {
 }
 
 #[test]
-fn a_long_list_holds_one_page_at_a_time() {
+fn a_long_list_holds_at_most_two_pages_at_a_time() {
     let t = Scripted::new();
     let (c, _) = client(t.clone());
     let pages = 200;
@@ -388,14 +388,14 @@ fn a_long_list_holds_one_page_at_a_time() {
         while let Some(item) = pager.next().await {
             item.unwrap();
             count += 1;
-            most = most.max(futures_core::Stream::size_hint(&pager).0);
+            most = most.max(pager.held());
         }
         (count, most)
     });
     assert_eq!(count, pages * 5);
     assert!(
-        most_buffered < 5,
-        "never more than the rest of one page: {most_buffered}"
+        most_buffered < 10,
+        "never more than the rest of one page and the page read ahead: {most_buffered}"
     );
     t.assert_done();
 }
@@ -494,5 +494,116 @@ fn a_next_link_cycle_between_two_pages_ends_the_list() {
         results[2]
     );
     assert_eq!(t.requests().len(), 2, "no page is read twice");
+    t.assert_done();
+}
+
+/// A transport whose every page links to the next of a cycle of `len` pages (each link
+/// different from the last 64 read), as a broken service could: only the page limit stops it.
+#[derive(Debug)]
+struct EndlessCycle {
+    len: usize,
+    sent: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Transport for EndlessCycle {
+    async fn send(&self, request: &Request) -> Result<Response, crate::transport::TransportError> {
+        self.sent.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let n: usize = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "$skiptoken")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let next = format!(
+            "{ARM}{VAULT}/protectedItems?api-version=2024-09-01&$skiptoken={}",
+            (n + 1) % self.len
+        );
+        Ok(json_response(200, page(&["x"], Some(&next))))
+    }
+}
+
+#[test]
+fn a_next_link_cycle_longer_than_64_pages_ends_at_the_page_limit() {
+    let t = Arc::new(EndlessCycle {
+        len: 100,
+        sent: Default::default(),
+    });
+    let clock = ManualClock::default();
+    let c = SiteRecoveryClient::builder()
+        .endpoint(ARM)
+        .unwrap()
+        .shared_transport(t.clone())
+        .clock(Arc::new(clock.clone()))
+        .sleep(Arc::new(clock))
+        .build()
+        .unwrap();
+    // The cycle (100 pages) is longer than the 64 links the pager remembers: without a page
+    // limit the list would never end. Stop reading well past the limit either way.
+    let results: Vec<Result<ProtectedItem, Error>> = block_on(
+        c.protected_items(&vault())
+            .list()
+            .max_pages(150)
+            .take(400)
+            .collect(),
+    );
+    assert_eq!(results.len(), 151, "150 pages of one item, then the error");
+    assert!(results[..150].iter().all(Result::is_ok));
+    let Err(Error::PageLimit(limit)) = &results[150] else {
+        panic!("expected the page limit, got {:?}", results[150]);
+    };
+    assert_eq!((limit.pages, limit.max_pages), (150, 150));
+    assert!(
+        limit.continuation.contains("skiptoken=50"),
+        "{}",
+        limit.continuation
+    );
+    assert!(results[150]
+        .as_ref()
+        .unwrap_err()
+        .to_string()
+        .contains("stopped after 150 pages"));
+    assert_eq!(
+        t.sent.load(std::sync::atomic::Ordering::SeqCst),
+        150,
+        "no page past the limit is requested, not even read ahead"
+    );
+    assert_eq!(crate::client::DEFAULT_MAX_PAGES, 10_000);
+}
+
+#[test]
+fn the_next_page_is_read_ahead_while_the_current_one_is_handed_out() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let next = format!("{ARM}{VAULT}/protectedItems?$skiptoken=2&api-version=2024-09-01");
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&["a", "b"], Some(&next)),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        404,
+        json!({"error": {"code": "ResourceNotFound", "message": "gone"}}),
+    );
+    block_on(async {
+        let mut items = c.protected_items(&vault()).list();
+        let first = items.next().await.unwrap().unwrap();
+        assert_eq!(first.name.as_deref(), Some("a"));
+        // The second page was requested while `a` was handed out...
+        assert_eq!(t.requests().len(), 2);
+        // ...but the continuation still names it: its items have not been handed out.
+        assert!(items.continuation().unwrap().contains("skiptoken=2"));
+        // Its error comes after the current page's items, as without the read-ahead.
+        assert_eq!(
+            items.next().await.unwrap().unwrap().name.as_deref(),
+            Some("b")
+        );
+        assert!(items.next().await.unwrap().is_err());
+        assert!(items.next().await.is_none());
+        assert!(items.continuation().unwrap().contains("skiptoken=2"));
+    });
     t.assert_done();
 }

@@ -38,14 +38,29 @@ fn item<'a>(state: &'a State, v: &Vault, name: &str) -> Result<&'a Item, ArmErro
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault, pi: &str) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let mut points = item.points(state.now());
-    points.reverse();
-    // Render only the page asked for.
-    Ok(arm::page_with(
+    let now = state.now();
+    if !item.processed_points.is_empty() {
+        // Points processed for a `Latest` failover sit between the series' points: the few
+        // items that have them list the merged points.
+        let mut points = item.points(now);
+        points.reverse();
+        return Ok(arm::page_with(
+            ctx.req,
+            points,
+            state.settings.page_size,
+            |p| render(ctx, item, &p),
+        ));
+    }
+    // Newest first; only the page asked for is built (an item may keep 50,000 points).
+    let total = item.rp.map_or(0, |s| s.count(now));
+    Ok(arm::page_indexed(
         ctx.req,
-        points,
+        total,
         state.settings.page_size,
-        |p| render(ctx, item, &p),
+        |i| {
+            let p = item.rp.and_then(|s| s.newest_nth(now, i))?;
+            Some(render(ctx, item, &p))
+        },
     ))
 }
 
@@ -57,11 +72,17 @@ pub(crate) fn get(
     name: &str,
 ) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
-    let points = item.points(state.now());
-    points
-        .iter()
-        .find(|p| p.0.eq_ignore_ascii_case(name))
-        .map(|p| arm::json_response(200, &render(ctx, item, p)))
+    let now = state.now();
+    let found = match item.rp.and_then(|s| s.find(now, name)) {
+        Some(p) => Some(p),
+        None if !item.processed_points.is_empty() => item
+            .points(now)
+            .into_iter()
+            .find(|p| p.0.eq_ignore_ascii_case(name)),
+        None => None,
+    };
+    found
+        .map(|p| arm::json_response(200, &render(ctx, item, &p)))
         .ok_or_else(|| {
             ArmError::not_found(
                 &format!("{NS}/replicationVaults/protectedItems/recoveryPoints"),

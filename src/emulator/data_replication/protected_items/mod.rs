@@ -51,38 +51,116 @@ pub(crate) const MAX_POINTS: i64 = 50_000;
 pub(crate) type Rp = (String, DateTime<Utc>, bool);
 
 pub(crate) fn rp_name(t: DateTime<Utc>) -> String {
-    format!("rp{}", t.format("%Y%m%d%H%M%S"))
+    use chrono::{Datelike, Timelike};
+    // Formatted by hand: chrono's `format` parses its pattern on every call, and a list of
+    // recovery points names thousands.
+    if (0..=9999).contains(&t.year()) {
+        format!(
+            "rp{:04}{:02}{:02}{:02}{:02}{:02}",
+            t.year(),
+            t.month(),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    } else {
+        format!("rp{}", t.format("%Y%m%d%H%M%S"))
+    }
 }
 
 impl RpSeries {
-    /// The recovery points that exist at `now`, oldest first.
-    pub(crate) fn points(&self, now: DateTime<Utc>) -> Vec<Rp> {
+    /// The indexes `k` (the point at `origin + k * crash_min` minutes) of the recovery points
+    /// that exist at `now`, oldest first; `None` when there are none yet.
+    fn range(&self, now: DateTime<Utc>) -> Option<(i64, i64)> {
         let end = self.stop.map_or(now, |s| s.min(now));
         if end < self.origin {
-            return Vec::new();
+            return None;
         }
-        let step = self.crash_min.max(1);
+        let step = self.step();
         let since_origin = (end - self.origin).num_minutes();
         let k_max = since_origin / step;
         // Kept: end - retention < t <= end. The first point is taken when replication completes.
         let window = since_origin - self.retention_min.max(step);
         let k_min = if window < 0 { 0 } else { window / step + 1 };
-        let k_min = k_min.max(k_max - (MAX_POINTS - 1));
-        (k_min..=k_max)
-            .map(|k| {
-                let t = self.origin + Duration::minutes(k * step);
-                let app = self.app_min > 0 && (k * step) % self.app_min == 0;
-                (rp_name(t), t, app)
-            })
-            .collect()
+        Some((k_min.max(k_max - (MAX_POINTS - 1)), k_max))
     }
 
-    pub(crate) fn latest(&self, now: DateTime<Utc>, app_only: bool) -> Option<Rp> {
-        self.points(now)
-            .into_iter()
-            .rev()
-            .find(|p| !app_only || p.2)
+    fn step(&self) -> i64 {
+        self.crash_min.max(1)
     }
+
+    /// The `k`-th point of the series.
+    fn point(&self, k: i64) -> Rp {
+        let step = self.step();
+        let t = self.origin + Duration::minutes(k * step);
+        let app = self.app_min > 0 && (k * step) % self.app_min == 0;
+        (rp_name(t), t, app)
+    }
+
+    /// How many recovery points exist at `now`.
+    pub(crate) fn count(&self, now: DateTime<Utc>) -> usize {
+        self.range(now)
+            .map_or(0, |(lo, hi)| usize::try_from(hi - lo + 1).unwrap_or(0))
+    }
+
+    /// The `i`-th newest recovery point at `now` (0: the newest), built alone: a page of a
+    /// list renders only its own points.
+    pub(crate) fn newest_nth(&self, now: DateTime<Utc>, i: usize) -> Option<Rp> {
+        let (lo, hi) = self.range(now)?;
+        let k = hi.checked_sub(i64::try_from(i).ok()?)?;
+        (k >= lo).then(|| self.point(k))
+    }
+
+    /// The recovery point named `name` (any casing) if it exists at `now`, found in O(1).
+    pub(crate) fn find(&self, now: DateTime<Utc>, name: &str) -> Option<Rp> {
+        let digits = name.get(..2).filter(|p| p.eq_ignore_ascii_case("rp"))?;
+        let stamp = name.get(digits.len()..)?;
+        let t = chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d%H%M%S")
+            .ok()?
+            .and_utc();
+        let (lo, hi) = self.range(now)?;
+        let step_secs = self.step() * 60;
+        let since = (t - self.origin).num_seconds();
+        if since < 0 || since % step_secs != 0 {
+            return None;
+        }
+        let k = since / step_secs;
+        let p = (lo..=hi).contains(&k).then(|| self.point(k))?;
+        p.0.eq_ignore_ascii_case(name).then_some(p)
+    }
+
+    /// The recovery points that exist at `now`, oldest first.
+    pub(crate) fn points(&self, now: DateTime<Utc>) -> Vec<Rp> {
+        self.range(now)
+            .map(|(lo, hi)| (lo..=hi).map(|k| self.point(k)).collect())
+            .unwrap_or_default()
+    }
+
+    /// The newest recovery point at `now` (the newest app-consistent one with `app_only`), in
+    /// O(1): rendering an item reads it on every GET, and an item may keep 50,000 points.
+    pub(crate) fn latest(&self, now: DateTime<Utc>, app_only: bool) -> Option<Rp> {
+        let (lo, hi) = self.range(now)?;
+        if !app_only {
+            return Some(self.point(hi));
+        }
+        if self.app_min <= 0 {
+            return None;
+        }
+        // App-consistent points are those with k * step a multiple of app_min, i.e. k a
+        // multiple of app_min / gcd(step, app_min).
+        let step = self.step();
+        let every = self.app_min / gcd(step, self.app_min);
+        let k = hi - hi.rem_euclid(every);
+        (k >= lo).then(|| self.point(k))
+    }
+}
+
+fn gcd(mut a: i64, mut b: i64) -> i64 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a.abs().max(1)
 }
 
 /// A protected item.
@@ -302,10 +380,8 @@ pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
         "protectedDisks": disks,
         "protectedNics": item.nics,
     });
-    if let (Some(c), Some(e)) = (custom.as_object_mut(), extra.as_object()) {
-        for (k, v) in e {
-            c.insert(k.clone(), v.clone());
-        }
+    if let (Some(c), Value::Object(e)) = (custom.as_object_mut(), extra) {
+        c.extend(e);
     }
     let current = item
         .current_job
@@ -381,12 +457,12 @@ pub(crate) fn running_state(state: &State, item: &Item) -> ItemState {
 
 pub(crate) fn list(state: &State, ctx: &Ctx, v: &Vault) -> Result<Response, ArmError> {
     let prefix = format!("{}/protecteditems/", v.id.to_ascii_lowercase());
-    let items: Vec<&Item> = state
+    // Walked lazily: a page renders its own items only.
+    let items = state
         .items
         .range(prefix.clone()..)
         .take_while(|(k, _)| k.starts_with(&prefix))
-        .map(|(_, i)| i)
-        .collect();
+        .map(|(_, i)| i);
     Ok(arm::page_with(
         ctx.req,
         items,
@@ -522,5 +598,57 @@ mod tests {
         // A short history is untouched by the cap.
         let early = origin + Duration::minutes(90);
         assert_eq!(series.points(early).len(), 91);
+    }
+
+    /// `latest` is computed without building the list; it must agree with the list for any
+    /// policy: crash/app frequencies that divide each other or not, retention shorter than the
+    /// app frequency, a stopped series, a series not started yet.
+    #[test]
+    fn the_newest_point_computed_alone_agrees_with_the_whole_list() {
+        let origin = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for (crash_min, app_min, retention_min) in [
+            (5, 60, 1440),
+            (7, 60, 1440),
+            (4, 6, 100),
+            (5, 60, 30),
+            (0, 0, 60),
+            (15, 0, 600),
+            (60, 45, 10_000),
+        ] {
+            for stop in [None, Some(origin + Duration::minutes(500))] {
+                let series = RpSeries {
+                    origin,
+                    stop,
+                    crash_min,
+                    app_min,
+                    retention_min,
+                };
+                for minutes in [-5, 0, 1, 59, 60, 61, 299, 1000, 5000] {
+                    let now = origin + Duration::minutes(minutes);
+                    let all = series.points(now);
+                    for app_only in [false, true] {
+                        let want = all.iter().rev().find(|p| !app_only || p.2).cloned();
+                        assert_eq!(
+                            series.latest(now, app_only),
+                            want,
+                            "crash {crash_min} app {app_min} keep {retention_min} stop {stop:?} at +{minutes}m app_only {app_only}"
+                        );
+                    }
+                    assert_eq!(series.count(now), all.len());
+                    for p in &all {
+                        assert_eq!(series.find(now, &p.0).as_ref(), Some(p));
+                        assert_eq!(series.find(now, &p.0.to_uppercase()).as_ref(), Some(p));
+                    }
+                    for gone in ["rp20251231235900", "rp20260101000030", "rp2026", "x", ""] {
+                        assert_eq!(series.find(now, gone), None, "{gone}");
+                    }
+                    for i in [0, 1, all.len().saturating_sub(1), all.len()] {
+                        assert_eq!(series.newest_nth(now, i), all.iter().rev().nth(i).cloned());
+                    }
+                }
+            }
+        }
     }
 }
