@@ -17,8 +17,7 @@ use crate::lifecycle::conditions::{self, Condition};
 use crate::lifecycle::{ItemState, Operation};
 use crate::model::ProtectedItem;
 use crate::orchestrate::report::{
-    seconds_between, timestamp, GroupRecord, RunOutcome, RunReport, StepRecord, VmOutcome,
-    VmRecord,
+    seconds_between, timestamp, GroupRecord, RunOutcome, RunReport, StepRecord, VmOutcome, VmRecord,
 };
 use crate::{Error, SiteRecoveryClient};
 use futures_util::{StreamExt, TryStreamExt};
@@ -424,8 +423,12 @@ impl PlanRunner {
                             _ => None,
                         })
                         .collect();
-                    cp.steps
-                        .extend(started.into_iter().rev().map(|group| RunStep::Cleanup { group }));
+                    cp.steps.extend(
+                        started
+                            .into_iter()
+                            .rev()
+                            .map(|group| RunStep::Cleanup { group }),
+                    );
                     cp.status = RunStatus::Unwinding;
                 }
             }
@@ -439,11 +442,11 @@ impl PlanRunner {
         for (g, group) in cp.groups.iter().enumerate() {
             let name = &cp.plan.groups[g].name;
             for r in group {
-                let has = cp
-                    .report
-                    .vms
-                    .iter()
-                    .any(|v| v.group.as_deref() == Some(name.as_str()) && v.item == r.item && v.operation == op);
+                let has = cp.report.vms.iter().any(|v| {
+                    v.group.as_deref() == Some(name.as_str())
+                        && v.item == r.item
+                        && v.operation == op
+                });
                 if !has {
                     let mut rec = record(name, r, &op);
                     rec.outcome = VmOutcome::NotRun;
@@ -515,7 +518,8 @@ impl PlanRunner {
                     )));
                 };
                 if skipped {
-                    let mut rec = step_record(position, plan_step.kind(), plan_step.describe(), None);
+                    let mut rec =
+                        step_record(position, plan_step.kind(), plan_step.describe(), None);
                     rec.outcome = "skipped".to_owned();
                     rec.detail = Some("the group was skipped: a step before it failed".to_owned());
                     cp.report.groups[*group].steps.push(rec);
@@ -531,7 +535,10 @@ impl PlanRunner {
                 let mut rec = step_record(
                     "shutdown",
                     "shutdown",
-                    format!("shut down the source VMs of `{}`", cp.plan.groups[*group].name),
+                    format!(
+                        "shut down the source VMs of `{}`",
+                        cp.plan.groups[*group].name
+                    ),
                     Some(started),
                 );
                 if self.hooks.has_hook(PlanHooks::SHUTDOWN_SOURCE) {
@@ -576,7 +583,12 @@ impl PlanRunner {
             rec.error = Some("skipped: a step before the group failed".to_owned());
             cp.report.vms.push(rec);
         }
-        let mut s = step_record("operation", &op, format!("{op} of {} VMs", cp.groups[g].len()), None);
+        let mut s = step_record(
+            "operation",
+            &op,
+            format!("{op} of {} VMs", cp.groups[g].len()),
+            None,
+        );
         s.outcome = "skipped".to_owned();
         cp.report.groups[g].steps.push(s);
     }
@@ -607,8 +619,7 @@ impl PlanRunner {
                         .and_then(|i| i.custom_properties())
                         .and_then(|c| c.target_vm_name())
                         .map(str::to_owned),
-                    target_resource_group_id: az
-                        .and_then(|c| c.target_resource_group_id.clone()),
+                    target_resource_group_id: az.and_then(|c| c.target_resource_group_id.clone()),
                 }
             })
             .collect();
@@ -765,7 +776,8 @@ impl PlanRunner {
                 };
                 let item = listed.get(&r.item.to_lowercase()).cloned();
                 if with_rpo {
-                    cp.report.vms[index].rpo_seconds = item.as_ref().and_then(|i| rpo(i, self.now()));
+                    cp.report.vms[index].rpo_seconds =
+                        item.as_ref().and_then(|i| rpo(i, self.now()));
                 }
                 let cont = cp.in_flight.get(&r.item).map(|f| f.continuation.clone());
                 todo.push((index, r.clone(), item, cont));
@@ -934,7 +946,11 @@ impl PlanRunner {
                             VmOutcome::Succeeded
                         };
                         let error = failed.then(|| {
-                            format!("the operation in flight on {} failed: {}", r.item, final_state(&item))
+                            format!(
+                                "the operation in flight on {} failed: {}",
+                                r.item,
+                                final_state(&item)
+                            )
                         });
                         Finished::from_item(outcome, &item, error)
                     }

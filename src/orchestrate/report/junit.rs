@@ -113,10 +113,16 @@ pub(super) fn render(r: &RunReport) -> String {
     }
     for g in &r.groups {
         let i = index(&mut suites, &g.name);
-        for s in g.steps.iter().filter(|s| s.position != "operation" && s.position != "cleanup") {
+        for s in g
+            .steps
+            .iter()
+            .filter(|s| s.position != "operation" && s.position != "cleanup")
+        {
             let failure = s.is_failure().then(|| {
                 (
-                    s.detail.clone().unwrap_or_else(|| format!("{} {}", s.description, s.outcome)),
+                    s.detail
+                        .clone()
+                        .unwrap_or_else(|| format!("{} {}", s.description, s.outcome)),
                     s.outcome.clone(),
                 )
             });

@@ -39,10 +39,16 @@ pub(super) fn render(r: &RunReport) -> String {
     };
     let _ = writeln!(out, "# {what} `{}`: {}\n", cell(&r.name), r.operation);
     header(&mut out, &["", ""]);
-    row(&mut out, &["Outcome".into(), format!("**{}**", r.outcome.as_str())]);
+    row(
+        &mut out,
+        &["Outcome".into(), format!("**{}**", r.outcome.as_str())],
+    );
     row(&mut out, &["Started".into(), cell(&r.started)]);
     row(&mut out, &["Ended".into(), opt(r.ended.as_deref())]);
-    row(&mut out, &["Duration".into(), dur(r.totals.duration_seconds)]);
+    row(
+        &mut out,
+        &["Duration".into(), dur(r.totals.duration_seconds)],
+    );
     let t = &r.totals;
     row(
         &mut out,
@@ -69,7 +75,10 @@ pub(super) fn render(r: &RunReport) -> String {
     if r.preflight.is_empty() {
         let _ = writeln!(out, "No findings.");
     } else {
-        header(&mut out, &["Severity", "Code", "Resource", "Finding", "Remedy"]);
+        header(
+            &mut out,
+            &["Severity", "Code", "Resource", "Finding", "Remedy"],
+        );
         for f in &r.preflight {
             row(
                 &mut out,
@@ -89,7 +98,14 @@ pub(super) fn render(r: &RunReport) -> String {
         let _ = writeln!(out, "VMs: {}\n", cell(&g.vms.join(", ")));
         header(
             &mut out,
-            &["Position", "Step", "Outcome", "Approved by", "Duration", "Detail"],
+            &[
+                "Position",
+                "Step",
+                "Outcome",
+                "Approved by",
+                "Duration",
+                "Detail",
+            ],
         );
         for s in &g.steps {
             row(
@@ -134,7 +150,8 @@ pub(super) fn render(r: &RunReport) -> String {
                 v.outcome.as_str().to_owned(),
                 opt(v.started.as_deref()),
                 dur(v.duration_seconds),
-                v.rpo_seconds.map_or("-".to_owned(), |s| human_seconds(s as f64)),
+                v.rpo_seconds
+                    .map_or("-".to_owned(), |s| human_seconds(s as f64)),
                 opt(v.final_state.as_deref()),
                 cell(
                     &v.job_ids

@@ -177,7 +177,11 @@ pub struct VmRecord {
 
 impl VmRecord {
     /// A pending record.
-    pub fn new(vm: impl Into<String>, item: impl Into<String>, operation: impl Into<String>) -> Self {
+    pub fn new(
+        vm: impl Into<String>,
+        item: impl Into<String>,
+        operation: impl Into<String>,
+    ) -> Self {
         VmRecord {
             group: None,
             vm: vm.into(),
@@ -372,9 +376,8 @@ impl RunReport {
     /// Reads a report written by [`RunReport::to_json`]; a newer schema version is refused
     /// with a message saying so.
     pub fn from_json(text: &str) -> Result<Self, crate::Error> {
-        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            crate::Error::invalid_input("run report", format!("not JSON: {e}"))
-        })?;
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| crate::Error::invalid_input("run report", format!("not JSON: {e}")))?;
         let version = v.get("schemaVersion").and_then(|v| v.as_u64());
         if version != Some(u64::from(SCHEMA_VERSION)) {
             return Err(crate::Error::invalid_input(
@@ -408,6 +411,11 @@ pub(crate) fn seconds_between(a: &str, b: &str) -> Option<f64> {
     let b = chrono::DateTime::parse_from_rfc3339(b).ok()?;
     let ms = (b - a).num_milliseconds();
     Some((ms.max(0) as f64) / 1000.0)
+}
+
+#[cfg(test)]
+pub(crate) fn junit_escape(text: &str) -> String {
+    junit::escape(text)
 }
 
 /// An RFC 3339 timestamp as reports write it.
