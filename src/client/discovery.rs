@@ -185,7 +185,9 @@ impl SiteRecoveryClient {
                 "/subscriptions",
                 &ApiVersion::custom(&self.arm_api_versions().resources),
             )?;
-            let subs: Vec<Value> = Pager::<Value>::new(self.clone(), url).try_collect().await?;
+            let subs: Vec<Value> = Pager::<Value>::new(self.clone(), url)
+                .try_collect()
+                .await?;
             subs.iter()
                 .filter_map(|s| s.get("subscriptionId").and_then(Value::as_str))
                 .map(str::to_owned)
@@ -268,10 +270,7 @@ fn source_vm(vm: &Value, sub: &str) -> Option<SourceVm> {
         os_disk: os,
     };
     let mut disks = Vec::new();
-    if let Some(os) = storage
-        .and_then(|s| s.get("osDisk"))
-        .filter(|d| d.is_object())
-    {
+    if let Some(os) = storage.and_then(|s| s.get("osDisk")).filter(|d| d.is_object()) {
         disks.push(disk(os, true));
     }
     if let Some(data) = storage

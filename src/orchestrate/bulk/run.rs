@@ -205,7 +205,12 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    fn new(operation: &BulkOperation, vault: &str, items: &[BulkItem], now: DateTime<Utc>) -> Self {
+    fn new(
+        operation: &BulkOperation,
+        vault: &str,
+        items: &[BulkItem],
+        now: DateTime<Utc>,
+    ) -> Self {
         let mut index = HashMap::new();
         let results = items
             .iter()
