@@ -179,6 +179,45 @@ impl SiteRecoveryClient {
         vault: &VaultId,
         options: &DiscoveryOptions,
     ) -> Result<Vec<SourceVm>, Error> {
+        let vault_client = vault_client.unwrap_or(self);
+        let items: Vec<ProtectedItem> = vault_client
+            .protected_items(vault)
+            .list()
+            .try_collect()
+            .await?;
+        let by_vm: HashMap<String, &ProtectedItem> = items
+            .iter()
+            .filter_map(|i| Some((i.source_vm_id()?.to_ascii_lowercase(), i)))
+            .collect();
+        let mut out = Vec::new();
+        for (sub, vm) in self.list_vms(options).await? {
+            let Some(mut found) = source_vm(&vm, &sub) else {
+                continue;
+            };
+            if options
+                .skip_vm_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&found.name))
+            {
+                continue;
+            }
+            let item = by_vm.get(&found.id.to_ascii_lowercase()).copied();
+            found.protected_item = item.and_then(|i| i.name.clone());
+            found.protection_state = item
+                .and_then(|i| i.protection_state())
+                .map(|s| s.as_str().to_owned());
+            found.protectability = protectability(&found, item, options);
+            out.push(found);
+        }
+        Ok(out)
+    }
+
+    /// Every VM (as Compute returns it) of the subscriptions `options` names, or of every
+    /// subscription the credential sees, with its subscription id.
+    pub(crate) async fn list_vms(
+        &self,
+        options: &DiscoveryOptions,
+    ) -> Result<Vec<(String, Value)>, Error> {
         let compute = ApiVersion::custom(&self.arm_api_versions().compute);
         let subscriptions = if options.subscriptions.is_empty() {
             let url = self.pipeline().url(
@@ -195,43 +234,17 @@ impl SiteRecoveryClient {
         } else {
             options.subscriptions.clone()
         };
-        let vault_client = vault_client.unwrap_or(self);
-        let items: Vec<ProtectedItem> = vault_client
-            .protected_items(vault)
-            .list()
-            .try_collect()
-            .await?;
-        let by_vm: HashMap<String, &ProtectedItem> = items
-            .iter()
-            .filter_map(|i| Some((i.source_vm_id()?.to_ascii_lowercase(), i)))
-            .collect();
         let mut out = Vec::new();
-        for sub in &subscriptions {
-            ResourceId::for_subscription(sub)?;
+        for sub in subscriptions {
+            ResourceId::for_subscription(&sub)?;
             let url = self.pipeline().url(
                 &format!("/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines"),
                 &compute,
             )?;
-            let mut vms = Pager::<Value>::new(self.clone(), url);
-            while let Some(vm) = vms.try_next().await? {
-                let Some(mut found) = source_vm(&vm, sub) else {
-                    continue;
-                };
-                if options
-                    .skip_vm_names
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&found.name))
-                {
-                    continue;
-                }
-                let item = by_vm.get(&found.id.to_ascii_lowercase()).copied();
-                found.protected_item = item.and_then(|i| i.name.clone());
-                found.protection_state = item
-                    .and_then(|i| i.protection_state())
-                    .map(|s| s.as_str().to_owned());
-                found.protectability = protectability(&found, item, options);
-                out.push(found);
-            }
+            let vms: Vec<Value> = Pager::<Value>::new(self.clone(), url)
+                .try_collect()
+                .await?;
+            out.extend(vms.into_iter().map(|v| (sub.clone(), v)));
         }
         Ok(out)
     }

@@ -94,7 +94,12 @@ impl BulkRunner {
         operation: BulkOperation,
         items: impl IntoIterator<Item = BulkItem>,
     ) -> BulkRun {
-        let items: Vec<BulkItem> = items.into_iter().collect();
+        // One entry per item name (ARM names are case-insensitive): the first one wins.
+        let mut seen = std::collections::HashSet::new();
+        let items: Vec<BulkItem> = items
+            .into_iter()
+            .filter(|i| seen.insert(i.name.to_ascii_lowercase()))
+            .collect();
         let now = self.client.pipeline().clock().now();
         let ledger = Arc::new(Mutex::new(Ledger::new(
             &operation,
