@@ -289,3 +289,260 @@ async fn whole_lifecycle(via: Via) {
         }
     }
 }
+
+/// A protected vault of `n` VMs, ready for failovers.
+async fn protected(via: Via, n: usize) -> Env {
+    let e = env(via, vms(n));
+    let r = e.run(BulkOperation::EnableProtection, e.enable_items()).await;
+    assert_all(&r, VmOutcome::Succeeded);
+    e
+}
+
+/// The names of the items the emulator shows in a failed state.
+async fn failed_in_vault(e: &Env) -> Vec<String> {
+    use azs_site_recovery::lifecycle::conditions::{self, Condition};
+    let items: Vec<ProtectedItem> = e
+        .client
+        .protected_items(&e.vault)
+        .list()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut v: Vec<String> = items
+        .iter()
+        .filter(|i| conditions::has_failed().matches(Some(i)))
+        .filter_map(|i| i.name.clone())
+        .collect();
+    v.sort();
+    v
+}
+
+both_transports! {
+    throttle_storm_slows_starts_and_fails_no_vm;
+    response_lost_after_a_failover_post_is_never_resent;
+    request_lost_before_a_failover_post_fails_that_vm_only;
+    failing_job_names_the_vm_and_its_task_errors;
+    removed_target_network_fails_exactly_the_vms_that_use_it;
+}
+
+/// A storm of 429s on the test failover POSTs: the runner slows its starts down and every VM
+/// still succeeds; each VM's POST is accepted once.
+async fn throttle_storm_slows_starts_and_fails_no_vm(via: Via) {
+    let e = protected(via, 8).await;
+    e.emu.inject(Fault::throttle(
+        RequestMatch::any()
+            .method(Method::Post)
+            .path_contains("/testFailover"),
+        40,
+    ));
+    e.log.clear();
+    let mut run = e.runner().run(
+        BulkOperation::TestFailover {
+            recovery_point: RecoveryPointChoice::Latest,
+        },
+        e.named(),
+    );
+    let mut throttled = 0;
+    while let Some(ev) = run.next().await {
+        if matches!(ev.kind, BulkEventKind::Throttled { .. }) {
+            throttled += 1;
+        }
+    }
+    let r = run.result();
+    assert_all(&r, VmOutcome::Succeeded);
+    assert!(throttled > 0, "the storm reached the runner (past the pipeline's retries)");
+    // 40 answers were 429 (nothing processed); every VM's own POST went through once.
+    assert_eq!(e.log.count(Method::Post, "/testFailover"), 40 + 8);
+}
+
+/// The failover POST reaches the service but its answer is lost: the runner never sends it
+/// again; it reads the item, finds the failover running and follows it.
+async fn response_lost_after_a_failover_post_is_never_resent(via: Via) {
+    let e = protected(via, 6).await;
+    e.emu.inject(Fault::drop_connection(
+        RequestMatch::any()
+            .method(Method::Post)
+            .path_contains("/plannedFailover"),
+        TransportErrorKind::ResponseUnreadable,
+        3,
+    ));
+    e.log.clear();
+    let mut run = e.runner().run(
+        BulkOperation::PlannedFailover {
+            shutdown_source: true,
+        },
+        e.named(),
+    );
+    let mut attached = Vec::new();
+    while let Some(ev) = run.next().await {
+        if let BulkEventKind::Started { attached: true, .. } = ev.kind {
+            attached.push(ev.item);
+        }
+    }
+    let r = run.result();
+    assert_all(&r, VmOutcome::Succeeded);
+    assert_eq!(attached.len(), 3, "the three whose answer was lost: {attached:?}");
+    for name in e.names() {
+        assert_eq!(
+            e.log.count(Method::Post, &format!("/{name}/plannedFailover")),
+            1,
+            "{name}: one failover POST"
+        );
+    }
+    for v in &r.results {
+        assert_eq!(v.job_ids.len(), 1, "{}: {:?}", v.item, v.job_ids);
+        assert!(v.job_ids[0].contains("/jobs/"), "{}: {:?}", v.item, v.job_ids);
+    }
+}
+
+/// The failover POST is lost before the service saw it: that VM fails, saying the request may
+/// have been sent (and it was not resent); the others fail over.
+async fn request_lost_before_a_failover_post_fails_that_vm_only(via: Via) {
+    let e = protected(via, 5).await;
+    e.emu.inject(Fault::drop_connection(
+        RequestMatch::any()
+            .method(Method::Post)
+            .path_contains("/vm-002/plannedFailover"),
+        TransportErrorKind::MaybeSent,
+        1,
+    ));
+    e.log.clear();
+    let r = e
+        .run(
+            BulkOperation::PlannedFailover {
+                shutdown_source: false,
+            },
+            e.named(),
+        )
+        .await;
+    assert_eq!(failed(&r), ["vm-002"]);
+    let f = r.get("vm-002").unwrap().failure.clone().unwrap();
+    assert_eq!(f.kind, FailureKind::MaybeSent);
+    assert!(f.may_have_been_sent);
+    assert_eq!(e.log.count(Method::Post, "/vm-002/plannedFailover"), 1);
+    assert_eq!(r.count(VmOutcome::Succeeded), 4);
+    // Running the same operation again fails the VM over and skips the others.
+    let again = e
+        .run(
+            BulkOperation::PlannedFailover {
+                shutdown_source: false,
+            },
+            e.named(),
+        )
+        .await;
+    assert_eq!(again.count(VmOutcome::Skipped), 4);
+    assert_eq!(again.get("vm-002").unwrap().outcome, VmOutcome::Succeeded);
+}
+
+/// A test failover job fails at its second task: the result names exactly the VM the
+/// emulator shows failed, with the job's error.
+async fn failing_job_names_the_vm_and_its_task_errors(via: Via) {
+    let e = protected(via, 6).await;
+    e.emu.inject(Fault::fail_job("TestFailover", 1));
+    let r = e
+        .run(
+            BulkOperation::TestFailover {
+                recovery_point: RecoveryPointChoice::LatestProcessed,
+            },
+            e.named(),
+        )
+        .await;
+    let failed_names = failed(&r);
+    assert_eq!(failed_names.len(), 1);
+    assert_eq!(failed_names, failed_in_vault(&e).await);
+    let vm = r.get(&failed_names[0]).unwrap();
+    let f = vm.failure.as_ref().unwrap();
+    assert_eq!(f.kind, FailureKind::OperationFailed);
+    assert!(
+        vm.error.as_deref().unwrap().contains("InternalError"),
+        "{:?}",
+        vm.error
+    );
+    assert_eq!(r.count(VmOutcome::Succeeded), 5);
+}
+
+/// Half the VMs fail over into `dr-vnet`, half into `other-vnet`; `dr-vnet` is removed: exactly
+/// the first half fails, each saying why.
+async fn removed_target_network_fails_exactly_the_vms_that_use_it(via: Via) {
+    use azs_site_recovery::emulator::VirtualNetwork;
+    let e = env(via, vms(6));
+    let other = e
+        .emu
+        .add_target_network(VirtualNetwork::new("other-vnet", "network-rg", "10.9.0.0/16").subnet("default", "10.9.0.0/24"));
+    let t = e.emu.topology().clone();
+    let items: Vec<BulkItem> = t
+        .source_vm_ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let net = if i % 2 == 0 {
+                t.target_network_id("dr-vnet").unwrap().to_owned()
+            } else {
+                other.clone()
+            };
+            let item = NewAzStackProtectedItem::new(
+                "default-replication-policy",
+                "default-replication-extension",
+                id,
+            )
+            .appliance_id(&t.appliance_id)
+            .target_resource_group_id(&t.target_resource_group_ids[1])
+            .target_network(net, "default")
+            .test_network(t.target_network_id("test-vnet").unwrap(), "default")
+            .log_storage_account_id(&t.target_storage_account_ids[0])
+            .build()
+            .unwrap();
+            BulkItem::enable(id.rsplit('/').next().unwrap(), item)
+        })
+        .collect();
+    assert_all(
+        &e.run(BulkOperation::EnableProtection, items).await,
+        VmOutcome::Succeeded,
+    );
+    e.emu.inject(Fault::MissingTargetNetwork {
+        name: "dr-vnet".to_owned(),
+    });
+    let r = e
+        .run(
+            BulkOperation::PlannedFailover {
+                shutdown_source: true,
+            },
+            e.named(),
+        )
+        .await;
+    assert_eq!(failed(&r), ["vm-000", "vm-002", "vm-004"]);
+    assert_eq!(failed(&r), failed_in_vault(&e).await);
+    for name in failed(&r) {
+        let err = r.get(&name).unwrap().error.clone().unwrap();
+        assert!(err.to_lowercase().contains("network"), "{name}: {err}");
+    }
+}
+
+/// The appliance stops answering in the middle of a protect run: the VMs whose enable job ran
+/// after that fail, named exactly, and the others are protected.
+#[tokio::test]
+async fn appliance_unresponsive_mid_run() {
+    let e = env(Via::InProcess, vms(12));
+    let mut run = e
+        .runner()
+        .options(BulkOptions::default().concurrency(3))
+        .run(BulkOperation::EnableProtection, e.enable_items());
+    let mut done = 0;
+    while let Some(ev) = run.next().await {
+        if matches!(ev.kind, BulkEventKind::Succeeded { .. }) {
+            done += 1;
+            if done == 4 {
+                e.emu.inject(Fault::UnresponsiveAppliance);
+            }
+        }
+    }
+    let r = run.result();
+    let failed_names = failed(&r);
+    assert!(!failed_names.is_empty() && r.count(VmOutcome::Succeeded) >= 4);
+    assert_eq!(failed_names.len() + r.count(VmOutcome::Succeeded), 12);
+    assert_eq!(failed_names, failed_in_vault(&e).await);
+    for name in &failed_names {
+        let err = r.get(name).unwrap().error.clone().unwrap();
+        assert!(err.contains("FabricAgentNotResponsive") || err.contains("not responsive"), "{name}: {err}");
+    }
+}

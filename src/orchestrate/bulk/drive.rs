@@ -122,6 +122,23 @@ impl Ctx {
     }
 }
 
+/// Returns `Pending` once (waking itself at once): lets the caller take the events emitted
+/// so far, and stop the run there, before the run goes on. Without it an in-process service
+/// that never makes a request wait would run the whole bulk run inside one poll.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
+
 /// Drives one run to its end, pushing every event into `ledger`.
 pub(super) async fn drive(
     runner: BulkRunner,
@@ -246,6 +263,7 @@ async fn run(ctx: &Ctx, items: Vec<BulkItem>) {
             if in_flight.next().await.is_none() {
                 break;
             }
+            yield_now().await;
         }
     }
 }
@@ -611,6 +629,7 @@ where
                         attached: false,
                     },
                 );
+                yield_now().await;
                 return Some(poller);
             }
             Err(e) if e.is_throttled() => {
@@ -632,6 +651,7 @@ where
                         retry_in_ms: u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
                     },
                 );
+                yield_now().await;
             }
             Err(e @ (Error::MaybeSent(_) | Error::ResponseUnreadable(_))) => {
                 // It may have reached the service: never send it again. Read the item once:
@@ -660,6 +680,11 @@ fn operation_path(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_owned(), |u| u.path().to_owned())
 }
 
+fn is_operation_path(p: &str) -> bool {
+    let p = p.to_ascii_lowercase();
+    p.contains("/operationresults/") || p.contains("/operations/") || p.contains("/operationstatuses/")
+}
+
 /// Follows an accepted operation to its end and reports it.
 async fn follow<T: serde::de::DeserializeOwned + Send + 'static>(
     ctx: &Ctx,
@@ -681,6 +706,7 @@ async fn follow<T: serde::de::DeserializeOwned + Send + 'static>(
                             percent: None,
                         },
                     );
+                    yield_now().await;
                 }
             }
             Ok(PollUpdate::Succeeded(t)) => return Ok(done(t)),
@@ -700,6 +726,10 @@ fn succeed(ctx: &Ctx, name: &str, item: Option<&ProtectedItem>) {
         .and_then(|j| j.id.clone())
     {
         ctx.annotate(name, |r| {
+            // The job is known now: it replaces the operation URL recorded at the start.
+            if r.job_ids.last().is_some_and(|j| is_operation_path(j)) {
+                r.job_ids.pop();
+            }
             if !r.job_ids.contains(&job) {
                 r.job_ids.push(job);
             }
