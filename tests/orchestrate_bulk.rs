@@ -546,3 +546,360 @@ async fn appliance_unresponsive_mid_run() {
         assert!(err.contains("FabricAgentNotResponsive") || err.contains("not responsive"), "{name}: {err}");
     }
 }
+
+both_transports! {
+    dropped_run_resumes_without_resending;
+    requests_per_vm_stay_at_the_single_item_minimum;
+}
+
+/// A failover run is dropped with operations in flight; the result so far says which were left
+/// running and which never started. Running it again attaches to the first, starts the rest, and
+/// no VM ever gets a second failover POST.
+async fn dropped_run_resumes_without_resending(via: Via) {
+    let e = protected(via, 12).await;
+    e.log.clear();
+    let op = BulkOperation::PlannedFailover {
+        shutdown_source: true,
+    };
+    let mut run = e
+        .runner()
+        .options(BulkOptions::default().concurrency(4))
+        .run(op.clone(), e.named());
+    let mut started = 0;
+    while let Some(ev) = run.next().await {
+        if matches!(ev.kind, BulkEventKind::Started { .. }) {
+            started += 1;
+            if started == 6 {
+                break;
+            }
+        }
+    }
+    let partial = run.result();
+    drop(run);
+    assert!(partial.stopped);
+    let left = partial.count(VmOutcome::LeftRunning);
+    assert!((1..=4).contains(&left), "left running: {left}");
+    // Every VM whose POST went out is done or left running (over HTTP one more POST may be on
+    // its way when the run stops: it counts as left running); the others never started.
+    let posted = e.log.count(Method::Post, "/plannedFailover");
+    assert!(posted == 6 || posted == 7, "{posted}");
+    assert_eq!(partial.count(VmOutcome::Succeeded) + left, posted);
+    assert_eq!(partial.count(VmOutcome::NotStarted), 12 - posted);
+
+    let resumed = e.run(op, e.named()).await;
+    assert!(resumed.is_success(), "{:?}", resumed.problems().collect::<Vec<_>>());
+    for v in partial.results.iter().filter(|v| v.outcome == VmOutcome::Succeeded) {
+        assert_eq!(resumed.get(&v.item).unwrap().outcome, VmOutcome::Skipped, "{}", v.item);
+    }
+    // One failover per VM over both runs. (Over HTTP, the POST on its way when the run stopped
+    // may reach the service after the second run listed the items: the second run's POST is
+    // then refused with 409 and the run follows the failover already running.)
+    let jobs: Vec<azs_site_recovery::model::Job> = e
+        .client
+        .jobs(&e.vault)
+        .list()
+        .try_collect()
+        .await
+        .unwrap();
+    for name in e.names() {
+        let failovers = jobs
+            .iter()
+            .filter_map(|j| j.properties.as_ref())
+            .filter(|p| p.object_name.as_deref() == Some(name.as_str()))
+            .filter(|p| p.display_name.as_deref() == Some("Planned failover"))
+            .count();
+        assert_eq!(failovers, 1, "{name}: one failover over both runs");
+        let posts = e.log.count(Method::Post, &format!("/{name}/plannedFailover"));
+        assert!(posts == 1 || (posts == 2 && posted == 7), "{name}: {posts} POSTs");
+    }
+}
+
+/// Requests each VM costs per operation: the POST (or PUT / DELETE), the polls, the final read;
+/// no GET of the item before its action (the run read every item in one list), and never more
+/// than the same operation on one item through the plain handle.
+async fn requests_per_vm_stay_at_the_single_item_minimum(via: Via) {
+    use azs_site_recovery::client::ActionOptions;
+    const N: usize = 10;
+    // The single-item figure, on a vault of one VM, with the item already in hand.
+    let one = protected(via, 1).await;
+    let bulk = protected(via, N).await;
+    let phases = [
+        BulkOperation::TestFailover {
+            recovery_point: RecoveryPointChoice::LatestProcessed,
+        },
+        BulkOperation::CleanupTestFailover,
+        BulkOperation::PlannedFailover {
+            shutdown_source: true,
+        },
+        BulkOperation::Commit,
+    ];
+    let handle = one.client.protected_items(&one.vault);
+    for op in phases {
+        let current = handle.get("vm-000").await.unwrap();
+        one.log.clear();
+        handle
+            .perform_with(
+                "vm-000",
+                &op.lifecycle_operation(),
+                None,
+                &ActionOptions::default().with_current_item(current),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        let single = one.log.total();
+
+        bulk.log.clear();
+        let r = bulk.run(op.clone(), bulk.named()).await;
+        assert_all(&r, VmOutcome::Succeeded);
+        let total = bulk.log.total();
+        let segment = match &op {
+            BulkOperation::TestFailover { .. } => "testFailover",
+            BulkOperation::CleanupTestFailover => "testFailoverCleanup",
+            BulkOperation::PlannedFailover { .. } => "plannedFailover",
+            _ => "commit",
+        };
+        assert_eq!(bulk.log.count(Method::Post, &format!("/{segment}")), N);
+        assert_eq!(bulk.log.count(Method::Get, "/protectedItems"), 1, "{op}: one list");
+        // No GET of an item before its POST.
+        let requests = bulk.log.requests();
+        for name in bulk.names() {
+            let post = requests
+                .iter()
+                .position(|(m, p)| *m == Method::Post && p.ends_with(&format!("/{name}/{segment}")))
+                .unwrap();
+            assert!(
+                !requests[..post]
+                    .iter()
+                    .any(|(m, p)| *m == Method::Get && p.ends_with(&format!("/protectedItems/{name}"))),
+                "{op}: {name} was read before its action"
+            );
+        }
+        assert!(
+            total - 1 <= N * single,
+            "{op}: {total} requests for {N} VMs, single item {single}"
+        );
+        eprintln!(
+            "{via:?} {op}: {:.1} requests per VM (+1 list per run); single item with the item in hand: {single}",
+            (total - 1) as f64 / N as f64
+        );
+    }
+}
+
+/// At most `concurrency` operations are in flight at any time.
+#[tokio::test]
+async fn concurrency_limit_holds() {
+    let e = protected(Via::InProcess, 10).await;
+    let mut run = e.runner().options(BulkOptions::default().concurrency(3)).run(
+        BulkOperation::TestFailover {
+            recovery_point: RecoveryPointChoice::Latest,
+        },
+        e.named(),
+    );
+    let mut in_flight = std::collections::HashSet::new();
+    let mut most = 0;
+    while let Some(ev) = run.next().await {
+        match ev.kind {
+            BulkEventKind::Started { .. } => {
+                in_flight.insert(ev.item);
+            }
+            BulkEventKind::Succeeded { .. } | BulkEventKind::Failed { .. } => {
+                in_flight.remove(&ev.item);
+            }
+            _ => {}
+        }
+        most = most.max(in_flight.len());
+    }
+    assert_eq!(most, 3);
+    assert_all(&run.result(), VmOutcome::Succeeded);
+}
+
+/// VMs the lifecycle refuses are reported with the refusal and nothing is sent for them; the
+/// others run.
+#[tokio::test]
+async fn refused_vms_are_reported_and_the_rest_run() {
+    let e = protected(Via::InProcess, 5).await;
+    let two: Vec<BulkItem> = ["vm-000", "vm-003"].map(BulkItem::named).into();
+    let r = e
+        .run(
+            BulkOperation::PlannedFailover {
+                shutdown_source: true,
+            },
+            two,
+        )
+        .await;
+    assert_all(&r, VmOutcome::Succeeded);
+    e.log.clear();
+    let r = e.run(BulkOperation::Commit, e.named()).await;
+    assert_eq!(r.count(VmOutcome::Succeeded), 2);
+    assert_eq!(r.count(VmOutcome::Refused), 3);
+    let refused = r.get("vm-001").unwrap();
+    let refusal = refused.refusal.as_ref().unwrap();
+    assert!(refusal.reason.contains("no completed failover"), "{refusal}");
+    assert!(!refusal.remedy.is_empty());
+    assert_eq!(e.log.count(Method::Post, "/commit"), 2);
+    assert_eq!(e.log.count(Method::Post, "/vm-001/commit"), 0);
+}
+
+/// Re-protect is packed by the appliance's free data-disk slots, read from the appliance
+/// itself: 4 VMs of 3 disks each and 7 free slots make 2 batches of 2. The first runs; the
+/// second is refused (the disks stay attached until failback) with what to do, and runs after
+/// the first batch failed back. The service never runs out of slots.
+#[tokio::test]
+async fn reprotect_is_packed_by_free_appliance_slots() {
+    use azs_site_recovery::emulator::Appliance;
+    let scenario = Scenario::builder()
+        .clear_source_vms()
+        .source_vms((0..4).map(|i| {
+            SourceVm::linux(&format!("db-{i:02}"))
+                .data_disk(32)
+                .data_disk(32)
+        }))
+        .appliance(Appliance::default().data_disk_slots(8))
+        .seed_vault(true)
+        .build();
+    let e = env(Via::InProcess, scenario);
+    assert_all(
+        &e.run(BulkOperation::EnableProtection, e.enable_items()).await,
+        VmOutcome::Succeeded,
+    );
+    for op in [
+        BulkOperation::PlannedFailover {
+            shutdown_source: true,
+        },
+        BulkOperation::Commit,
+    ] {
+        assert_all(&e.run(op, e.named()).await, VmOutcome::Succeeded);
+    }
+    assert_eq!(e.emu.appliance_free_slots(), 7);
+    let r = e.run(e.reprotect(), e.named()).await;
+    let batches: Vec<usize> = r.results.iter().map(|v| v.batch.unwrap()).collect();
+    assert_eq!(batches, [0, 0, 1, 1]);
+    assert_eq!(r.count(VmOutcome::Succeeded), 2, "{:?}", r.problems().collect::<Vec<_>>());
+    let later = r.get("db-02").unwrap();
+    assert_eq!(later.outcome, VmOutcome::Refused);
+    assert!(later.refusal.as_ref().unwrap().remedy.contains("fail back"));
+    assert_eq!(e.emu.appliance_free_slots(), 1);
+    let first: Vec<BulkItem> = ["db-00", "db-01"].map(BulkItem::named).into();
+    for op in [
+        BulkOperation::Failback {
+            shutdown_source: true,
+        },
+        BulkOperation::Commit,
+    ] {
+        assert_all(&e.run(op, first.clone()).await, VmOutcome::Succeeded);
+    }
+    let rest: Vec<BulkItem> = ["db-02", "db-03"].map(BulkItem::named).into();
+    let r = e.run(e.reprotect(), rest).await;
+    assert_all(&r, VmOutcome::Succeeded);
+}
+
+/// Back to protection after a committed failback: disable, the caller's agent removal, wait
+/// until the item is gone, enable with the previous settings.
+#[tokio::test]
+async fn reenable_after_failback() {
+    let e = protected(Via::InProcess, 3).await;
+    // A protected item is where re-enabling would take it.
+    assert_all(
+        &e.run(BulkOperation::ReenableAfterFailback, e.named()).await,
+        VmOutcome::Skipped,
+    );
+    for op in [
+        BulkOperation::PlannedFailover {
+            shutdown_source: true,
+        },
+        BulkOperation::Commit,
+        e.reprotect(),
+        BulkOperation::Failback {
+            shutdown_source: true,
+        },
+        BulkOperation::Commit,
+    ] {
+        assert_all(&e.run(op, e.named()).await, VmOutcome::Succeeded);
+    }
+    // Without the agent-removal step nothing is sent.
+    e.log.clear();
+    let r = e.run(BulkOperation::ReenableAfterFailback, e.named()).await;
+    assert_all(&r, VmOutcome::Failed);
+    assert_eq!(e.log.total(), 1);
+    let removed = Arc::new(Mutex::new(Vec::new()));
+    let seen = removed.clone();
+    let runner = e.runner().agent_removal(move |req| {
+        let seen = seen.clone();
+        async move {
+            seen.lock().unwrap().push(req.item);
+            Ok(())
+        }
+    });
+    // After failback the item holds its failback settings: the settings to protect with again
+    // must be given (nothing is sent without them).
+    e.log.clear();
+    let r = runner
+        .run(BulkOperation::ReenableAfterFailback, e.named())
+        .finish()
+        .await;
+    assert_all(&r, VmOutcome::Failed);
+    assert!(r.results[0].error.as_deref().unwrap().contains("BulkItem::enable"));
+    assert_eq!(e.log.total(), 1);
+    let r = runner
+        .run(BulkOperation::ReenableAfterFailback, e.enable_items())
+        .finish()
+        .await;
+    assert_all(&r, VmOutcome::Succeeded);
+    assert_eq!(removed.lock().unwrap().len(), 3);
+    for v in &r.results {
+        let s = v.final_state.as_ref().unwrap();
+        assert_eq!(s.protection_state.as_deref(), Some("Protected"), "{}", v.item);
+        assert_eq!(s.direction, "forward");
+    }
+    // Done: a second run skips them all.
+    let again = runner
+        .run(BulkOperation::ReenableAfterFailback, e.enable_items())
+        .finish()
+        .await;
+    assert_all(&again, VmOutcome::Skipped);
+}
+
+/// Discovery lists the source stamp's VMs through ARM, matches the vault's items, and filters
+/// the ones not yet protected.
+#[tokio::test]
+async fn discovery_matches_items_and_filters_unprotected() {
+    use azs_site_recovery::client::not_yet_protected;
+    let e = env(Via::InProcess, vms(5));
+    // The appliance VM is on the source stamp too: never offer it.
+    let appliance = e.emu.topology().appliance_vm_id.rsplit('/').next().unwrap().to_owned();
+    let options = DiscoveryOptions::default().skip_vm_named(appliance);
+    let found = e
+        .client
+        .discover_source_vms(None, &e.vault, &options)
+        .await
+        .unwrap();
+    let mut names: Vec<&str> = found.iter().map(|v| v.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["vm-000", "vm-001", "vm-002", "vm-003", "vm-004"]);
+    let vm0 = found.iter().find(|v| v.name == "vm-000").unwrap();
+    assert_eq!(vm0.disk_count(), 2);
+    assert_eq!(vm0.item_name, azs_site_recovery::id::protected_item_name_for_vm("vm-000"));
+    assert!(vm0.protectability.can_protect);
+    assert_eq!(vm0.power_state.as_deref(), Some("running"));
+    // Protect two of them; discovery now names their items (matched ignoring case).
+    let two: Vec<BulkItem> = e.enable_items().into_iter().take(2).collect();
+    assert_all(
+        &e.run(BulkOperation::EnableProtection, two).await,
+        VmOutcome::Succeeded,
+    );
+    let found = e
+        .client
+        .discover_source_vms(None, &e.vault, &options)
+        .await
+        .unwrap();
+    let left: Vec<&str> = not_yet_protected(&found)
+        .iter()
+        .map(|v| v.name.as_str())
+        .collect();
+    assert_eq!(left, ["vm-002", "vm-003", "vm-004"]);
+    let vm1 = found.iter().find(|v| v.name == "vm-001").unwrap();
+    assert_eq!(vm1.protected_item.as_deref(), Some("vm-001"));
+    assert!(!vm1.protectability.can_protect);
+}

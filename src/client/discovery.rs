@@ -212,6 +212,11 @@ impl SiteRecoveryClient {
         Ok(out)
     }
 
+    /// Every entry of the ARM list at `url` (following `nextLink`).
+    pub(crate) async fn list_values(&self, url: url::Url) -> Result<Vec<Value>, Error> {
+        Pager::<Value>::new(self.clone(), url).try_collect().await
+    }
+
     /// Every VM (as Compute returns it) of the subscriptions `options` names, or of every
     /// subscription the credential sees, with its subscription id.
     pub(crate) async fn list_vms(

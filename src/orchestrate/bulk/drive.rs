@@ -76,6 +76,13 @@ impl Ctx {
         }
     }
 
+    fn sending(&self, item: &str, on: bool) {
+        self.ledger
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .sending(item, on);
+    }
+
     fn fail(&self, item: &str, failure: VmFailure) {
         self.emit(item, BulkEventKind::Failed { failure });
     }
@@ -227,7 +234,7 @@ async fn run(ctx: &Ctx, items: Vec<BulkItem>) {
             }),
         }
     }
-    let batches = match &ctx.operation {
+    let work = match &ctx.operation {
         BulkOperation::Reprotect { body } => {
             let appliance = body
                 .custom_properties()
@@ -238,33 +245,34 @@ async fn run(ctx: &Ctx, items: Vec<BulkItem>) {
                     _ => None,
                 })
                 .unwrap_or_default();
-            pack_reprotect(ctx, work, &appliance).await
+            let work = pack_reprotect(ctx, work, &appliance).await;
+            for w in &work {
+                let batch = (!w.attach).then_some(0);
+                ctx.emit(&w.item.name, BulkEventKind::Queued { batch });
+            }
+            work
         }
-        _ => vec![work],
+        _ => {
+            for w in &work {
+                ctx.emit(&w.item.name, BulkEventKind::Queued { batch: None });
+            }
+            work
+        }
     };
-    for (i, batch) in batches.iter().enumerate() {
-        let index = (ctx.operation.kind() == crate::lifecycle::OperationKind::Reprotect)
-            .then_some(i);
-        for w in batch {
-            ctx.emit(&w.item.name, BulkEventKind::Queued { batch: index });
-        }
-    }
     let limit = ctx.runner.options.concurrency.max(1);
-    for batch in batches {
-        let mut pending = batch.into_iter();
-        let mut in_flight = FuturesUnordered::new();
-        loop {
-            while in_flight.len() < limit {
-                match pending.next() {
-                    Some(w) => in_flight.push(run_vm(ctx, w)),
-                    None => break,
-                }
+    let mut pending = work.into_iter();
+    let mut in_flight = FuturesUnordered::new();
+    loop {
+        while in_flight.len() < limit {
+            match pending.next() {
+                Some(w) => in_flight.push(run_vm(ctx, w)),
+                None => break,
             }
-            if in_flight.next().await.is_none() {
-                break;
-            }
-            yield_now().await;
         }
+        if in_flight.next().await.is_none() {
+            break;
+        }
+        yield_now().await;
     }
 }
 
@@ -447,6 +455,19 @@ fn decide(
                     ))
                 };
             }
+            let forward = current.and_then(|c| c.instance_type()) == Some("AzStackToAzStack");
+            if it.new_item.is_none() && !forward {
+                return Decision::Fail(VmFailure::new(
+                    FailureKind::InvalidInput,
+                    format!(
+                        "item {} holds its failback settings now (instanceType {}), not the ones \
+                         to protect it with again: pass them with BulkItem::enable (the item as \
+                         first enabled, e.g. from NewAzStackProtectedItem); nothing was sent",
+                        it.name,
+                        current.and_then(|c| c.instance_type()).unwrap_or("not reported")
+                    ),
+                ));
+            }
             if !state.is_failback_committed() {
                 return Decision::Refuse(RefusalReport {
                     operation: op.as_str().to_owned(),
@@ -478,21 +499,26 @@ fn decide(
     Decision::Start
 }
 
-/// Packs the VMs of a re-protect into batches by the appliance's free data-disk slots.
-async fn pack_reprotect(ctx: &Ctx, work: Vec<Work>, appliance_id: &str) -> Vec<Vec<Work>> {
-    if work.is_empty() {
-        return Vec::new();
+/// Packs the VMs of a re-protect by the appliance's free data-disk slots
+/// ([`reprotect_batches`]): the first batch runs now. A re-protected VM's disks stay attached to
+/// the appliance until its failback, so the later batches are refused with what to do (fail
+/// back the first batch, then run re-protect again); VMs too large for the appliance fail.
+/// Re-protects already running hold their slots already: they are followed, not packed.
+async fn pack_reprotect(ctx: &Ctx, work: Vec<Work>, appliance_id: &str) -> Vec<Work> {
+    let (mut run, fresh): (Vec<Work>, Vec<Work>) = work.into_iter().partition(|w| w.attach);
+    if fresh.is_empty() {
+        return run;
     }
     let free = match ctx.runner.options.reprotect_free_slots {
         Some(n) => n,
         None => appliance_free_slots(ctx, appliance_id).await,
     };
-    let disks: Vec<VmDisks> = work
+    let disks: Vec<VmDisks> = fresh
         .iter()
         .map(|w| VmDisks::new(w.item.name.clone(), disk_sizes(w.current.as_ref())))
         .collect();
     let plan = reprotect_batches(&disks, free);
-    let mut by_name: HashMap<String, Work> = work
+    let mut by_name: HashMap<String, Work> = fresh
         .into_iter()
         .map(|w| (w.item.name.clone(), w))
         .collect();
@@ -509,10 +535,46 @@ async fn pack_reprotect(ctx: &Ctx, work: Vec<Work>, appliance_id: &str) -> Vec<V
         );
         by_name.remove(name);
     }
-    plan.batches
-        .iter()
-        .map(|b| b.iter().filter_map(|n| by_name.remove(n)).collect())
-        .collect()
+    let total = plan.batches.len();
+    for (i, batch) in plan.batches.iter().enumerate() {
+        for name in batch {
+            let Some(w) = by_name.remove(name) else {
+                continue;
+            };
+            ctx.annotate(name, |r| r.batch = Some(i));
+            if i == 0 {
+                run.push(w);
+                continue;
+            }
+            let state = w
+                .current
+                .as_ref()
+                .map_or_else(ItemState::absent, ItemState::from_item);
+            ctx.emit(
+                name,
+                BulkEventKind::Refused {
+                    refusal: RefusalReport {
+                        operation: ctx.operation.as_str().to_owned(),
+                        reason: format!(
+                            "the appliance has {free} free data-disk slots and batch 1 of \
+                             {total} takes {}; this VM is in batch {} (re-protected disks stay \
+                             attached to the appliance until failback)",
+                            plan.disks_per_batch.first().copied().unwrap_or(0),
+                            i + 1
+                        ),
+                        remedy: "fail back and commit the re-protected VMs, then run re-protect \
+                                 again for the rest; or use a larger appliance"
+                            .to_owned(),
+                        current_state: state.summary().to_string(),
+                        rule: "[KI] 1: re-protect needs a free appliance data-disk slot per disk"
+                            .to_owned(),
+                        by_service: false,
+                    },
+                },
+            );
+        }
+    }
+    run
 }
 
 fn disk_sizes(item: Option<&ProtectedItem>) -> Vec<u64> {
@@ -557,17 +619,52 @@ async fn appliance_free_slots(ctx: &Ctx, appliance_id: &str) -> u32 {
     let Ok(vms) = client.list_vms(&options).await else {
         return fallback;
     };
-    vms.iter()
-        .find(|(_, v)| v.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(&machine)))
-        .map(|(_, vm)| {
-            let data = vm
-                .pointer("/properties/storageProfile/dataDisks")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
-            a.appliance_data_disk_slots
-                .saturating_sub(u32::try_from(data).unwrap_or(u32::MAX))
-        })
-        .unwrap_or(fallback)
+    let Some((sub, vm)) = vms.iter().find(|(_, v)| {
+        v.get("name")
+            .and_then(Value::as_str)
+            .is_some_and(|n| n.eq_ignore_ascii_case(&machine))
+    }) else {
+        return fallback;
+    };
+    let attached = vm
+        .pointer("/properties/storageProfile/dataDisks")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    let attached = u32::try_from(attached).unwrap_or(u32::MAX);
+    // The size's maxDataDiskCount is the appliance's slots (32 for the default DS4_v2).
+    let size = vm
+        .pointer("/properties/hardwareProfile/vmSize")
+        .and_then(Value::as_str);
+    let location = vm.get("location").and_then(Value::as_str);
+    let slots = match (size, location) {
+        (Some(size), Some(location)) => max_data_disks(ctx, sub, location, size).await,
+        _ => None,
+    }
+    .unwrap_or(a.appliance_data_disk_slots);
+    slots.saturating_sub(attached)
+}
+
+/// `maxDataDiskCount` of VM size `size` in `location` (Compute's `vmSizes` list).
+async fn max_data_disks(ctx: &Ctx, sub: &str, location: &str, size: &str) -> Option<u32> {
+    let client = &ctx.runner.client;
+    let version = crate::api_version::ApiVersion::custom(&client.arm_api_versions().compute);
+    crate::id::ResourceId::for_subscription(sub).ok()?;
+    if location.contains(['/', '?', '#', '%']) {
+        return None;
+    }
+    let url = client
+        .pipeline()
+        .url(
+            &format!("/subscriptions/{sub}/providers/Microsoft.Compute/locations/{location}/vmSizes"),
+            &version,
+        )
+        .ok()?;
+    let sizes: Vec<Value> = client.list_values(url).await.ok()?;
+    sizes
+        .iter()
+        .find(|s| s.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(size)))
+        .and_then(|s| s.get("maxDataDiskCount").and_then(Value::as_u64))
+        .and_then(|n| u32::try_from(n).ok())
 }
 
 async fn run_vm(ctx: &Ctx, w: Work) {
@@ -618,7 +715,10 @@ where
     let mut throttled = 0u32;
     loop {
         ctx.pace().await;
-        match send().await {
+        ctx.sending(name, true);
+        let sent = send().await;
+        ctx.sending(name, false);
+        match sent {
             Ok(poller) => {
                 ctx.accepted();
                 let job_id = poller.continuation().poll_url.map(|u| operation_path(&u));
@@ -653,9 +753,15 @@ where
                 );
                 yield_now().await;
             }
-            Err(e @ (Error::MaybeSent(_) | Error::ResponseUnreadable(_))) => {
-                // It may have reached the service: never send it again. Read the item once:
-                // if the operation runs, follow it.
+            Err(e)
+                if matches!(e, Error::MaybeSent(_) | Error::ResponseUnreadable(_))
+                    || e.is_conflict() =>
+            {
+                // MaybeSent / ResponseUnreadable: it may have reached the service. 409: the
+                // service refused it, typically because the same operation already runs (sent
+                // by a run stopped while the request was on its way, or by someone else).
+                // Either way: never send it again. Read the item once; if the operation runs
+                // (or is done), follow it.
                 match ctx.items.get_opt(name).await {
                     Ok(Some(item))
                         if in_progress(&ctx.operation, &ItemState::from_item(&item))
