@@ -880,7 +880,8 @@ async fn discovery_matches_items_and_filters_unprotected() {
     assert_eq!(names, ["vm-000", "vm-001", "vm-002", "vm-003", "vm-004"]);
     let vm0 = found.iter().find(|v| v.name == "vm-000").unwrap();
     assert_eq!(vm0.disk_count(), 2);
-    assert_eq!(vm0.item_name, azs_site_recovery::id::protected_item_name_for_vm("vm-000"));
+    // ARM's general naming rules (the default) accept the VM's own name.
+    assert_eq!(vm0.item_name, "vm-000");
     assert!(vm0.protectability.can_protect);
     assert_eq!(vm0.power_state.as_deref(), Some("running"));
     // Protect two of them; discovery now names their items (matched ignoring case).

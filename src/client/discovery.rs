@@ -10,7 +10,7 @@ use super::SiteRecoveryClient;
 use crate::api_version::ApiVersion;
 use crate::capacity::CapacityAssumptions;
 use crate::error::Error;
-use crate::id::{protected_item_name_for_vm, ResourceId, VaultId};
+use crate::id::{protected_item_name_for_vm, validate_name, NameKind, ResourceId, VaultId};
 use crate::lifecycle::ItemState;
 use crate::model::ProtectedItem;
 use futures_util::TryStreamExt;
@@ -93,7 +93,9 @@ pub struct SourceVm {
     /// That item's `protectionState`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protection_state: Option<String>,
-    /// The protected-item name it gets when protected ([`protected_item_name_for_vm`]).
+    /// The protected-item name to give it: its own name where the client's naming rules accept
+    /// it (ARM's general rules by default), else [`protected_item_name_for_vm`] (the strict
+    /// pattern `^[a-zA-Z0-9]*$`, opt-in).
     pub item_name: String,
     /// Whether it can be protected now, and why not.
     pub protectability: Protectability,
@@ -194,6 +196,11 @@ impl SiteRecoveryClient {
             let Some(mut found) = source_vm(&vm, &sub) else {
                 continue;
             };
+            // The VM's own name where the client's naming rules accept it (ARM's general rules
+            // by default), else the documented mapping.
+            if validate_name(NameKind::ProtectedItem, &found.name, self.name_rules()).is_ok() {
+                found.item_name.clone_from(&found.name);
+            }
             if options
                 .skip_vm_names
                 .iter()
