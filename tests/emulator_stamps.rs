@@ -4,7 +4,7 @@
 
 mod emulator_support;
 
-use azs_site_recovery::emulator::{defaults, Emulator, Scenario};
+use azs_site_recovery::emulator::{defaults, Appliance, Emulator, Scenario};
 use azs_site_recovery::http::{Method, Request};
 use emulator_support::*;
 use serde_json::Value;
@@ -339,4 +339,79 @@ fn subscriptions_and_vm_sizes() {
         ),
         (Some(8), Some(32))
     );
+}
+
+/// Free data-disk slots of the appliance, as a reader of the compute API works them out: the
+/// appliance VM size's `maxDataDiskCount` minus the data disks attached to it.
+fn free_slots_read_from_compute(r: &Raw) -> (String, u64, u64) {
+    let t = r.emu.topology().clone();
+    let vm = r.get(&t.appliance_vm_id);
+    assert_eq!(vm.status, 200);
+    let p = &vm.body["properties"];
+    assert_eq!(
+        p["instanceView"]["statuses"][1]["code"],
+        "PowerState/running"
+    );
+    assert_eq!(p["storageProfile"]["osDisk"]["osType"], "Windows");
+    let size = p["hardwareProfile"]["vmSize"].as_str().unwrap().to_owned();
+    let data = p["storageProfile"]["dataDisks"].as_array().unwrap();
+    for (i, d) in data.iter().enumerate() {
+        assert_eq!(d["lun"].as_u64(), Some(i as u64));
+        assert!(d["managedDisk"]["id"]
+            .as_str()
+            .unwrap()
+            .contains("/providers/Microsoft.Compute/disks/"));
+        assert!(d["diskSizeGB"].as_u64().unwrap() > 0);
+    }
+    let sizes = r
+        .get(&format!(
+            "/subscriptions/{}/providers/Microsoft.Compute/locations/{}/vmSizes",
+            t.source_subscription, "local"
+        ))
+        .body;
+    let max = sizes["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == size.as_str())
+        .unwrap_or_else(|| panic!("{size} is not among the stamp's VM sizes"))["maxDataDiskCount"]
+        .as_u64()
+        .unwrap();
+    (size, max, data.len() as u64)
+}
+
+#[test]
+fn the_appliance_vm_shows_its_slots_as_size_limit_minus_attached_data_disks() {
+    let r = raw("2020-06-01");
+    let (size, max, attached) = free_slots_read_from_compute(&r);
+    assert_eq!((size.as_str(), max, attached), ("Standard_DS4_v2", 32, 1));
+    assert_eq!(max - attached, u64::from(r.emu.appliance_free_slots()));
+    // The appliance VM is among the source subscription's VMs.
+    let t = r.emu.topology().clone();
+    let list = r
+        .get(&format!(
+            "/subscriptions/{}/providers/Microsoft.Compute/virtualMachines",
+            t.source_subscription
+        ))
+        .body;
+    assert!(list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|v| v["id"].as_str() == Some(t.appliance_vm_id.as_str())));
+
+    // Any number of slots a scenario gives the appliance is what its size says.
+    for slots in [4u32, 3, 64] {
+        let r = Raw::new(
+            Emulator::new(
+                Scenario::builder()
+                    .appliance(Appliance::default().data_disk_slots(slots))
+                    .build(),
+            ),
+            "2020-06-01",
+        );
+        let (size, max, attached) = free_slots_read_from_compute(&r);
+        assert_eq!(max, u64::from(slots), "{size}");
+        assert_eq!(max - attached, u64::from(r.emu.appliance_free_slots()));
+    }
 }

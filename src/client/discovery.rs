@@ -10,7 +10,7 @@ use super::SiteRecoveryClient;
 use crate::api_version::ApiVersion;
 use crate::capacity::CapacityAssumptions;
 use crate::error::Error;
-use crate::id::{protected_item_name_for_vm, ResourceId, VaultId};
+use crate::id::{protected_item_name_for_vm, validate_name, NameKind, ResourceId, VaultId};
 use crate::lifecycle::ItemState;
 use crate::model::ProtectedItem;
 use futures_util::TryStreamExt;
@@ -93,7 +93,9 @@ pub struct SourceVm {
     /// That item's `protectionState`, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protection_state: Option<String>,
-    /// The protected-item name it gets when protected ([`protected_item_name_for_vm`]).
+    /// The protected-item name to give it: its own name where the client's naming rules accept
+    /// it (ARM's general rules by default), else [`protected_item_name_for_vm`] (the strict
+    /// pattern `^[a-zA-Z0-9]*$`, opt-in).
     pub item_name: String,
     /// Whether it can be protected now, and why not.
     pub protectability: Protectability,
@@ -179,6 +181,55 @@ impl SiteRecoveryClient {
         vault: &VaultId,
         options: &DiscoveryOptions,
     ) -> Result<Vec<SourceVm>, Error> {
+        let vault_client = vault_client.unwrap_or(self);
+        let items: Vec<ProtectedItem> = vault_client
+            .protected_items(vault)
+            .list()
+            .try_collect()
+            .await?;
+        let by_vm: HashMap<String, &ProtectedItem> = items
+            .iter()
+            .filter_map(|i| Some((i.source_vm_id()?.to_ascii_lowercase(), i)))
+            .collect();
+        let mut out = Vec::new();
+        for (sub, vm) in self.list_vms(options).await? {
+            let Some(mut found) = source_vm(&vm, &sub) else {
+                continue;
+            };
+            // The VM's own name where the client's naming rules accept it (ARM's general rules
+            // by default), else the documented mapping.
+            if validate_name(NameKind::ProtectedItem, &found.name, self.name_rules()).is_ok() {
+                found.item_name.clone_from(&found.name);
+            }
+            if options
+                .skip_vm_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&found.name))
+            {
+                continue;
+            }
+            let item = by_vm.get(&found.id.to_ascii_lowercase()).copied();
+            found.protected_item = item.and_then(|i| i.name.clone());
+            found.protection_state = item
+                .and_then(|i| i.protection_state())
+                .map(|s| s.as_str().to_owned());
+            found.protectability = protectability(&found, item, options);
+            out.push(found);
+        }
+        Ok(out)
+    }
+
+    /// Every entry of the ARM list at `url` (following `nextLink`).
+    pub(crate) async fn list_values(&self, url: url::Url) -> Result<Vec<Value>, Error> {
+        Pager::<Value>::new(self.clone(), url).try_collect().await
+    }
+
+    /// Every VM (as Compute returns it) of the subscriptions `options` names, or of every
+    /// subscription the credential sees, with its subscription id.
+    pub(crate) async fn list_vms(
+        &self,
+        options: &DiscoveryOptions,
+    ) -> Result<Vec<(String, Value)>, Error> {
         let compute = ApiVersion::custom(&self.arm_api_versions().compute);
         let subscriptions = if options.subscriptions.is_empty() {
             let url = self.pipeline().url(
@@ -195,43 +246,17 @@ impl SiteRecoveryClient {
         } else {
             options.subscriptions.clone()
         };
-        let vault_client = vault_client.unwrap_or(self);
-        let items: Vec<ProtectedItem> = vault_client
-            .protected_items(vault)
-            .list()
-            .try_collect()
-            .await?;
-        let by_vm: HashMap<String, &ProtectedItem> = items
-            .iter()
-            .filter_map(|i| Some((i.source_vm_id()?.to_ascii_lowercase(), i)))
-            .collect();
         let mut out = Vec::new();
-        for sub in &subscriptions {
-            ResourceId::for_subscription(sub)?;
+        for sub in subscriptions {
+            ResourceId::for_subscription(&sub)?;
             let url = self.pipeline().url(
                 &format!("/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines"),
                 &compute,
             )?;
-            let mut vms = Pager::<Value>::new(self.clone(), url);
-            while let Some(vm) = vms.try_next().await? {
-                let Some(mut found) = source_vm(&vm, sub) else {
-                    continue;
-                };
-                if options
-                    .skip_vm_names
-                    .iter()
-                    .any(|n| n.eq_ignore_ascii_case(&found.name))
-                {
-                    continue;
-                }
-                let item = by_vm.get(&found.id.to_ascii_lowercase()).copied();
-                found.protected_item = item.and_then(|i| i.name.clone());
-                found.protection_state = item
-                    .and_then(|i| i.protection_state())
-                    .map(|s| s.as_str().to_owned());
-                found.protectability = protectability(&found, item, options);
-                out.push(found);
-            }
+            let vms: Vec<Value> = Pager::<Value>::new(self.clone(), url)
+                .try_collect()
+                .await?;
+            out.extend(vms.into_iter().map(|v| (sub.clone(), v)));
         }
         Ok(out)
     }

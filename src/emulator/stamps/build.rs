@@ -1,6 +1,6 @@
 //! Building the stamps from a scenario.
 
-use super::{key, rg_id, ApplianceRec, NetRec, StorageRec, VmRec, World};
+use super::{appliance_vm_size, key, rg_id, ApplianceRec, NetRec, StorageRec, VmRec, World};
 use crate::emulator::faults::SplitMix;
 use crate::emulator::scenario::{OsType, PowerState, Scenario, VirtualNetwork};
 use std::collections::{BTreeMap, HashMap};
@@ -156,7 +156,9 @@ impl World {
                 name: sc.appliance.machine_name.clone(),
                 location: src_loc.clone(),
                 os_type: OsType::Windows,
-                size: "Standard_DS4_v2".to_owned(),
+                // The size whose `maxDataDiskCount` is the appliance's slots, so that a reader of
+                // the compute API finds free slots = max data disks - attached data disks.
+                size: appliance_vm_size(sc.appliance.data_disk_slots),
                 disks,
                 nics: Vec::new(),
                 power: PowerState::Running,

@@ -140,16 +140,49 @@ pub(crate) const VM_SIZES: [(&str, u64, u64, u64); 12] = [
     ("Standard_F4s_v2", 4, 8192, 8),
 ];
 
-/// vCPUs of a VM size; 2 for a size the emulator does not know.
+/// vCPUs of a VM size; 8 for the appliance's own size when it is not a standard one (a DS4_v2
+/// with more or fewer data-disk slots), 2 for a size the emulator does not know.
 pub(crate) fn cores_of(size: &str) -> u64 {
     VM_SIZES
         .iter()
         .find(|(n, ..)| n.eq_ignore_ascii_case(size))
         .map(|(_, c, ..)| *c)
-        .unwrap_or(2)
+        .unwrap_or(if size.starts_with(APPLIANCE_SIZE_PREFIX) {
+            8
+        } else {
+            2
+        })
+}
+
+/// The name of a non-standard appliance size: a scenario may give the appliance any number of
+/// data-disk slots, and the appliance VM's size must then say so in `maxDataDiskCount`.
+const APPLIANCE_SIZE_PREFIX: &str = "Standard_DS4_v2_Appliance";
+
+/// The appliance VM's size for a number of data-disk slots: the smallest standard DS size with
+/// exactly that many (32: the default DS4_v2), else a DS4_v2-like size of the emulator's own.
+pub(crate) fn appliance_vm_size(slots: u32) -> String {
+    VM_SIZES
+        .iter()
+        .find(|(n, _, _, d)| n.starts_with("Standard_DS") && *d == u64::from(slots))
+        .map(|(n, ..)| (*n).to_owned())
+        .unwrap_or_else(|| format!("{APPLIANCE_SIZE_PREFIX}{slots}"))
 }
 
 impl World {
+    /// The VM sizes a stamp offers: the standard ones, and the appliance's own size when the
+    /// scenario gave it a non-standard number of slots. (name, vCPUs, memory MiB, max data disks)
+    pub(crate) fn vm_sizes(&self) -> Vec<(String, u64, u64, u64)> {
+        let mut sizes: Vec<(String, u64, u64, u64)> = VM_SIZES
+            .iter()
+            .map(|(n, c, m, d)| ((*n).to_owned(), *c, *m, *d))
+            .collect();
+        let app = self.vm(&self.appliance.vm_id).map(|v| v.size.clone());
+        if let Some(size) = app.filter(|s| s.starts_with(APPLIANCE_SIZE_PREFIX)) {
+            sizes.push((size, 8, 28672, u64::from(self.appliance.slots)));
+        }
+        sizes
+    }
+
     pub(crate) fn add_group(
         &mut self,
         sub: &str,

@@ -1,7 +1,7 @@
 //! The ARM reads of stamp resources.
 
 use super::shapes::*;
-use super::{key, rg_id, World, VM_SIZES};
+use super::{key, rg_id, World};
 use crate::emulator::arm::{self, ArmError};
 use crate::emulator::router::{ArmPath, Ctx};
 use crate::emulator::scenario::{ComputeQuota, Role};
@@ -189,8 +189,9 @@ pub(crate) fn handle(
             Ok(arm::page(ctx.req, items, page))
         }
         ("microsoft.compute", ["locations", _, "vmsizes"]) => {
-            let items = VM_SIZES
-                .iter()
+            let items = w
+                .vm_sizes()
+                .into_iter()
                 .map(|(name, cores, mem, disks)| {
                     json!({
                         "name": name,

@@ -94,7 +94,12 @@ impl BulkRunner {
         operation: BulkOperation,
         items: impl IntoIterator<Item = BulkItem>,
     ) -> BulkRun {
-        let items: Vec<BulkItem> = items.into_iter().collect();
+        // One entry per item name (ARM names are case-insensitive): the first one wins.
+        let mut seen = std::collections::HashSet::new();
+        let items: Vec<BulkItem> = items
+            .into_iter()
+            .filter(|i| seen.insert(i.name.to_ascii_lowercase()))
+            .collect();
         let now = self.client.pipeline().clock().now();
         let ledger = Arc::new(Mutex::new(Ledger::new(
             &operation,
@@ -198,6 +203,8 @@ pub(super) struct Ledger {
     results: Vec<VmResult>,
     index: HashMap<String, usize>,
     accepted: Vec<bool>,
+    /// A request that may start the operation is on its way (cleared when it is answered).
+    sending: Vec<bool>,
     operation: BulkOperation,
     vault: String,
     started_at: DateTime<Utc>,
@@ -225,6 +232,7 @@ impl Ledger {
         Ledger {
             events: VecDeque::new(),
             accepted: vec![false; results.len()],
+            sending: vec![false; results.len()],
             results,
             index,
             operation: operation.clone(),
@@ -239,7 +247,11 @@ impl Ledger {
         if let Some(&i) = self.index.get(&event.item.to_ascii_lowercase()) {
             let r = &mut self.results[i];
             match &event.kind {
-                BulkEventKind::Queued { batch } => r.batch = *batch,
+                BulkEventKind::Queued { batch } => {
+                    if batch.is_some() {
+                        r.batch = *batch;
+                    }
+                }
                 BulkEventKind::Refused { refusal } => {
                     r.outcome = VmOutcome::Refused;
                     r.error = Some(refusal.to_string());
@@ -300,6 +312,13 @@ impl Ledger {
         }
     }
 
+    /// Notes that the request starting `item`'s operation is (or is no longer) on its way.
+    pub(super) fn sending(&mut self, item: &str, on: bool) {
+        if let Some(&i) = self.index.get(&item.to_ascii_lowercase()) {
+            self.sending[i] = on;
+        }
+    }
+
     pub(super) fn finish(&mut self, now: DateTime<Utc>) {
         self.ended_at = Some(now);
     }
@@ -310,6 +329,14 @@ impl Ledger {
         for (i, r) in results.iter_mut().enumerate() {
             if r.outcome == VmOutcome::NotStarted && self.accepted[i] {
                 r.outcome = VmOutcome::LeftRunning;
+            } else if r.outcome == VmOutcome::NotStarted && self.sending[i] {
+                r.outcome = VmOutcome::LeftRunning;
+                r.error = Some(
+                    "the run stopped while the request starting the operation was on its way: \
+                     the service may have accepted it; running the same operation again finds \
+                     out (it follows the operation if it runs, and never sends it twice)"
+                        .to_owned(),
+                );
             }
             if stopped && matches!(r.outcome, VmOutcome::NotStarted | VmOutcome::LeftRunning) {
                 was_stopped = true;
