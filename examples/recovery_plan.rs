@@ -66,7 +66,10 @@ fn args() -> Result<Args, String> {
             "--plan" => a.plan = value("--plan")?.into(),
             "--endpoint" => a.endpoint = Some(value("--endpoint")?),
             "-h" | "--help" => {
-                return Err("usage: recovery_plan [--approve] [--out DIR] [--plan FILE] [--endpoint URL]".into())
+                return Err(
+                    "usage: recovery_plan [--approve] [--out DIR] [--plan FILE] [--endpoint URL]"
+                        .into(),
+                )
             }
             other => return Err(format!("unknown argument `{other}` (try --help)")),
         }
@@ -157,8 +160,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .as_deref()
                 .map(|b| format!(" by {b}"))
                 .unwrap_or_default();
-            let detail = s.detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default();
-            println!("  {:<9} {:<40} {}{by}{detail}", s.position, s.description, s.outcome);
+            let detail = s
+                .detail
+                .as_deref()
+                .map(|d| format!(": {d}"))
+                .unwrap_or_default();
+            println!(
+                "  {:<9} {:<40} {}{by}{detail}",
+                s.position, s.description, s.outcome
+            );
         }
     }
     let t = &report.totals;
@@ -182,7 +192,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     ] {
         std::fs::write(args.out.join(file), text)?;
     }
-    println!("reports: {}", args.out.join("report.{json,md,xml}").display());
+    println!(
+        "reports: {}",
+        args.out.join("report.{json,md,xml}").display()
+    );
     if !report.succeeded() {
         std::process::exit(1);
     }
@@ -207,15 +220,25 @@ async fn recovered_vms_exist(ctx: HookContext, suffix: &str) -> Result<String, S
         let name = item.target_vm_name.as_deref().unwrap_or(&item.vm);
         let path = format!("{rg}/providers/Microsoft.Compute/virtualMachines/{name}{suffix}");
         let mut url = ctx.client.url(&path).map_err(|e| e.to_string())?;
-        url.query_pairs_mut().clear().append_pair("api-version", &api);
-        if ctx.client.send(Request::new(Method::Get, url)).await.is_err() {
+        url.query_pairs_mut()
+            .clear()
+            .append_pair("api-version", &api);
+        if ctx
+            .client
+            .send(Request::new(Method::Get, url))
+            .await
+            .is_err()
+        {
             missing.push(format!("{name}{suffix}"));
         }
     }
     if missing.is_empty() {
         Ok(format!("{} recovered VMs exist", ctx.items.len()))
     } else {
-        Err(format!("missing on the target stamp: {}", missing.join(", ")))
+        Err(format!(
+            "missing on the target stamp: {}",
+            missing.join(", ")
+        ))
     }
 }
 

@@ -709,3 +709,43 @@ async fn the_reports_parse_as_junit_xml_and_markdown_tables() {
         .to_string()
         .contains("schemaVersion 2"));
 }
+
+#[tokio::test]
+async fn a_bulk_run_yields_the_same_report_forms() {
+    use azs_site_recovery::lifecycle::RecoveryPointChoice;
+    use azs_site_recovery::orchestrate::{BulkItem, BulkOperation, BulkRunner};
+    let w = World::new().await;
+    // web-01 already has its test failover: the bulk run skips it (already done).
+    w.client
+        .protected_items(&w.vault)
+        .test_failover("web-01", RecoveryPointChoice::Latest)
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let result = BulkRunner::new(&w.client, &w.vault)
+        .run(
+            BulkOperation::TestFailover {
+                recovery_point: RecoveryPointChoice::LatestProcessed,
+            },
+            ["web-01", "web-02", "app-01"].map(BulkItem::named),
+        )
+        .finish()
+        .await;
+    let report = RunReport::from_bulk(&result);
+    assert_eq!(report.kind, "bulk");
+    assert!(report.succeeded(), "{}", report.to_markdown());
+    assert_eq!(report.totals.vms, 3);
+    assert_eq!(report.totals.succeeded, 2);
+    assert_eq!(report.totals.already_done, 1);
+    let web01 = report.vms.iter().find(|v| v.item == "web-01").unwrap();
+    assert_eq!(web01.outcome, VmOutcome::AlreadyDone);
+    let doc = roxmltree::Document::parse(&report.to_junit_xml())
+        .unwrap()
+        .root_element()
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(doc, 3);
+    assert_eq!(table(&report.to_markdown(), "## VMs").len(), 2 + 3);
+}

@@ -24,6 +24,7 @@
 //! assert_eq!(RunReport::from_json(&json.to_string()).unwrap(), report);
 //! ```
 
+mod bulk;
 mod junit;
 mod markdown;
 
