@@ -286,6 +286,13 @@ impl PlanRunner {
             return Err(PlanError::Invalid(problems));
         }
         let (groups, _) = resolve(plan, &items);
+        let steps = RunStep::for_plan(plan, operation);
+        // The validation's read serves the first phase too.
+        let listing = steps.iter().find_map(|s| match s {
+            RunStep::Operation { .. } => Some(Listing::new("operation", now, items.clone())),
+            RunStep::Cleanup { .. } => Some(Listing::new("cleanup", now, items.clone())),
+            _ => None,
+        });
         let mut report = RunReport::new("plan", &plan.name, operation.to_string(), timestamp(now));
         report.preflight = self
             .validate
@@ -308,7 +315,7 @@ impl PlanRunner {
             plan: plan.clone(),
             operation: operation.clone(),
             options: self.options.clone(),
-            steps: RunStep::for_plan(plan, operation),
+            steps,
             next_step: 0,
             status: RunStatus::Running,
             skipped_groups: BTreeSet::new(),
@@ -316,7 +323,7 @@ impl PlanRunner {
             report,
             groups,
         };
-        self.drive(checkpoint, on_checkpoint).await
+        self.drive(checkpoint, listing, on_checkpoint).await
     }
 
     /// Continues a run from `checkpoint` (saved by `on_checkpoint` of [`PlanRunner::run`] or of
@@ -348,7 +355,7 @@ impl PlanRunner {
                 "the checkpoint's groups do not match its plan".to_owned(),
             ));
         }
-        self.drive(checkpoint, on_checkpoint).await
+        self.drive(checkpoint, None, on_checkpoint).await
     }
 
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
@@ -362,6 +369,7 @@ impl PlanRunner {
     async fn drive(
         &self,
         mut cp: PlanCheckpoint,
+        mut listing: Option<Listing>,
         mut on_checkpoint: impl FnMut(&PlanCheckpoint) -> ControlFlow<()>,
     ) -> Result<RunReport, PlanError> {
         let mut options = cp.options.clone();
@@ -373,7 +381,7 @@ impl PlanRunner {
                 break;
             };
             let ok = match self
-                .step(&mut cp, &step, &options, &mut on_checkpoint)
+                .step(&mut cp, &step, &options, &mut listing, &mut on_checkpoint)
                 .await?
             {
                 ControlFlow::Continue(ok) => ok,
@@ -472,6 +480,7 @@ impl PlanRunner {
         cp: &mut PlanCheckpoint,
         step: &RunStep,
         options: &PlanRunOptions,
+        listing: &mut Option<Listing>,
         on_checkpoint: &mut impl FnMut(&PlanCheckpoint) -> ControlFlow<()>,
     ) -> Result<ControlFlow<(), bool>, PlanError> {
         let g = step.group();
@@ -483,7 +492,7 @@ impl PlanRunner {
                     self.skip_operation(cp, *group, &op);
                     return Ok(ControlFlow::Continue(true));
                 }
-                self.group_operation(cp, *group, op, "operation", options, on_checkpoint)
+                self.group_operation(cp, *group, op, "operation", options, listing, on_checkpoint)
                     .await
             }
             RunStep::Cleanup { group } => {
@@ -493,6 +502,7 @@ impl PlanRunner {
                     Operation::CleanupTestFailover,
                     "cleanup",
                     options,
+                    listing,
                     on_checkpoint,
                 )
                 .await
@@ -723,22 +733,29 @@ impl PlanRunner {
         cp: &mut PlanCheckpoint,
         g: usize,
         operation: Operation,
-        position: &str,
+        position: &'static str,
         options: &PlanRunOptions,
+        listing: &mut Option<Listing>,
         on_checkpoint: &mut impl FnMut(&PlanCheckpoint) -> ControlFlow<()>,
     ) -> Result<ControlFlow<(), bool>, PlanError> {
         let started = self.now();
         let group_name = cp.plan.groups[g].name.clone();
         let op_name = operation.to_string();
-        // One list per group and phase: every decision below is made on it.
-        let listed: BTreeMap<String, ProtectedItem> = self
-            .items()
-            .list()
-            .try_collect::<Vec<ProtectedItem>>()
-            .await?
-            .into_iter()
-            .filter_map(|i| Some((i.name.clone()?.to_lowercase(), i)))
-            .collect();
+        // One list of the vault per phase: every decision below is made on it.
+        if listing.as_ref().is_none_or(|l| l.position != position) {
+            let at = self.now();
+            let items = self
+                .items()
+                .list()
+                .try_collect::<Vec<ProtectedItem>>()
+                .await?;
+            *listing = Some(Listing::new(position, at, items));
+        }
+        let Some(listed) = listing.as_ref() else {
+            return Err(PlanError::Checkpoint("no listing of the vault".to_owned()));
+        };
+        let listed_at = listed.at;
+        let listed = &listed.items;
         let run_started = cp.report.started.clone();
         let with_rpo = operation.recovery_point().is_some()
             || matches!(
@@ -777,7 +794,7 @@ impl PlanRunner {
                 let item = listed.get(&r.item.to_lowercase()).cloned();
                 if with_rpo {
                     cp.report.vms[index].rpo_seconds =
-                        item.as_ref().and_then(|i| rpo(i, self.now()));
+                        item.as_ref().and_then(|i| rpo(i, listed_at));
                 }
                 let cont = cp.in_flight.get(&r.item).map(|f| f.continuation.clone());
                 todo.push((index, r.clone(), item, cont));
@@ -980,6 +997,32 @@ impl PlanRunner {
     }
 }
 
+/// The vault's items as read once for a phase (the forward pass over the groups, or the
+/// cleanup pass): later groups are decided on it, since the run's own operations on earlier
+/// groups never change their items. Held in memory only: a resumed run reads again.
+struct Listing {
+    position: &'static str,
+    at: chrono::DateTime<chrono::Utc>,
+    items: BTreeMap<String, ProtectedItem>,
+}
+
+impl Listing {
+    fn new(
+        position: &'static str,
+        at: chrono::DateTime<chrono::Utc>,
+        items: Vec<ProtectedItem>,
+    ) -> Self {
+        Listing {
+            position,
+            at,
+            items: items
+                .into_iter()
+                .filter_map(|i| Some((i.name.clone()?.to_lowercase(), i)))
+                .collect(),
+        }
+    }
+}
+
 enum Start {
     Sent(Poller<ProtectedItem>),
     Attached,
@@ -1058,11 +1101,12 @@ pub(crate) fn final_state(item: &ProtectedItem) -> String {
     }
 }
 
-/// The age of the item's latest recovery point at `now`, in seconds.
-fn rpo(item: &ProtectedItem, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+/// The age of the item's latest recovery point when it was read (`read_at`), in seconds: the
+/// replication lag the operation started from.
+fn rpo(item: &ProtectedItem, read_at: chrono::DateTime<chrono::Utc>) -> Option<i64> {
     let last = item
         .custom_properties()?
         .last_recovery_point_received()?
         .to_utc()?;
-    Some((now - last).num_seconds().max(0))
+    Some((read_at - last).num_seconds().max(0))
 }
