@@ -981,13 +981,12 @@ impl PlanRunner {
                     },
                 }
             }
-            Start::Done(item, ours) => {
-                let outcome = if ours {
-                    VmOutcome::Succeeded
-                } else {
-                    VmOutcome::AlreadyDone
-                };
-                Finished::from_item(outcome, &item, None)
+            Start::Done(item, true) => Finished::from_item(VmOutcome::Succeeded, &item, None),
+            Start::Done(item, false) => {
+                // Nothing ran for it: the item's job, if any, is an older operation's.
+                let mut f = Finished::from_item(VmOutcome::AlreadyDone, &item, None);
+                f.job_id = None;
+                f
             }
             Start::Failed(outcome, error) => Finished {
                 error: Some(error),
