@@ -14,11 +14,14 @@
 //!   attached to, a failover is never sent twice). Progress is a
 //!   [`Stream`](futures_core::Stream) of [`BulkEvent`]s, the outcome a [`BulkRunResult`] with
 //!   one [`VmResult`] per VM.
+//! * [`fleet`]: one call that summarises a vault for scheduled checks (RPO, health errors,
+//!   appliance heartbeat, the 180-day test failover advice), as JSON, Markdown or JUnit XML.
 //!
 //! The library prints nothing: events and results are values (all `Serialize`), for a
 //! terminal, a log, a chat post or a report.
 
 mod bulk;
+pub mod fleet;
 
 pub use crate::client::{not_yet_protected, DiscoveryOptions, DiskInfo, Protectability, SourceVm};
 pub use bulk::{
