@@ -81,7 +81,11 @@ async fn untested_items_and_old_drills_need_attention() {
         .await
         .unwrap();
     assert_eq!(h.items.len(), 4);
-    assert!(attention(&h, "vm-0").is_empty(), "{:?}", attention(&h, "vm-0"));
+    assert!(
+        attention(&h, "vm-0").is_empty(),
+        "{:?}",
+        attention(&h, "vm-0")
+    );
     assert_eq!(h.items[0].days_since_test_failover, Some(0));
     assert!(h.items[0].rpo_secs.is_some());
     assert!(attention(&h, "vm-2")[0].contains("never test-failed-over"));
@@ -140,7 +144,10 @@ async fn unresponsive_appliance_needs_attention_in_all_three_renderings() {
         .map(|c| c.attribute("name").unwrap())
         .collect();
     assert_eq!(failing.len(), expected_failures);
-    assert!(failing.contains(&"vm-2") && failing.contains(&"vm-3"), "{failing:?}");
+    assert!(
+        failing.contains(&"vm-2") && failing.contains(&"vm-3"),
+        "{failing:?}"
+    );
     let appliance = cases
         .iter()
         .find(|c| c.attribute("classname") == Some("appliance"))
@@ -149,7 +156,10 @@ async fn unresponsive_appliance_needs_attention_in_all_three_renderings() {
         .children()
         .find(|f| f.has_tag_name("failure"))
         .unwrap();
-    assert!(failure.attribute("message").unwrap().contains("not responsive"));
+    assert!(failure
+        .attribute("message")
+        .unwrap()
+        .contains("not responsive"));
 
     // Markdown: two tables; every row has the header's cells; the appliance row says "no".
     let md = h.to_markdown();

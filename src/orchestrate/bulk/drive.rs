@@ -309,10 +309,10 @@ fn reached(op: &BulkOperation, s: &ItemState) -> Option<&'static str> {
         P::PlannedFailoverCompleted | P::UnplannedFailoverCompleted | P::CommitFailoverCompleted
     );
     let hit = match op {
-        BulkOperation::EnableProtection => {
-            s.exists && initial_replication_done(s)
+        BulkOperation::EnableProtection => s.exists && initial_replication_done(s),
+        BulkOperation::TestFailover { .. } => {
+            s.test_failover_state == crate::model::TestFailoverState::TestFailoverCompleted
         }
-        BulkOperation::TestFailover { .. } => s.test_failover_state == crate::model::TestFailoverState::TestFailoverCompleted,
         BulkOperation::CleanupTestFailover => s.exists && s.test_failover_state.is_none(),
         BulkOperation::PlannedFailover { .. } | BulkOperation::UnplannedFailover { .. } => {
             s.exists && s.direction == Direction::Forward && failed_over
@@ -374,7 +374,8 @@ fn in_progress(op: &BulkOperation, s: &ItemState) -> bool {
     let transitional = s.protection_state.is_transitional();
     match op {
         BulkOperation::EnableProtection => {
-            transitional && matches!(phase, Phase::Unprotected | Phase::InitialReplication)
+            transitional
+                && matches!(phase, Phase::Unprotected | Phase::InitialReplication)
                 && s.protection_state != crate::model::ProtectionState::DisablingProtection
         }
         BulkOperation::TestFailover { .. } | BulkOperation::CleanupTestFailover => {
@@ -426,9 +427,7 @@ fn decide(
                 .or(it.source_vm_id.as_deref());
             if let Some(other) = vm.and_then(|v| by_vm.get(&v.to_ascii_lowercase())) {
                 if !other.eq_ignore_ascii_case(&it.name) {
-                    return Decision::Skip(format!(
-                        "the VM is already protected by item {other}"
-                    ));
+                    return Decision::Skip(format!("the VM is already protected by item {other}"));
                 }
             }
         }
@@ -464,7 +463,9 @@ fn decide(
                          to protect it with again: pass them with BulkItem::enable (the item as \
                          first enabled, e.g. from NewAzStackProtectedItem); nothing was sent",
                         it.name,
-                        current.and_then(|c| c.instance_type()).unwrap_or("not reported")
+                        current
+                            .and_then(|c| c.instance_type())
+                            .unwrap_or("not reported")
                     ),
                 ));
             }
@@ -476,7 +477,7 @@ fn decide(
                         .to_owned(),
                     remedy: "fail back and commit first, or disable protection if that is the \
                              aim"
-                        .to_owned(),
+                    .to_owned(),
                     current_state: state.summary().to_string(),
                     rule: "[PROT] after failback: disable protection, remove the agent, enable \
                            protection again"
@@ -600,7 +601,9 @@ fn disk_sizes(item: Option<&ProtectedItem>) -> Vec<u64> {
 /// the appliance cannot be read; the service still refuses a re-protect that does not fit.
 async fn appliance_free_slots(ctx: &Ctx, appliance_id: &str) -> u32 {
     let a = CapacityAssumptions::default();
-    let fallback = a.appliance_data_disk_slots.saturating_sub(a.appliance_disks_in_use);
+    let fallback = a
+        .appliance_data_disk_slots
+        .saturating_sub(a.appliance_disks_in_use);
     let client = &ctx.runner.client;
     let Ok(url) = client.url(appliance_id) else {
         return fallback;
@@ -655,14 +658,20 @@ async fn max_data_disks(ctx: &Ctx, sub: &str, location: &str, size: &str) -> Opt
     let url = client
         .pipeline()
         .url(
-            &format!("/subscriptions/{sub}/providers/Microsoft.Compute/locations/{location}/vmSizes"),
+            &format!(
+                "/subscriptions/{sub}/providers/Microsoft.Compute/locations/{location}/vmSizes"
+            ),
             &version,
         )
         .ok()?;
     let sizes: Vec<Value> = client.list_values(url).await.ok()?;
     sizes
         .iter()
-        .find(|s| s.get("name").and_then(Value::as_str).is_some_and(|n| n.eq_ignore_ascii_case(size)))
+        .find(|s| {
+            s.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(size))
+        })
         .and_then(|s| s.get("maxDataDiskCount").and_then(Value::as_u64))
         .and_then(|n| u32::try_from(n).ok())
 }
@@ -788,7 +797,9 @@ fn operation_path(url: &str) -> String {
 
 fn is_operation_path(p: &str) -> bool {
     let p = p.to_ascii_lowercase();
-    p.contains("/operationresults/") || p.contains("/operations/") || p.contains("/operationstatuses/")
+    p.contains("/operationresults/")
+        || p.contains("/operations/")
+        || p.contains("/operationstatuses/")
 }
 
 /// Follows an accepted operation to its end and reports it.
@@ -899,8 +910,7 @@ async fn action(ctx: &Ctx, w: Work) {
         options = options.unchecked();
     }
     let Some(poller) = start(ctx, &w, || {
-        ctx.items
-            .perform_with(&name, &op, body.clone(), &options)
+        ctx.items.perform_with(&name, &op, body.clone(), &options)
     })
     .await
     else {
@@ -922,8 +932,7 @@ async fn enable(ctx: &Ctx, w: Work) {
         );
         return;
     };
-    let Some(poller) = start(ctx, &w, || ctx.items.create_or_update(&name, new_item)).await
-    else {
+    let Some(poller) = start(ctx, &w, || ctx.items.create_or_update(&name, new_item)).await else {
         return;
     };
     finish_action(ctx, &name, poller, Some, None).await;
@@ -979,11 +988,7 @@ async fn reenable(ctx: &Ctx, w: Work) {
             );
         }
         // The disable's own wait may end before the item is gone: wait for that.
-        match ctx
-            .items
-            .wait_until(&name, conditions::is_deleted())
-            .await
-        {
+        match ctx.items.wait_until(&name, conditions::is_deleted()).await {
             Ok(_) => ctx.emit(
                 &name,
                 BulkEventKind::StepDone {
@@ -1073,7 +1078,9 @@ async fn attach(ctx: &Ctx, name: &str, current: Option<ProtectedItem>) {
             return;
         }
     };
-    let state = item.as_ref().map_or_else(ItemState::absent, ItemState::from_item);
+    let state = item
+        .as_ref()
+        .map_or_else(ItemState::absent, ItemState::from_item);
     if reached(&ctx.operation, &state).is_some() {
         succeed(ctx, name, item.as_ref());
         return;

@@ -392,7 +392,10 @@ impl ItemSnapshot {
             } else {
                 None
             },
-            active_location: state.active_location.as_ref().map(|l| l.as_str().to_owned()),
+            active_location: state
+                .active_location
+                .as_ref()
+                .map(|l| l.as_str().to_owned()),
             direction: state.direction.as_str().to_owned(),
             current_job: state.current_job.as_ref().and_then(|j| {
                 let name = j.scenario_name.as_deref().or(j.display_name.as_deref())?;
@@ -551,10 +554,7 @@ impl VmFailure {
             code: error.arm_error().and_then(|e| e.code.clone()),
             job_errors,
             health_errors,
-            may_have_been_sent: matches!(
-                error,
-                Error::MaybeSent(_) | Error::ResponseUnreadable(_)
-            ),
+            may_have_been_sent: matches!(error, Error::MaybeSent(_) | Error::ResponseUnreadable(_)),
         }
     }
 
@@ -861,6 +861,8 @@ impl BulkRunResult {
 
     /// How long the run took.
     pub fn duration(&self) -> Duration {
-        (self.ended_at - self.started_at).to_std().unwrap_or_default()
+        (self.ended_at - self.started_at)
+            .to_std()
+            .unwrap_or_default()
     }
 }

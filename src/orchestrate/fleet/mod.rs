@@ -244,7 +244,10 @@ pub async fn fleet_health(
         appliances.push(appliance_health(&id, agent, now, options));
     }
     let needs_attention = health.iter().filter(|i| i.needs_attention()).count()
-        + appliances.iter().filter(|a| !a.attention.is_empty()).count();
+        + appliances
+            .iter()
+            .filter(|a| !a.attention.is_empty())
+            .count();
     Ok(FleetHealth {
         schema_version: FLEET_SCHEMA_VERSION,
         vault: vault.to_string(),
@@ -301,7 +304,10 @@ fn item_health(item: &ProtectedItem, now: DateTime<Utc>, o: &FleetOptions) -> It
             state.summary()
         ));
     }
-    if matches!(replication_health, Some(HealthStatus::Critical | HealthStatus::Warning)) {
+    if matches!(
+        replication_health,
+        Some(HealthStatus::Critical | HealthStatus::Warning)
+    ) {
         attention.push(format!(
             "replication health is {}",
             replication_health.map_or("", |h| h.as_str())

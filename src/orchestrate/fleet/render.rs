@@ -48,7 +48,8 @@ impl FleetHealth {
                 md(&i.item),
                 md(i.protection_state.as_deref().unwrap_or("-")),
                 md(i.replication_health.as_deref().unwrap_or("-")),
-                i.rpo().map_or("-".to_owned(), |r| HumanDuration(r).to_string()),
+                i.rpo()
+                    .map_or("-".to_owned(), |r| HumanDuration(r).to_string()),
                 test,
                 if i.attention.is_empty() {
                     "ok".to_owned()
@@ -104,24 +105,25 @@ impl FleetHealth {
             self.needs_attention,
             self.generated_at.format("%Y-%m-%dT%H:%M:%S")
         );
-        let case = |out: &mut String, class: &str, name: &str, problems: &[String], detail: String| {
-            let _ = write!(
-                out,
-                "    <testcase classname=\"{}\" name=\"{}\"",
-                xml(class),
-                xml(name)
-            );
-            if problems.is_empty() {
-                out.push_str("/>\n");
-            } else {
-                let _ = writeln!(
+        let case =
+            |out: &mut String, class: &str, name: &str, problems: &[String], detail: String| {
+                let _ = write!(
                     out,
-                    ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                    xml(&problems.join("; ")),
-                    xml(&detail)
+                    "    <testcase classname=\"{}\" name=\"{}\"",
+                    xml(class),
+                    xml(name)
                 );
-            }
-        };
+                if problems.is_empty() {
+                    out.push_str("/>\n");
+                } else {
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
+                        xml(&problems.join("; ")),
+                        xml(&detail)
+                    );
+                }
+            };
         for i in &self.items {
             let mut detail = format!(
                 "state: {}",
