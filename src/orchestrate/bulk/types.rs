@@ -310,6 +310,46 @@ impl BulkItem {
         }
     }
 
+    /// A discovered VM to protect, as its [`SourceVm::item_name`], with `template`'s settings
+    /// (policy, extension, appliance, target resource group and networks, log storage
+    /// account) and the VM's own id.
+    ///
+    /// ```
+    /// use azs_site_recovery::model::NewAzStackProtectedItem;
+    /// use azs_site_recovery::orchestrate::{BulkItem, SourceVm};
+    /// let vm: SourceVm = serde_json::from_value(serde_json::json!({
+    ///     "id": "/subscriptions/s/resourceGroups/app/providers/Microsoft.Compute/virtualMachines/web-01",
+    ///     "name": "web-01", "resourceGroup": "app", "subscriptionId": "s", "disks": [],
+    ///     "itemName": "web-01", "protectability": {"canProtect": true}
+    /// })).unwrap();
+    /// let template = NewAzStackProtectedItem::new("policy", "extension", "")
+    ///     .appliance_id("/subscriptions/t/resourceGroups/asr/providers/Microsoft.DataReplication/replicationFabrics/f/fabricAgents/a")
+    ///     .target_resource_group_id("/subscriptions/t/resourceGroups/dr")
+    ///     .target_network("/subscriptions/t/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/dr", "default")
+    ///     .log_storage_account_id("/subscriptions/t/resourceGroups/dr/providers/Microsoft.Storage/storageAccounts/cache");
+    /// let item = BulkItem::protect(&vm, &template).unwrap();
+    /// assert_eq!(item.name, "web-01");
+    /// assert_eq!(item.source_vm_id.as_deref(), Some(vm.id.as_str()));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] when the template misses a required setting.
+    ///
+    /// [`SourceVm::item_name`]: crate::orchestrate::SourceVm::item_name
+    pub fn protect(
+        vm: &crate::orchestrate::SourceVm,
+        template: &crate::model::NewAzStackProtectedItem,
+    ) -> Result<Self, Error> {
+        let item = template
+            .clone()
+            .custom_field("sourceAzStackVirtualMachineId", vm.id.clone())
+            .build()
+            .map_err(|e| Error::invalid_input("protected item template", e.to_string()))?;
+        let mut out = BulkItem::enable(&vm.item_name, item);
+        out.source_vm_id = Some(vm.id.clone());
+        Ok(out)
+    }
+
     /// A VM to protect as item `name` with the body `item` (for
     /// [`BulkOperation::EnableProtection`]).
     pub fn enable(name: impl Into<String>, item: ProtectedItem) -> Self {
