@@ -966,12 +966,22 @@ async fn reenable_after_failback() {
     assert_all(&again, VmOutcome::Skipped);
 }
 
-/// Discovery lists the source stamp's VMs through ARM, matches the vault's items, and filters
-/// the ones not yet protected.
-#[tokio::test]
-async fn discovery_matches_items_and_filters_unprotected() {
+both_transports! {
+    discovery_matches_items_and_filters_unprotected;
+    unplanned_failover_and_disable;
+}
+
+/// Discovery lists the source stamp's VMs through ARM (two per page: every `nextLink` is
+/// followed), matches the vault's items, and filters the ones not yet protected.
+async fn discovery_matches_items_and_filters_unprotected(via: Via) {
     use azs_site_recovery::client::not_yet_protected;
-    let e = env(Via::InProcess, vms(5));
+    let scenario = Scenario::builder()
+        .clear_source_vms()
+        .source_vms((0..5).map(|i| SourceVm::linux(&format!("vm-{i:03}")).data_disk(64)))
+        .seed_vault(true)
+        .page_size(2)
+        .build();
+    let e = env(via, scenario);
     // The appliance VM is on the source stamp too: never offer it.
     let appliance = e
         .emu
@@ -1015,4 +1025,42 @@ async fn discovery_matches_items_and_filters_unprotected() {
     let vm1 = found.iter().find(|v| v.name == "vm-001").unwrap();
     assert_eq!(vm1.protected_item.as_deref(), Some("vm-001"));
     assert!(!vm1.protectability.can_protect);
+}
+
+/// Unplanned failover to the latest processed point, then disable: each a bulk run; a second
+/// disable finds nothing left and sends nothing but the list.
+async fn unplanned_failover_and_disable(via: Via) {
+    let e = protected(via, 4).await;
+    let r = e
+        .run(
+            BulkOperation::UnplannedFailover {
+                recovery_point: RecoveryPointChoice::LatestProcessed,
+                shutdown_source: false,
+            },
+            e.named(),
+        )
+        .await;
+    assert_all(&r, VmOutcome::Succeeded);
+    assert!(r.results.iter().all(|v| v.rpo_ms.is_some()));
+    assert_eq!(
+        r.results[0]
+            .final_state
+            .as_ref()
+            .and_then(|s| s.protection_state.as_deref()),
+        Some("UnplannedFailoverCompleted")
+    );
+    let r = e
+        .run(BulkOperation::DisableProtection { force: false }, e.named())
+        .await;
+    assert_all(&r, VmOutcome::Succeeded);
+    assert!(r
+        .results
+        .iter()
+        .all(|v| !v.final_state.as_ref().unwrap().exists));
+    e.log.clear();
+    let again = e
+        .run(BulkOperation::DisableProtection { force: false }, e.named())
+        .await;
+    assert_all(&again, VmOutcome::Skipped);
+    assert_eq!(e.log.total(), 1);
 }

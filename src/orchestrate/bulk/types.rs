@@ -906,3 +906,68 @@ impl BulkRunResult {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Events and results are what checkpoints and reports keep: their JSON reads back as the
+    /// same value, in camelCase with the event's kind as a tag.
+    #[test]
+    fn events_and_results_round_trip_through_json() {
+        let at = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap();
+        let events = [
+            BulkEventKind::Queued { batch: Some(1) },
+            BulkEventKind::Started {
+                job_id: Some("/jobs/1".into()),
+                attached: true,
+            },
+            BulkEventKind::Failed {
+                failure: VmFailure::new(FailureKind::MaybeSent, "reset"),
+            },
+            BulkEventKind::LeftRunning { job_id: None },
+        ];
+        for kind in events {
+            let e = BulkEvent {
+                item: "web-01".into(),
+                at,
+                kind,
+            };
+            let json = serde_json::to_value(&e).unwrap();
+            assert_eq!(json["item"], "web-01");
+            assert!(json["event"].is_string(), "{json}");
+            let back: BulkEvent = serde_json::from_value(json).unwrap();
+            assert_eq!(back, e);
+        }
+        let json = serde_json::to_value(BulkEventKind::Started {
+            job_id: None,
+            attached: false,
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"event": "started", "attached": false})
+        );
+
+        let mut r = VmResult::new(
+            "db-01",
+            BulkOperation::UnplannedFailover {
+                recovery_point: RecoveryPointChoice::Custom("/rp/1".into()),
+                shutdown_source: false,
+            },
+            VmOutcome::Succeeded,
+        );
+        r.rpo_ms = Some(90_000);
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.contains(r#""recoveryPoint":"/rp/1""#), "{text}");
+        let back: VmResult = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.rpo(), Some(Duration::from_secs(90)));
+        assert!(serde_json::from_str::<BulkOperation>(
+            r#"{"operation":"testFailover","recoveryPoint":"Custom"}"#
+        )
+        .is_err());
+    }
+}
