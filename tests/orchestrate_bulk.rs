@@ -1064,3 +1064,32 @@ async fn unplanned_failover_and_disable(via: Via) {
     assert_all(&again, VmOutcome::Skipped);
     assert_eq!(e.log.total(), 1);
 }
+
+/// Without waiting, a VM succeeds once the service accepted its operation; its state is the
+/// one the operation starts in, and the jobs go on (a later run skips the VMs they finished).
+#[tokio::test]
+async fn without_waiting_a_vm_succeeds_when_accepted() {
+    let e = protected(Via::InProcess, 3).await;
+    let op = BulkOperation::TestFailover {
+        recovery_point: RecoveryPointChoice::Latest,
+    };
+    let r = e
+        .runner()
+        .options(BulkOptions::default().wait_for_completion(false))
+        .run(op.clone(), e.named())
+        .finish()
+        .await;
+    assert_all(&r, VmOutcome::Succeeded);
+    for v in &r.results {
+        let s = v.final_state.as_ref().unwrap();
+        assert_ne!(
+            s.test_failover_state.as_deref(),
+            Some("TestFailoverCompleted"),
+            "{s}"
+        );
+        assert_ne!(s.test_failover_state.as_deref(), Some("None"), "{s}");
+    }
+    e.emu.advance(std::time::Duration::from_secs(3600));
+    let again = e.run(op, e.named()).await;
+    assert_all(&again, VmOutcome::Skipped);
+}

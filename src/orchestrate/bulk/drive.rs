@@ -837,6 +837,23 @@ async fn follow<T: serde::de::DeserializeOwned + Send + 'static>(
 }
 
 fn succeed(ctx: &Ctx, name: &str, item: Option<&ProtectedItem>) {
+    succeed_as(ctx, name, item, ItemSnapshot::of(item));
+}
+
+/// The state an item shows once `op` is accepted (the first state of its transition), for a
+/// run that does not wait for completion.
+fn accepted_state(ctx: &Ctx, before: Option<&ProtectedItem>, op: &Operation) -> ItemSnapshot {
+    let state = before.map_or_else(ItemState::absent, ItemState::from_item);
+    match ctx.runner.client.lifecycle().check(&state, op) {
+        Ok(t) => t.states(&state).first().map_or_else(
+            || ItemSnapshot::from_state(&state),
+            ItemSnapshot::from_state,
+        ),
+        Err(_) => ItemSnapshot::from_state(&state),
+    }
+}
+
+fn succeed_as(ctx: &Ctx, name: &str, item: Option<&ProtectedItem>, final_state: ItemSnapshot) {
     if let Some(job) = item
         .and_then(|i| i.properties.as_ref())
         .and_then(|p| p.current_job.as_ref())
@@ -852,12 +869,7 @@ fn succeed(ctx: &Ctx, name: &str, item: Option<&ProtectedItem>) {
             }
         });
     }
-    ctx.emit(
-        name,
-        BulkEventKind::Succeeded {
-            final_state: ItemSnapshot::of(item),
-        },
-    );
+    ctx.emit(name, BulkEventKind::Succeeded { final_state });
 }
 
 async fn finish_action<T: serde::de::DeserializeOwned + Send + 'static>(
@@ -865,10 +877,11 @@ async fn finish_action<T: serde::de::DeserializeOwned + Send + 'static>(
     name: &str,
     poller: Poller<T>,
     done: impl FnOnce(T) -> Option<ProtectedItem>,
-    expected: Option<&ProtectedItem>,
+    before: Option<&ProtectedItem>,
+    op: &Operation,
 ) {
     if !ctx.runner.options.wait_for_completion {
-        succeed(ctx, name, expected);
+        succeed_as(ctx, name, None, accepted_state(ctx, before, op));
         return;
     }
     match follow(ctx, name, poller, done).await {
@@ -916,7 +929,7 @@ async fn action(ctx: &Ctx, w: Work) {
     else {
         return;
     };
-    finish_action(ctx, &name, poller, Some, w.current.as_ref()).await;
+    finish_action(ctx, &name, poller, Some, w.current.as_ref(), &op).await;
 }
 
 async fn enable(ctx: &Ctx, w: Work) {
@@ -935,7 +948,7 @@ async fn enable(ctx: &Ctx, w: Work) {
     let Some(poller) = start(ctx, &w, || ctx.items.create_or_update(&name, new_item)).await else {
         return;
     };
-    finish_action(ctx, &name, poller, Some, None).await;
+    finish_action(ctx, &name, poller, Some, None, &Operation::EnableProtection).await;
 }
 
 async fn disable(ctx: &Ctx, w: Work, force: bool) {
@@ -948,7 +961,15 @@ async fn disable(ctx: &Ctx, w: Work, force: bool) {
     let Some(poller) = start(ctx, &w, || unchecked.disable(&name, force)).await else {
         return;
     };
-    finish_action(ctx, &name, poller, |()| None, None).await;
+    finish_action(
+        ctx,
+        &name,
+        poller,
+        |()| None,
+        w.current.as_ref(),
+        &Operation::DisableProtection { force },
+    )
+    .await;
 }
 
 /// Disable, remove the agent (the caller's step), wait until the item is gone, enable again
@@ -1031,7 +1052,7 @@ async fn reenable(ctx: &Ctx, w: Work) {
     else {
         return;
     };
-    finish_action(ctx, &name, poller, Some, None).await;
+    finish_action(ctx, &name, poller, Some, None, &Operation::EnableProtection).await;
 }
 
 /// Follows an operation that was already running: reads its job, waits until the item
