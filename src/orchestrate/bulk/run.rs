@@ -1,6 +1,6 @@
 //! The runner: validate once, then act on every VM with at most N operations in flight.
 
-use super::types::{
+use super::{
     AgentRemoval, AgentRemovalRequest, BulkEvent, BulkEventKind, BulkItem, BulkOperation,
     BulkOptions, BulkRunResult, VmOutcome, VmResult,
 };
