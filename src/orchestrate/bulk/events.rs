@@ -162,7 +162,7 @@ pub enum FailureKind {
     Authentication,
     /// A caller-supplied step (agent removal) failed.
     Step,
-    /// The service kept answering 429 beyond [`BulkOptions::max_throttled_attempts`].
+    /// The service kept answering 429 beyond [`BulkOptions::max_throttled_attempts`](super::BulkOptions::max_throttled_attempts).
     Throttled,
 }
 
