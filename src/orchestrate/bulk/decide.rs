@@ -6,7 +6,7 @@ use super::drive::{Ctx, Decision, Work};
 use super::{BulkEventKind, BulkItem, BulkOperation, FailureKind, RefusalReport, VmFailure};
 use crate::capacity::{reprotect_batches, CapacityAssumptions, VmDisks};
 use crate::lifecycle::{ItemState, Operation};
-use crate::model::{FabricAgent, Phase, ProtectedItem};
+use crate::model::{FabricAgent, Phase, ProtectedItem, TestFailoverState};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -112,9 +112,16 @@ pub(super) fn in_progress(op: &BulkOperation, s: &ItemState) -> bool {
                 && matches!(phase, Phase::Unprotected | Phase::InitialReplication)
                 && s.protection_state != crate::model::ProtectionState::DisablingProtection
         }
-        BulkOperation::TestFailover { .. } | BulkOperation::CleanupTestFailover => {
-            s.test_failover_state.is_transitional()
-        }
+        BulkOperation::TestFailover { .. } => matches!(
+            s.test_failover_state,
+            TestFailoverState::TestFailoverInitiated | TestFailoverState::TestFailoverCompleting
+        ),
+        BulkOperation::CleanupTestFailover => matches!(
+            s.test_failover_state,
+            TestFailoverState::TestFailoverCleanupInitiated
+                | TestFailoverState::TestFailoverCleanupCompleting
+                | TestFailoverState::MarkedForDeletion
+        ),
         BulkOperation::PlannedFailover { .. } | BulkOperation::Failback { .. } => {
             transitional && phase == Phase::PlannedFailover
         }
