@@ -105,7 +105,8 @@ async fn main() -> Result<(), Error> {
         found.len(),
         to_protect.len()
     );
-    let runner = BulkRunner::new(&d.client, &d.vault).options(BulkOptions::default().concurrency(10));
+    let runner =
+        BulkRunner::new(&d.client, &d.vault).options(BulkOptions::default().concurrency(10));
     let mut enable = Vec::new();
     for vm in &to_protect {
         enable.push(BulkItem::enable(&vm.item_name, d.new_item(&vm.id)?));
@@ -135,7 +136,10 @@ async fn main() -> Result<(), Error> {
     let vms = d.emu.vm_ids();
     let test_vms = names
         .iter()
-        .filter(|n| vms.iter().any(|id| id.ends_with(&format!("/{}-test", n.name))))
+        .filter(|n| {
+            vms.iter()
+                .any(|id| id.ends_with(&format!("/{}-test", n.name)))
+        })
         .count();
     println!(
         "  {} {test_vms}/{} test VMs exist in test-vnet; {} source VMs still running",
@@ -143,7 +147,13 @@ async fn main() -> Result<(), Error> {
         names.len(),
         running_sources(&d)
     );
-    let cleanup = phase(&d, &runner, BulkOperation::CleanupTestFailover, names.clone()).await?;
+    let cleanup = phase(
+        &d,
+        &runner,
+        BulkOperation::CleanupTestFailover,
+        names.clone(),
+    )
+    .await?;
     let left = d
         .emu
         .vm_ids()

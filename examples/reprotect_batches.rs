@@ -15,8 +15,8 @@ use azs_site_recovery::capacity::{reprotect_batches, VmDisks};
 use azs_site_recovery::emulator::{Scenario, SourceVm};
 use azs_site_recovery::lifecycle::conditions::{self, Condition};
 use azs_site_recovery::model::{Event, ProtectedItem};
-use azs_site_recovery::Error;
 use azs_site_recovery::orchestrate::BulkOperation;
+use azs_site_recovery::Error;
 use common::Drill;
 use futures_util::TryStreamExt;
 

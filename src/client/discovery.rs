@@ -236,9 +236,7 @@ impl SiteRecoveryClient {
                 "/subscriptions",
                 &ApiVersion::custom(&self.arm_api_versions().resources),
             )?;
-            let subs: Vec<Value> = Pager::<Value>::new(self.clone(), url)
-                .try_collect()
-                .await?;
+            let subs: Vec<Value> = Pager::<Value>::new(self.clone(), url).try_collect().await?;
             subs.iter()
                 .filter_map(|s| s.get("subscriptionId").and_then(Value::as_str))
                 .map(str::to_owned)
@@ -253,9 +251,7 @@ impl SiteRecoveryClient {
                 &format!("/subscriptions/{sub}/providers/Microsoft.Compute/virtualMachines"),
                 &compute,
             )?;
-            let vms: Vec<Value> = Pager::<Value>::new(self.clone(), url)
-                .try_collect()
-                .await?;
+            let vms: Vec<Value> = Pager::<Value>::new(self.clone(), url).try_collect().await?;
             out.extend(vms.into_iter().map(|v| (sub.clone(), v)));
         }
         Ok(out)
@@ -295,7 +291,10 @@ fn source_vm(vm: &Value, sub: &str) -> Option<SourceVm> {
         os_disk: os,
     };
     let mut disks = Vec::new();
-    if let Some(os) = storage.and_then(|s| s.get("osDisk")).filter(|d| d.is_object()) {
+    if let Some(os) = storage
+        .and_then(|s| s.get("osDisk"))
+        .filter(|d| d.is_object())
+    {
         disks.push(disk(os, true));
     }
     if let Some(data) = storage

@@ -57,7 +57,7 @@ mod tests;
 
 pub use actions::{ActionOptions, ActionSegments};
 pub use builder::{ClientBuilder, PollingOptions};
-pub use discovery::{not_yet_protected, DiskInfo, DiscoveryOptions, Protectability, SourceVm};
+pub use discovery::{not_yet_protected, DiscoveryOptions, DiskInfo, Protectability, SourceVm};
 pub use handles::{Handle, Resource, ResourceHandle};
 pub use pager::{Pager, Pages};
 pub use poller::{PollKind, PollStream, PollUpdate, Poller, PollerContinuation, WaitTimedOut};

@@ -14,7 +14,8 @@
 //!   attached to, a failover is never sent twice). Progress is a
 //!   [`Stream`](futures_core::Stream) of [`BulkEvent`]s, the outcome a [`BulkRunResult`] with
 //!   one [`VmResult`] per VM.
-//!
+//! * [`fleet`]: one call that summarises a vault for scheduled checks (RPO, health errors,
+//!   appliance heartbeat, the 180-day test failover advice), as JSON, Markdown or JUnit XML.
 //! * [`RecoveryPlan`](plan::RecoveryPlan): named, ordered groups of VMs with waits, approval
 //!   gates, named hooks and wait conditions before and after each group, run as one operation
 //!   by a [`PlanRunner`](plan::PlanRunner) that checkpoints after every step and resumes
@@ -26,6 +27,7 @@
 //! terminal, a log, a chat post or a report.
 
 mod bulk;
+pub mod fleet;
 pub mod plan;
 pub mod report;
 

@@ -1,6 +1,6 @@
 //! The runner: validate once, then act on every VM with at most N operations in flight.
 
-use super::types::{
+use super::{
     AgentRemoval, AgentRemovalRequest, BulkEvent, BulkEventKind, BulkItem, BulkOperation,
     BulkOptions, BulkRunResult, VmOutcome, VmResult,
 };
@@ -212,12 +212,7 @@ pub(super) struct Ledger {
 }
 
 impl Ledger {
-    fn new(
-        operation: &BulkOperation,
-        vault: &str,
-        items: &[BulkItem],
-        now: DateTime<Utc>,
-    ) -> Self {
+    fn new(operation: &BulkOperation, vault: &str, items: &[BulkItem], now: DateTime<Utc>) -> Self {
         let mut index = HashMap::new();
         let results = items
             .iter()
@@ -247,11 +242,7 @@ impl Ledger {
         if let Some(&i) = self.index.get(&event.item.to_ascii_lowercase()) {
             let r = &mut self.results[i];
             match &event.kind {
-                BulkEventKind::Queued { batch } => {
-                    if batch.is_some() {
-                        r.batch = *batch;
-                    }
-                }
+                BulkEventKind::Queued { batch: Some(b) } => r.batch = Some(*b),
                 BulkEventKind::Refused { refusal } => {
                     r.outcome = VmOutcome::Refused;
                     r.error = Some(refusal.to_string());
