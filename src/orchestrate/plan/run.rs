@@ -447,26 +447,32 @@ impl PlanRunner {
         // VMs of groups the run never reached: recorded as not run, so the report lists
         // every VM of the plan.
         let op = cp.operation.item_operation().to_string();
+        let recorded: std::collections::HashSet<(&str, &str)> = cp
+            .report
+            .vms
+            .iter()
+            .filter(|v| v.operation == op)
+            .filter_map(|v| Some((v.group.as_deref()?, v.item.as_str())))
+            .collect();
+        let mut missing = Vec::new();
         for (g, group) in cp.groups.iter().enumerate() {
             let name = &cp.plan.groups[g].name;
             for r in group {
-                let has = cp.report.vms.iter().any(|v| {
-                    v.group.as_deref() == Some(name.as_str())
-                        && v.item == r.item
-                        && v.operation == op
-                });
-                if !has {
-                    let mut rec = record(name, r, &op);
-                    rec.outcome = VmOutcome::NotRun;
-                    rec.error = Some(
-                        cp.report
-                            .stop_reason
-                            .clone()
-                            .unwrap_or_else(|| "not run".to_owned()),
-                    );
-                    cp.report.vms.push(rec);
+                if !recorded.contains(&(name.as_str(), r.item.as_str())) {
+                    missing.push((g, r.clone()));
                 }
             }
+        }
+        let why = cp
+            .report
+            .stop_reason
+            .clone()
+            .unwrap_or_else(|| "not run".to_owned());
+        for (g, r) in missing {
+            let mut rec = record(&cp.plan.groups[g].name, &r, &op);
+            rec.outcome = VmOutcome::NotRun;
+            rec.error = Some(why.clone());
+            cp.report.vms.push(rec);
         }
         let stop = cp.report.stop_reason.take();
         cp.report.finish(timestamp(self.now()), stop);
@@ -772,15 +778,22 @@ impl PlanRunner {
             _ => None,
         };
         let members = cp.groups[g].clone();
+        // This group's records of this operation (a resumed step has some), by item.
+        let records: std::collections::HashMap<String, usize> = cp
+            .report
+            .vms
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| {
+                v.group.as_deref() == Some(group_name.as_str()) && v.operation == op_name
+            })
+            .map(|(i, v)| (v.item.clone(), i))
+            .collect();
         for chunk in members.chunks(options.concurrency) {
             // Phase 1: decide and start, each item on its own.
             let mut todo = Vec::new();
             for r in chunk {
-                let existing = cp.report.vms.iter().position(|v| {
-                    v.group.as_deref() == Some(group_name.as_str())
-                        && v.item == r.item
-                        && v.operation == op_name
-                });
+                let existing = records.get(r.item.as_str()).copied();
                 let index = match existing {
                     Some(i) if cp.report.vms[i].outcome != VmOutcome::Pending => continue,
                     Some(i) => i,
