@@ -16,11 +16,11 @@
 //!   one [`VmResult`] per VM.
 //! * [`fleet`]: one call that summarises a vault for scheduled checks (RPO, health errors,
 //!   appliance heartbeat, the 180-day test failover advice), as JSON, Markdown or JUnit XML.
-//! * [`RecoveryPlan`](plan::RecoveryPlan): named, ordered groups of VMs with waits, approval
+//! * [`RecoveryPlan`]: named, ordered groups of VMs with waits, approval
 //!   gates, named hooks and wait conditions before and after each group, run as one operation
-//!   by a [`PlanRunner`](plan::PlanRunner) that checkpoints after every step and resumes
+//!   by a [`PlanRunner`] that checkpoints after every step and resumes
 //!   without sending anything twice ([`plan`]).
-//! * [`RunReport`](report::RunReport): what a plan run or a bulk run did, per VM and per group,
+//! * [`RunReport`]: what a plan run or a bulk run did, per VM and per group,
 //!   as JSON (versioned schema), Markdown and JUnit XML ([`report`]).
 //!
 //! The library prints nothing: events and results are values (all `Serialize`), for a

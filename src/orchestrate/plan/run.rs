@@ -372,8 +372,7 @@ impl PlanRunner {
         mut listing: Option<Listing>,
         mut on_checkpoint: impl FnMut(&PlanCheckpoint) -> ControlFlow<()>,
     ) -> Result<RunReport, PlanError> {
-        let mut options = cp.options.clone();
-        options.concurrency = options.concurrency.max(1);
+        cp.options.concurrency = cp.options.concurrency.max(1);
         while cp.status != RunStatus::Finished {
             let Some(step) = cp.steps.get(cp.next_step).cloned() else {
                 self.finish(&mut cp);
@@ -381,7 +380,7 @@ impl PlanRunner {
                 break;
             };
             let ok = match self
-                .step(&mut cp, &step, &options, &mut listing, &mut on_checkpoint)
+                .step(&mut cp, &step, &mut listing, &mut on_checkpoint)
                 .await?
             {
                 ControlFlow::Continue(ok) => ok,
@@ -485,7 +484,6 @@ impl PlanRunner {
         &self,
         cp: &mut PlanCheckpoint,
         step: &RunStep,
-        options: &PlanRunOptions,
         listing: &mut Option<Listing>,
         on_checkpoint: &mut impl FnMut(&PlanCheckpoint) -> ControlFlow<()>,
     ) -> Result<ControlFlow<(), bool>, PlanError> {
@@ -498,7 +496,7 @@ impl PlanRunner {
                     self.skip_operation(cp, *group, &op);
                     return Ok(ControlFlow::Continue(true));
                 }
-                self.group_operation(cp, *group, op, "operation", options, listing, on_checkpoint)
+                self.group_operation(cp, *group, op, "operation", listing, on_checkpoint)
                     .await
             }
             RunStep::Cleanup { group } => {
@@ -507,7 +505,6 @@ impl PlanRunner {
                     *group,
                     Operation::CleanupTestFailover,
                     "cleanup",
-                    options,
                     listing,
                     on_checkpoint,
                 )
@@ -740,7 +737,6 @@ impl PlanRunner {
         g: usize,
         operation: Operation,
         position: &'static str,
-        options: &PlanRunOptions,
         listing: &mut Option<Listing>,
         on_checkpoint: &mut impl FnMut(&PlanCheckpoint) -> ControlFlow<()>,
     ) -> Result<ControlFlow<(), bool>, PlanError> {
@@ -777,6 +773,7 @@ impl PlanRunner {
             }
             _ => None,
         };
+        let concurrency = cp.options.concurrency.max(1);
         let members = cp.groups[g].clone();
         // This group's records of this operation (a resumed step has some), by item.
         let records: std::collections::HashMap<String, usize> = cp
@@ -789,7 +786,7 @@ impl PlanRunner {
             })
             .map(|(i, v)| (v.item.clone(), i))
             .collect();
-        for chunk in members.chunks(options.concurrency) {
+        for chunk in members.chunks(concurrency) {
             // Phase 1: decide and start, each item on its own.
             let mut todo = Vec::new();
             for r in chunk {
@@ -824,7 +821,7 @@ impl PlanRunner {
                 }
             });
             let started_now: Vec<(usize, Resolved, Start)> = futures_util::stream::iter(starts)
-                .buffer_unordered(options.concurrency)
+                .buffer_unordered(concurrency)
                 .collect()
                 .await;
             let mut sent = false;
@@ -850,7 +847,7 @@ impl PlanRunner {
                 (index, r, outcome)
             });
             let done: Vec<(usize, Resolved, Finished)> = futures_util::stream::iter(waits)
-                .buffer_unordered(options.concurrency)
+                .buffer_unordered(concurrency)
                 .collect()
                 .await;
             let now = timestamp(self.now());
@@ -906,7 +903,7 @@ impl PlanRunner {
         body: Option<serde_json::Value>,
     ) -> Start {
         if let Some(c) = continuation {
-            return Start::Sent(self.client.resume_poller(c));
+            return Start::Sent(Box::new(self.client.resume_poller(c)));
         }
         let Some(item) = item else {
             return Start::Failed(
@@ -936,7 +933,7 @@ impl PlanRunner {
             .perform_with(&r.item, operation, body, &options)
             .await
         {
-            Ok(p) => Start::Sent(p),
+            Ok(p) => Start::Sent(Box::new(p)),
             Err(e) => {
                 let outcome = if matches!(e, Error::Refused(_)) {
                     VmOutcome::Refused
@@ -951,7 +948,7 @@ impl PlanRunner {
     async fn finish_one(&self, r: &Resolved, start: Start) -> Finished {
         let items = self.items();
         match start {
-            Start::Sent(p) => match p.await {
+            Start::Sent(p) => match (*p).await {
                 Ok(item) => Finished::from_item(VmOutcome::Succeeded, &item, None),
                 Err(e) => {
                     let item = items.get_opt(&r.item).await.ok().flatten();
@@ -1036,7 +1033,7 @@ impl Listing {
 }
 
 enum Start {
-    Sent(Poller<ProtectedItem>),
+    Sent(Box<Poller<ProtectedItem>>),
     Attached,
     Done(Box<ProtectedItem>, bool),
     Failed(VmOutcome, String),
