@@ -27,7 +27,7 @@
 //!
 //! // A malformed file says where and what was expected.
 //! let err = RecoveryPlan::from_json("{\"name\": \"x\",\n \"groups\": [ { \"name\": 3 } ] }").unwrap_err();
-//! assert_eq!((err.line, err.column), (2, 23));
+//! assert_eq!((err.line, err.column), (2, 24));
 //! assert!(err.to_string().contains("expected a string"), "{err}");
 //! ```
 
