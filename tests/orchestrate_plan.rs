@@ -23,29 +23,41 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// The emulator as transport, remembering every request (method, path) it was sent.
+/// A transport (the emulator, or reqwest to its HTTP listener) remembering every request
+/// (method, path, status) it was sent.
 #[derive(Debug, Clone)]
 struct Counting {
-    emu: Emulator,
-    log: Arc<Mutex<Vec<(String, String)>>>,
+    inner: Arc<dyn Transport>,
+    log: Arc<Mutex<Vec<(String, String, u16)>>>,
 }
 
 #[async_trait::async_trait]
 impl Transport for Counting {
     async fn send(&self, request: &Request) -> Result<Response, TransportError> {
+        let result = self.inner.send(request).await;
         self.log.lock().unwrap().push((
             request.method.as_str().to_owned(),
             request.url.path().to_owned(),
+            result.as_ref().map_or(0, |r| r.status),
         ));
-        Transport::send(&self.emu, request).await
+        result
     }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    InProcess,
+    #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+    Http,
 }
 
 struct World {
     emu: Emulator,
     client: SiteRecoveryClient,
     vault: VaultId,
-    log: Arc<Mutex<Vec<(String, String)>>>,
+    log: Arc<Mutex<Vec<(String, String, u16)>>>,
+    #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+    _server: Option<azs_site_recovery::emulator::EmulatorServer>,
 }
 
 const PROTECTED: [&str; 8] = [
@@ -56,17 +68,42 @@ impl World {
     /// The default scenario with the vault seeded and eight VMs protected (initial replication
     /// done), the request log cleared.
     async fn new() -> World {
+        World::via(Via::InProcess).await
+    }
+
+    /// [`World::new`], reaching the emulator `via` its in-process transport or its HTTP
+    /// listener (the virtual clock is the client's either way).
+    async fn via(via: Via) -> World {
         let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
         let log = Arc::new(Mutex::new(Vec::new()));
-        let client = SiteRecoveryClient::builder()
-            .in_process(&emu)
-            .unwrap()
-            .transport(Counting {
-                emu: emu.clone(),
+        let builder = SiteRecoveryClient::builder().in_process(&emu).unwrap();
+        #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+        let mut server = None;
+        let client = match via {
+            Via::InProcess => builder.transport(Counting {
+                inner: Arc::new(emu.clone()),
                 log: log.clone(),
-            })
-            .build()
-            .unwrap();
+            }),
+            #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+            Via::Http => {
+                let s =
+                    azs_site_recovery::emulator::EmulatorServer::start(emu.clone(), "127.0.0.1:0")
+                        .unwrap();
+                let b = builder
+                    .endpoint(&s.base_url())
+                    .unwrap()
+                    .transport(Counting {
+                        inner: Arc::new(
+                            azs_site_recovery::transport::ReqwestTransport::new().unwrap(),
+                        ),
+                        log: log.clone(),
+                    });
+                server = Some(s);
+                b
+            }
+        }
+        .build()
+        .unwrap();
         let t = emu.topology().clone();
         let vault: VaultId = t.vault_id("asrvault").parse().unwrap();
         let items = client.protected_items(&vault);
@@ -93,6 +130,8 @@ impl World {
             client,
             vault,
             log,
+            #[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+            _server: server,
         }
     }
 
@@ -102,8 +141,8 @@ impl World {
             .lock()
             .unwrap()
             .iter()
-            .filter(|(m, p)| m == "POST" && p.contains("/protectedItems/"))
-            .map(|(_, p)| {
+            .filter(|(m, p, _)| m == "POST" && p.contains("/protectedItems/"))
+            .map(|(_, p, _)| {
                 let mut parts = p.rsplit('/');
                 let action = parts.next().unwrap_or_default().to_owned();
                 let item = parts.next().unwrap_or_default().to_owned();
@@ -118,7 +157,7 @@ impl World {
             .lock()
             .unwrap()
             .iter()
-            .filter(|(m, _)| m != "GET")
+            .filter(|(m, _, _)| m != "GET")
             .count()
     }
 
@@ -196,7 +235,17 @@ fn drill() -> PlanOperation {
 
 #[tokio::test]
 async fn a_drill_fails_over_groups_in_order_and_cleans_up_in_reverse() {
-    let w = World::new().await;
+    drill_in_order(Via::InProcess).await;
+}
+
+#[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_over_http_fails_over_groups_in_order_and_cleans_up_in_reverse() {
+    drill_in_order(Via::Http).await;
+}
+
+async fn drill_in_order(via: Via) {
+    let w = World::via(via).await;
     let calls = Arc::new(Mutex::new(Vec::new()));
     let before = w.states().await;
     let report = w
@@ -748,4 +797,84 @@ async fn a_bulk_run_yields_the_same_report_forms() {
         .count();
     assert_eq!(doc, 3);
     assert_eq!(table(&report.to_markdown(), "## VMs").len(), 2 + 3);
+}
+
+/// A 429 storm on the actions, a connection reset after one test failover POST reached the
+/// service, and one whose POST never did: the report names exactly the VM that failed and why,
+/// and no test failover is accepted twice for a VM.
+async fn faults_during_a_drill(via: Via) {
+    use azs_site_recovery::emulator::RequestMatch;
+    use azs_site_recovery::http::Method;
+    use azs_site_recovery::transport::TransportErrorKind;
+    let w = World::via(via).await;
+    let post = |path: &str| RequestMatch::any().method(Method::Post).path_contains(path);
+    w.emu.inject(Fault::throttle(post("/testFailover"), 4));
+    // app-01's POST is processed, its answer lost; app-02's is lost before the service reads it.
+    w.emu.inject(Fault::drop_connection(
+        post("/app-01/testFailover"),
+        TransportErrorKind::ResponseUnreadable,
+        1,
+    ));
+    w.emu.inject(Fault::drop_connection(
+        post("/app-02/testFailover"),
+        TransportErrorKind::MaybeSent,
+        1,
+    ));
+    let plan = RecoveryPlan::new("p")
+        .group("database", ["dc-01", "mon-01"])
+        .group("application", ["app-01", "app-02", "app-03"]);
+    let report = w
+        .runner(PlanHooks::new())
+        .options(PlanRunOptions::default().failure_policy(FailurePolicy::Continue))
+        .run(
+            &plan,
+            &PlanOperation::test_failover(PlanRecoveryPoint::Latest, false),
+            |_| ControlFlow::Continue(()),
+        )
+        .await
+        .unwrap();
+    let failed: Vec<(&str, &str)> = report
+        .vms
+        .iter()
+        .filter(|v| v.outcome.is_failure())
+        .map(|v| (v.vm.as_str(), v.error.as_deref().unwrap_or_default()))
+        .collect();
+    assert_eq!(failed.len(), 1, "{}", report.to_markdown());
+    assert_eq!(failed[0].0, "app-02");
+    assert!(failed[0].1.contains("not resent"), "{}", failed[0].1);
+    // app-01's test failover ran although its answer was lost: followed, reported with its job.
+    let app01 = report.vms.iter().find(|v| v.vm == "app-01").unwrap();
+    assert_eq!(app01.outcome, VmOutcome::Succeeded, "{app01:?}");
+    assert_eq!(app01.job_ids.len(), 1);
+    assert_eq!(report.totals.succeeded, 4);
+    // Accepted (202) test failover POSTs: at most one per VM.
+    let accepted: Vec<String> = w
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(m, p, _)| m == "POST" && p.ends_with("/testFailover"))
+        .filter(|(_, _, status)| *status == 202 || *status == 0)
+        .map(|(_, p, _)| p.rsplit('/').nth(1).unwrap().to_owned())
+        .collect();
+    let mut per_vm: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &accepted {
+        *per_vm.entry(a).or_default() += 1;
+    }
+    assert!(per_vm.values().all(|n| *n == 1), "{per_vm:?}");
+    assert_eq!(per_vm.len(), 5);
+    let states = w.states().await;
+    assert_eq!(states["app-02"], "Protected / None");
+    assert_eq!(states["app-01"], "Protected / TestFailoverCompleted");
+}
+
+#[tokio::test]
+async fn faults_during_a_drill_fail_exactly_the_vm_they_hit() {
+    faults_during_a_drill(Via::InProcess).await;
+}
+
+#[cfg(all(feature = "emulator-server", feature = "reqwest"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_during_a_drill_over_http_fail_exactly_the_vm_they_hit() {
+    faults_during_a_drill(Via::Http).await;
 }

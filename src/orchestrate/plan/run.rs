@@ -842,9 +842,12 @@ impl PlanRunner {
                 return Ok(ControlFlow::Break(()));
             }
             // Phase 2: wait for each.
-            let waits = started_now.into_iter().map(|(index, r, s)| async move {
-                let outcome = self.finish_one(&r, s).await;
-                (index, r, outcome)
+            let waits = started_now.into_iter().map(|(index, r, s)| {
+                let operation = &operation;
+                async move {
+                    let outcome = self.finish_one(&r, operation, s).await;
+                    (index, r, outcome)
+                }
             });
             let done: Vec<(usize, Resolved, Finished)> = futures_util::stream::iter(waits)
                 .buffer_unordered(concurrency)
@@ -928,26 +931,73 @@ impl PlanRunner {
             return Start::Attached;
         }
         let options = ActionOptions::default().with_current_item(item);
-        match self
-            .items()
-            .perform_with(&r.item, operation, body, &options)
-            .await
-        {
-            Ok(p) => Start::Sent(Box::new(p)),
-            Err(e) => {
-                let outcome = if matches!(e, Error::Refused(_)) {
-                    VmOutcome::Refused
-                } else {
-                    VmOutcome::Failed
-                };
-                Start::Failed(outcome, e.to_string())
+        // A 429 the pipeline's retries did not outlast slows this item down instead of failing
+        // it: the service refused the request, so sending it again is safe.
+        let mut backoff = std::time::Duration::from_secs(5);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .items()
+                .perform_with(&r.item, operation, body.clone(), &options)
+                .await
+            {
+                Ok(p) => return Start::Sent(Box::new(p)),
+                Err(e) if e.is_throttled() && attempt < THROTTLED_ATTEMPTS => {
+                    self.client.pipeline().sleeper().sleep(backoff).await;
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(120));
+                }
+                // The POST may have reached the service: never send it again; read the item
+                // and follow whatever it is doing.
+                Err(e @ (Error::MaybeSent(_) | Error::ResponseUnreadable(_))) => {
+                    return Start::Uncertain(e.to_string())
+                }
+                Err(e) => {
+                    let outcome = if matches!(e, Error::Refused(_)) {
+                        VmOutcome::Refused
+                    } else {
+                        VmOutcome::Failed
+                    };
+                    return Start::Failed(outcome, e.to_string());
+                }
             }
         }
     }
 
-    async fn finish_one(&self, r: &Resolved, start: Start) -> Finished {
+    async fn finish_one(&self, r: &Resolved, operation: &Operation, start: Start) -> Finished {
         let items = self.items();
         match start {
+            Start::Uncertain(error) => {
+                // Wait until nothing runs on the item, then judge by where it is.
+                let settled = |i: Option<&ProtectedItem>| {
+                    i.is_none_or(|i| !ItemState::from_item(i).operation_in_flight())
+                };
+                match items.wait_until(&r.item, settled).await {
+                    Ok(Some(item)) if already_done(operation, &item) => {
+                        Finished::from_item(VmOutcome::Succeeded, &item, None)
+                    }
+                    Ok(Some(item)) => Finished {
+                        // No job of this operation ran: the item's job is an older one's.
+                        job_id: None,
+                        ..Finished::from_item(
+                            VmOutcome::Failed,
+                            &item,
+                            Some(format!(
+                                "{error}; the item did not reach the operation's end state (now {}), so the action was not resent: run the plan again to retry",
+                                final_state(&item)
+                            )),
+                        )
+                    },
+                    Ok(None) => Finished {
+                        error: Some(format!("{error}; protected item {} disappeared", r.item)),
+                        ..Finished::empty(VmOutcome::Failed)
+                    },
+                    Err(e) => Finished {
+                        error: Some(format!("{error}; then: {e}")),
+                        ..Finished::empty(VmOutcome::Failed)
+                    },
+                }
+            }
             Start::Sent(p) => match (*p).await {
                 Ok(item) => Finished::from_item(VmOutcome::Succeeded, &item, None),
                 Err(e) => {
@@ -1032,9 +1082,14 @@ impl Listing {
     }
 }
 
+/// How many times an action answered 429 (after the pipeline's own retries) is tried.
+const THROTTLED_ATTEMPTS: u32 = 6;
+
 enum Start {
     Sent(Box<Poller<ProtectedItem>>),
     Attached,
+    /// The action may or may not have reached the service (the error says why).
+    Uncertain(String),
     Done(Box<ProtectedItem>, bool),
     Failed(VmOutcome, String),
 }
