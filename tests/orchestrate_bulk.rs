@@ -633,18 +633,26 @@ async fn dropped_run_resumes_without_resending(via: Via) {
         }
     }
     let resumed = run.result();
-    // The ones left running are followed, not started again.
+    // The ones left running are followed, not started again (or found done: over HTTP the
+    // answer saying so may have been on its way when the run stopped).
     for v in partial
         .results
         .iter()
         .filter(|v| v.outcome == VmOutcome::LeftRunning)
     {
-        assert!(
-            attached.contains(&v.item),
-            "{} attached: {attached:?}",
-            v.item
-        );
-        assert_eq!(resumed.get(&v.item).unwrap().outcome, VmOutcome::Succeeded);
+        // (One whose request was on its way when the run stopped, `error` set, may never have
+        // reached the service: then it is started now, once.)
+        match resumed.get(&v.item).unwrap().outcome {
+            VmOutcome::Succeeded if v.error.is_none() => {
+                assert!(
+                    attached.contains(&v.item),
+                    "{} attached: {attached:?}",
+                    v.item
+                )
+            }
+            VmOutcome::Succeeded => {}
+            other => assert_eq!(other, VmOutcome::Skipped, "{}", v.item),
+        }
     }
     assert!(
         resumed.is_success(),
@@ -679,10 +687,16 @@ async fn dropped_run_resumes_without_resending(via: Via) {
         let posts = e
             .log
             .count(Method::Post, &format!("/{name}/plannedFailover"));
-        assert!(
-            posts == 1 || (posts == 2 && posted == 7),
-            "{name}: {posts} POSTs"
-        );
+        // A VM whose POST the first run saw accepted is never sent another; only one whose
+        // request was on its way when the run stopped may be (and the service refuses it).
+        let before = partial.get(&name).unwrap();
+        let accepted = before.outcome == VmOutcome::Succeeded
+            || (before.outcome == VmOutcome::LeftRunning && before.error.is_none());
+        if accepted || before.outcome == VmOutcome::NotStarted {
+            assert_eq!(posts, 1, "{name}: {:?}", before.outcome);
+        } else {
+            assert!(posts <= 2 && posted > 6, "{name}: {posts} POSTs");
+        }
     }
 }
 

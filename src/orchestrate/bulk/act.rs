@@ -49,9 +49,20 @@ pub(super) fn note_rpo(ctx: &Ctx, w: &Work) {
     }
 }
 
+/// How a start ended.
+pub(super) enum Sent<T> {
+    /// The service accepted it: follow the poller.
+    Accepted(Box<Poller<T>>),
+    /// It may have reached the service (or the service said the operation already runs), and
+    /// the item, read once, shows it running or done: follow it, send nothing more.
+    Running(Option<Box<ProtectedItem>>),
+    /// The VM failed (the event is out).
+    Failed,
+}
+
 /// Sends `send` (retrying after a 429 at the paced rate), never twice once it may have reached
-/// the service. `Ok(None)`: the VM failed or was attached to (events already out).
-pub(super) async fn start<T, F, Fut>(ctx: &Ctx, w: &Work, send: F) -> Option<Poller<T>>
+/// the service. `as_op` is the operation the request starts (what "running" and "done" mean).
+pub(super) async fn start<T, F, Fut>(ctx: &Ctx, w: &Work, as_op: &BulkOperation, send: F) -> Sent<T>
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<Poller<T>, Error>>,
@@ -76,7 +87,7 @@ where
                     },
                 );
                 yield_now().await;
-                return Some(poller);
+                return Sent::Accepted(Box::new(poller));
             }
             Err(e) if e.is_throttled() => {
                 throttled += 1;
@@ -88,7 +99,7 @@ where
                         f.message
                     );
                     ctx.fail(name, f);
-                    return None;
+                    return Sent::Failed;
                 }
                 let pause = ctx.throttled();
                 ctx.emit(
@@ -108,20 +119,21 @@ where
                 // by a run stopped while the request was on its way, or by someone else).
                 // Either way: never send it again. Read the item once; if the operation runs
                 // (or is done), follow it.
-                match ctx.items.get_opt(name).await {
-                    Ok(Some(item))
-                        if in_progress(&ctx.operation, &ItemState::from_item(&item))
-                            || reached(&ctx.operation, &ItemState::from_item(&item)).is_some() =>
-                    {
-                        attach(ctx, name, Some(item)).await;
+                let read = ctx.items.get_opt(name).await;
+                if let Ok(item) = read {
+                    let state = item
+                        .as_ref()
+                        .map_or_else(ItemState::absent, ItemState::from_item);
+                    if in_progress(as_op, &state) || reached(as_op, &state).is_some() {
+                        return Sent::Running(item.map(Box::new));
                     }
-                    _ => ctx.fail(name, VmFailure::from_error(&e)),
                 }
-                return None;
+                ctx.fail(name, VmFailure::from_error(&e));
+                return Sent::Failed;
             }
             Err(e) => {
                 ctx.fail(name, VmFailure::from_error(&e));
-                return None;
+                return Sent::Failed;
             }
         }
     }
@@ -240,7 +252,7 @@ pub(super) async fn finish_action<T: serde::de::DeserializeOwned + Send + 'stati
 pub(super) async fn action(ctx: &Ctx, w: Work) {
     let name = w.item.name.clone();
     if w.attach {
-        attach(ctx, &name, w.current).await;
+        attach(ctx, &name, w.current, &ctx.operation).await;
         return;
     }
     note_rpo(ctx, &w);
@@ -268,12 +280,14 @@ pub(super) async fn action(ctx: &Ctx, w: Work) {
     if !ctx.runner.options.check_lifecycle || w.current.is_none() {
         options = options.unchecked();
     }
-    let Some(poller) = start(ctx, &w, || {
+    let poller = match start(ctx, &w, &ctx.operation, || {
         ctx.items.perform_with(&name, &op, body.clone(), &options)
     })
     .await
-    else {
-        return;
+    {
+        Sent::Accepted(p) => *p,
+        Sent::Running(item) => return attach(ctx, &name, item.map(|b| *b), &ctx.operation).await,
+        Sent::Failed => return,
     };
     finish_action(ctx, &name, poller, Some, w.current.as_ref(), &op).await;
 }
@@ -281,7 +295,7 @@ pub(super) async fn action(ctx: &Ctx, w: Work) {
 pub(super) async fn enable(ctx: &Ctx, w: Work) {
     let name = w.item.name.clone();
     if w.attach {
-        attach(ctx, &name, w.current).await;
+        attach(ctx, &name, w.current, &ctx.operation).await;
         return;
     }
     let Some(new_item) = w.item.new_item.as_deref() else {
@@ -291,8 +305,14 @@ pub(super) async fn enable(ctx: &Ctx, w: Work) {
         );
         return;
     };
-    let Some(poller) = start(ctx, &w, || ctx.items.create_or_update(&name, new_item)).await else {
-        return;
+    let poller = match start(ctx, &w, &ctx.operation, || {
+        ctx.items.create_or_update(&name, new_item)
+    })
+    .await
+    {
+        Sent::Accepted(p) => *p,
+        Sent::Running(item) => return attach(ctx, &name, item.map(|b| *b), &ctx.operation).await,
+        Sent::Failed => return,
     };
     finish_action(ctx, &name, poller, Some, None, &Operation::EnableProtection).await;
 }
@@ -300,12 +320,14 @@ pub(super) async fn enable(ctx: &Ctx, w: Work) {
 pub(super) async fn disable(ctx: &Ctx, w: Work, force: bool) {
     let name = w.item.name.clone();
     if w.attach {
-        attach(ctx, &name, w.current).await;
+        attach(ctx, &name, w.current, &ctx.operation).await;
         return;
     }
     let unchecked = ctx.items.unchecked();
-    let Some(poller) = start(ctx, &w, || unchecked.disable(&name, force)).await else {
-        return;
+    let poller = match start(ctx, &w, &ctx.operation, || unchecked.disable(&name, force)).await {
+        Sent::Accepted(p) => *p,
+        Sent::Running(item) => return attach(ctx, &name, item.map(|b| *b), &ctx.operation).await,
+        Sent::Failed => return,
     };
     finish_action(
         ctx,
@@ -338,12 +360,17 @@ pub(super) async fn reenable(ctx: &Ctx, w: Work) {
     if w.current.is_some() {
         if !w.attach {
             let unchecked = ctx.items.unchecked();
-            let Some(poller) = start(ctx, &w, || unchecked.disable(&name, false)).await else {
-                return;
-            };
-            if let Err(f) = follow(ctx, &name, poller, |()| None).await {
-                ctx.fail(&name, f);
-                return;
+            let disable = BulkOperation::DisableProtection { force: false };
+            match start(ctx, &w, &disable, || unchecked.disable(&name, false)).await {
+                Sent::Accepted(poller) => {
+                    if let Err(f) = follow(ctx, &name, *poller, |()| None).await {
+                        ctx.fail(&name, f);
+                        return;
+                    }
+                }
+                // Already being disabled (or gone): wait for it below.
+                Sent::Running(_) => {}
+                Sent::Failed => return,
             }
         } else {
             ctx.emit(
@@ -394,16 +421,27 @@ pub(super) async fn reenable(ctx: &Ctx, w: Work) {
         current: None,
         attach: false,
     };
-    let Some(poller) = start(ctx, &fresh, || ctx.items.create_or_update(&name, &previous)).await
-    else {
-        return;
+    let enable = BulkOperation::EnableProtection;
+    let poller = match start(ctx, &fresh, &enable, || {
+        ctx.items.create_or_update(&name, &previous)
+    })
+    .await
+    {
+        Sent::Accepted(p) => *p,
+        Sent::Running(item) => return attach(ctx, &name, item.map(|b| *b), &enable).await,
+        Sent::Failed => return,
     };
     finish_action(ctx, &name, poller, Some, None, &Operation::EnableProtection).await;
 }
 
 /// Follows an operation that was already running: reads its job, waits until the item
 /// settles, then reports the item (or the job's errors).
-pub(super) async fn attach(ctx: &Ctx, name: &str, current: Option<ProtectedItem>) {
+pub(super) async fn attach(
+    ctx: &Ctx,
+    name: &str,
+    current: Option<ProtectedItem>,
+    as_op: &BulkOperation,
+) {
     let job_ref = current
         .as_ref()
         .and_then(|c| c.properties.as_ref())
@@ -429,7 +467,7 @@ pub(super) async fn attach(ctx: &Ctx, name: &str, current: Option<ProtectedItem>
         succeed(ctx, name, current.as_ref());
         return;
     }
-    let op = ctx.operation.clone();
+    let op = as_op.clone();
     let settled = conditions::is_settled().or(conditions::has_failed());
     let done = move |item: Option<&ProtectedItem>| match item {
         None => matches!(
@@ -448,12 +486,7 @@ pub(super) async fn attach(ctx: &Ctx, name: &str, current: Option<ProtectedItem>
     let state = item
         .as_ref()
         .map_or_else(ItemState::absent, ItemState::from_item);
-    if reached(&ctx.operation, &state).is_some() {
-        succeed(ctx, name, item.as_ref());
-        return;
-    }
-    if matches!(ctx.operation, BulkOperation::ReenableAfterFailback) {
-        // The disable finished; the rest of the re-enable is left to the next run.
+    if reached(as_op, &state).is_some() {
         succeed(ctx, name, item.as_ref());
         return;
     }
@@ -461,7 +494,7 @@ pub(super) async fn attach(ctx: &Ctx, name: &str, current: Option<ProtectedItem>
         FailureKind::OperationFailed,
         format!(
             "{} of protected item {name} (found in progress) ended with the item {}",
-            ctx.operation,
+            as_op,
             ItemSnapshot::from_state(&state)
         ),
     );
