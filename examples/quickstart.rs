@@ -5,25 +5,24 @@
 //! cargo run --example quickstart
 //! ```
 //!
-//! Preflight -> vault, policy, extension -> protect every VM (10 at a time) -> initial
-//! replication -> test failover and cleanup -> planned failover and commit -> re-protect ->
-//! failback and commit -> a summary per VM. Hours of virtual time pass in a fraction of a
+//! Preflight -> vault, policy, extension -> discover the source VMs -> protect every VM (10 at a
+//! time) -> initial replication -> test failover and cleanup -> planned failover and commit ->
+//! re-protect -> failback and commit -> a summary per VM. Every phase is one bulk run of
+//! `orchestrate::BulkRunner` over all VMs. Hours of virtual time pass in a fraction of a
 //! second: the emulator's clock is the client's, so every poll's wait is virtual.
 
 mod common;
 
-use azs_site_recovery::client::PreflightScope;
+use azs_site_recovery::client::{not_yet_protected, DiscoveryOptions, PreflightScope};
 use azs_site_recovery::emulator::{defaults, PowerState, Scenario};
-use azs_site_recovery::lifecycle::conditions::{self, Condition};
 use azs_site_recovery::lifecycle::RecoveryPointChoice;
-use azs_site_recovery::model::{Job, ProtectedItem};
+use azs_site_recovery::model::ProtectedItem;
+use azs_site_recovery::orchestrate::{BulkItem, BulkOperation, BulkOptions, BulkRunner};
 use azs_site_recovery::preflight::{self, Intent, PreflightPlan};
 use azs_site_recovery::Error;
-use common::drill::{print_summary, run_all, summarize};
-use common::{vm_name, Drill};
+use common::drill::{phase, print_summary};
+use common::{summarize, vm_name, Drill};
 use futures_util::TryStreamExt;
-use std::collections::BTreeMap;
-use std::time::Duration;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -89,64 +88,61 @@ async fn main() -> Result<(), Error> {
 
     section(
         &d,
-        "3. Protect every VM, 10 at a time (the portal's batch size)",
+        "3. Discover the source VMs and protect them, 10 at a time (the portal's batch size)",
     );
-    for batch in t.source_vm_ids.chunks(10) {
-        let mut pollers = Vec::new();
-        for vm in batch {
-            let name = vm_name(vm);
-            pollers.push(items.create_or_update(name, &d.new_item(vm)?).await?);
-        }
-        let batch_names: Vec<&str> = batch.iter().map(|v| vm_name(v)).collect();
-        println!(
-            "  {} enable protection: {}",
-            d.clock(),
-            batch_names.join(", ")
-        );
-        // The enable operations end when initial replication does; show its progress meanwhile.
-        loop {
-            let all: Vec<ProtectedItem> = items.list().try_collect().await?;
-            let batch_items: Vec<&ProtectedItem> = all
-                .iter()
-                .filter(|i| batch_names.contains(&i.name.as_deref().unwrap_or("")))
-                .collect();
-            let pct: i64 = batch_items.iter().map(|i| progress(i)).sum::<i64>()
-                / batch_items.len().max(1) as i64;
-            let done = batch_items
-                .iter()
-                .filter(|i| {
-                    i.protection_state()
-                        .is_some_and(|s| s.as_str() == "Protected")
-                })
-                .count();
-            println!(
-                "  {} initial replication {pct:>3}%  ({done}/{} protected)",
-                d.clock(),
-                batch.len()
-            );
-            if done == batch.len() {
-                break;
-            }
-            // Let an hour and a half of (virtual) time pass.
-            d.emu.advance(Duration::from_secs(90 * 60));
-        }
-        for p in pollers {
-            p.await?;
-        }
+    // Discovery lists every VM the credential sees on the source stamp through ARM and matches
+    // it with the vault's items; the appliance VM itself is never offered.
+    let appliance_vm = vm_name(&t.appliance_vm_id);
+    let found = d
+        .client
+        .discover_source_vms(
+            None,
+            &d.vault,
+            &DiscoveryOptions::default().skip_vm_named(appliance_vm),
+        )
+        .await?;
+    let to_protect = not_yet_protected(&found);
+    println!(
+        "  {} {} VMs found, {} not yet protected",
+        d.clock(),
+        found.len(),
+        to_protect.len()
+    );
+    let runner =
+        BulkRunner::new(&d.client, &d.vault).options(BulkOptions::default().concurrency(10));
+    let mut enable = Vec::new();
+    for vm in &to_protect {
+        enable.push(BulkItem::enable(&vm.item_name, d.new_item(&vm.id)?));
     }
+    // Each enable ends when its initial replication does; the runner starts the next VM as
+    // soon as one of the ten finishes.
+    let protected = phase(&d, &runner, BulkOperation::EnableProtection, enable).await?;
+    let names: Vec<BulkItem> = protected
+        .results
+        .iter()
+        .map(|r| BulkItem::named(&r.item))
+        .collect();
 
     section(
         &d,
         "4. Test failover to the latest processed recovery point, then clean up",
     );
-    run_all(&names, |n| {
-        items.test_failover(n, RecoveryPointChoice::LatestProcessed)
-    })
+    let test = phase(
+        &d,
+        &runner,
+        BulkOperation::TestFailover {
+            recovery_point: RecoveryPointChoice::LatestProcessed,
+        },
+        names.clone(),
+    )
     .await?;
     let vms = d.emu.vm_ids();
     let test_vms = names
         .iter()
-        .filter(|n| vms.iter().any(|id| id.ends_with(&format!("/{n}-test"))))
+        .filter(|n| {
+            vms.iter()
+                .any(|id| id.ends_with(&format!("/{}-test", n.name)))
+        })
         .count();
     println!(
         "  {} {test_vms}/{} test VMs exist in test-vnet; {} source VMs still running{}",
@@ -155,7 +151,13 @@ async fn main() -> Result<(), Error> {
         running_sources(&d),
         not_running_note(&d)
     );
-    run_all(&names, |n| items.cleanup_test_failover(n)).await?;
+    let cleanup = phase(
+        &d,
+        &runner,
+        BulkOperation::CleanupTestFailover,
+        names.clone(),
+    )
+    .await?;
     let left = d
         .emu
         .vm_ids()
@@ -168,18 +170,15 @@ async fn main() -> Result<(), Error> {
         &d,
         "5. Planned failover (source VMs shut down first), then commit",
     );
-    let mut rpo = BTreeMap::new();
-    for item in items.list().try_collect::<Vec<ProtectedItem>>().await? {
-        let last = item
-            .custom_properties()
-            .and_then(|c| c.as_azstack())
-            .and_then(|c| c.last_recovery_point_received.as_ref())
-            .and_then(|t| t.to_utc());
-        if let (Some(name), Some(last)) = (item.name.clone(), last) {
-            rpo.insert(name, d.emu.now() - last);
-        }
-    }
-    run_all(&names, |n| items.planned_failover(n, true)).await?;
+    let failover = phase(
+        &d,
+        &runner,
+        BulkOperation::PlannedFailover {
+            shutdown_source: true,
+        },
+        names.clone(),
+    )
+    .await?;
     let on_target = d
         .emu
         .vm_ids()
@@ -191,34 +190,26 @@ async fn main() -> Result<(), Error> {
         d.clock(),
         running_sources(&d)
     );
-    run_all(&names, |n| items.commit(n)).await?;
-    println!("  {} committed", d.clock());
+    let commit = phase(&d, &runner, BulkOperation::Commit, names.clone()).await?;
 
     section(&d, "6. Re-protect: replicate back from seattle to redmond");
-    let body = d.reprotect_body();
-    run_all(&names, |n| items.reprotect(n, &body)).await?;
-    for n in &names {
-        let done = conditions::is_protected().or(conditions::has_failed());
-        let item = items.wait_until(n, done).await?;
-        if item
-            .as_ref()
-            .is_none_or(|i| conditions::has_failed().matches(Some(i)))
-        {
-            return Err(Error::invalid_input(
-                "re-protect",
-                format!("{n} failed to re-protect"),
-            ));
-        }
-    }
-    println!(
-        "  {} re-protected: {} VMs replicating to redmond",
-        d.clock(),
-        names.len()
-    );
+    // Packed by the appliance's free data-disk slots (read from the appliance VM).
+    let reprotect = BulkOperation::Reprotect {
+        body: Box::new(d.reprotect_body()),
+    };
+    let reprotected = phase(&d, &runner, reprotect, names.clone()).await?;
 
     section(&d, "7. Failback to redmond, then commit");
-    run_all(&names, |n| items.failback(n, true)).await?;
-    run_all(&names, |n| items.commit(n)).await?;
+    let failback = phase(
+        &d,
+        &runner,
+        BulkOperation::Failback {
+            shutdown_source: true,
+        },
+        names.clone(),
+    )
+    .await?;
+    let commit_back = phase(&d, &runner, BulkOperation::Commit, names.clone()).await?;
     let states: Vec<String> = items
         .list()
         .try_collect::<Vec<ProtectedItem>>()
@@ -236,13 +227,13 @@ async fn main() -> Result<(), Error> {
         &d,
         "Summary (virtual time; RPO = age of the latest recovery point as the failover began)",
     );
-    let jobs: Vec<Job> = d
-        .client
-        .jobs(&d.vault)
-        .list_with(&[("pageSize", "500")])
-        .try_collect()
-        .await?;
-    print_summary(&names, &jobs, &rpo);
+    print_summary(&[
+        ("ENABLE", vec![&protected]),
+        ("TEST FO", vec![&test, &cleanup]),
+        ("FAILOVER", vec![&failover, &commit]),
+        ("RE-PROTECT", vec![&reprotected]),
+        ("FAILBACK", vec![&failback, &commit_back]),
+    ]);
     println!(
         "\n{} requests served by the emulator; {} of virtual time.",
         d.emu.request_count(),
@@ -277,16 +268,4 @@ fn running_sources(d: &Drill) -> usize {
     ids.iter()
         .filter(|id| d.emu.vm_power_state(id) == Some(PowerState::Running))
         .count()
-}
-
-fn progress(item: &ProtectedItem) -> i64 {
-    if item
-        .protection_state()
-        .is_some_and(|s| s.as_str() == "Protected")
-    {
-        return 100;
-    }
-    let c = item.custom_properties().and_then(|c| c.as_azstack());
-    c.and_then(|c| c.initial_replication_progress_percentage)
-        .map_or(0, i64::from)
 }

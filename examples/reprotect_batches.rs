@@ -15,8 +15,8 @@ use azs_site_recovery::capacity::{reprotect_batches, VmDisks};
 use azs_site_recovery::emulator::{Scenario, SourceVm};
 use azs_site_recovery::lifecycle::conditions::{self, Condition};
 use azs_site_recovery::model::{Event, ProtectedItem};
+use azs_site_recovery::orchestrate::BulkOperation;
 use azs_site_recovery::Error;
-use common::drill::run_all;
 use common::Drill;
 use futures_util::TryStreamExt;
 
@@ -78,7 +78,10 @@ async fn main() -> Result<(), Error> {
     }
     let body = d.reprotect_body();
     for (i, batch) in plan.batches.iter().enumerate() {
-        run_all(batch, |n| items.reprotect(n, &body)).await?;
+        let reprotect = BulkOperation::Reprotect {
+            body: Box::new(body.clone()),
+        };
+        d.bulk(reprotect, batch).await?;
         for n in batch {
             items
                 .wait_until(n, conditions::is_reprotected().or(conditions::has_failed()))
@@ -90,8 +93,14 @@ async fn main() -> Result<(), Error> {
             i + 1,
             d.emu.appliance_free_slots()
         );
-        run_all(batch, |n| items.failback(n, true)).await?;
-        run_all(batch, |n| items.commit(n)).await?;
+        d.bulk(
+            BulkOperation::Failback {
+                shutdown_source: true,
+            },
+            batch,
+        )
+        .await?;
+        d.bulk(BulkOperation::Commit, batch).await?;
         println!(
             "  {} batch {} failed back and committed (slots free: {})",
             d.clock(),
@@ -129,9 +138,14 @@ async fn failed_over() -> Result<(Drill, Vec<String>), Error> {
     for n in &names {
         d.protect(n).await?;
     }
-    let items = d.client.protected_items(&d.vault);
-    run_all(&names, |n| items.planned_failover(n, true)).await?;
-    run_all(&names, |n| items.commit(n)).await?;
+    d.bulk(
+        BulkOperation::PlannedFailover {
+            shutdown_source: true,
+        },
+        &names,
+    )
+    .await?;
+    d.bulk(BulkOperation::Commit, &names).await?;
     Ok((d, names))
 }
 

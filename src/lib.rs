@@ -15,6 +15,7 @@ pub mod human;
 pub mod id;
 pub mod lifecycle;
 pub mod model;
+pub mod orchestrate;
 pub mod pipeline;
 pub mod preflight;
 pub mod transport;

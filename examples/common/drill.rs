@@ -1,104 +1,94 @@
-//! The quickstart's helpers: run an action on many items, and the summary table.
+//! The quickstart's helpers: one bulk run per phase with its progress printed, and the summary
+//! table. The runner (`azs_site_recovery::orchestrate`) does the work; these only print.
 
-use azs_site_recovery::model::Job;
+use super::Drill;
+use azs_site_recovery::human::HumanDuration;
+use azs_site_recovery::orchestrate::{
+    BulkEventKind, BulkItem, BulkOperation, BulkRunResult, BulkRunner, VmOutcome,
+};
 use azs_site_recovery::Error;
+use futures_util::StreamExt;
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-/// Starts `action` on every item (each is lifecycle-checked, then sent), then awaits every
-/// operation: the first one's waits (virtual time) let the others finish too.
-pub async fn run_all<'a, F, Fut, P, T>(names: &'a [String], action: F) -> Result<(), Error>
-where
-    F: Fn(&'a str) -> Fut,
-    Fut: std::future::Future<Output = Result<P, Error>>,
-    P: std::future::IntoFuture<Output = Result<T, Error>>,
-{
-    let mut started = Vec::new();
-    for n in names {
-        started.push(action(n).await?);
+/// Runs `operation` over `items`, printing when each VM starts and ends; fails when a VM did
+/// not end where the run wanted it.
+pub async fn phase(
+    d: &Drill,
+    runner: &BulkRunner,
+    operation: BulkOperation,
+    items: Vec<BulkItem>,
+) -> Result<BulkRunResult, Error> {
+    let mut run = runner.run(operation.clone(), items);
+    let mut started = 0;
+    while let Some(event) = run.next().await {
+        match &event.kind {
+            BulkEventKind::Started { .. } => started += 1,
+            BulkEventKind::Succeeded { final_state } => {
+                println!("  {} {:<8} {final_state}", d.clock(), event.item)
+            }
+            BulkEventKind::Failed { failure } => {
+                println!("  {} {:<8} FAILED: {failure}", d.clock(), event.item)
+            }
+            BulkEventKind::Refused { refusal } => {
+                println!("  {} {:<8} refused: {refusal}", d.clock(), event.item)
+            }
+            BulkEventKind::Throttled { retry_in_ms } => println!(
+                "  {} {:<8} throttled: starts slow down to one per {}",
+                d.clock(),
+                event.item,
+                HumanDuration(Duration::from_millis(*retry_in_ms))
+            ),
+            _ => {}
+        }
     }
-    for operation in started {
-        operation.await?;
+    let result = run.result();
+    println!(
+        "  {} {operation}: {} of {} VMs done ({started} started) in {}",
+        d.clock(),
+        result.count(VmOutcome::Succeeded) + result.count(VmOutcome::Skipped),
+        result.results.len(),
+        HumanDuration(result.duration())
+    );
+    if !result.is_success() {
+        let names: Vec<&str> = result.problems().map(|r| r.item.as_str()).collect();
+        return Err(Error::invalid_input(
+            "drill",
+            format!("{operation} did not complete for {}", names.join(", ")),
+        ));
     }
-    Ok(())
+    Ok(result)
 }
 
-pub fn summarize(states: &[String]) -> String {
-    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for s in states {
-        *count.entry(s).or_default() += 1;
-    }
-    count
-        .iter()
-        .map(|(s, n)| format!("{n} x {s}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-pub fn minutes(secs: i64) -> String {
-    if secs >= 3600 {
-        format!("{}h{:02}m", secs / 3600, secs / 60 % 60)
-    } else {
-        format!("{}m{:02}s", secs / 60, secs % 60)
-    }
-}
-
-pub fn print_summary(names: &[String], jobs: &[Job], rpo: &BTreeMap<String, chrono::Duration>) {
-    let phases: [(&str, &[&str]); 5] = [
-        ("ENABLE", &["Enable protection"]),
-        ("TEST FO", &["Test failover", "Clean up test failover"]),
-        ("FAILOVER", &["Planned failover", "Commit"]),
-        ("RE-PROTECT", &["Re-protect"]),
-        ("FAILBACK", &["Planned failover", "Commit"]),
-    ];
-    print!("{:<9} {:>5}", "VM", "RPO");
-    for (title, _) in &phases {
-        print!(" {title:>10}");
-    }
-    println!(" {:>5}", "JOBS");
-    for name in names {
-        let mut mine: Vec<&Job> = jobs
-            .iter()
-            .filter(|j| j.properties.as_ref().and_then(|p| p.object_name.as_deref()) == Some(name))
-            .collect();
-        mine.sort_by_key(|j| start(j));
-        let secs: Vec<(String, i64)> = mine
-            .iter()
-            .map(|j| {
-                let kind = j.properties.as_ref().and_then(|p| p.display_name.clone());
-                (kind.unwrap_or_default(), (end(j) - start(j)).num_seconds())
-            })
-            .collect();
-        let mut cursor = 0;
-        let rpo = rpo
-            .get(name)
-            .map_or("-".to_owned(), |d| minutes(d.num_seconds()));
-        print!("{name:<9} {rpo:>5}");
-        for (_, kinds) in &phases {
-            let mut total = 0;
-            for k in kinds.iter() {
-                if let Some(i) = secs[cursor..].iter().position(|(s, _)| s == k) {
-                    total += secs[cursor + i].1;
-                    cursor += i + 1;
+/// The per-VM summary: how long each phase took for each VM, its RPO at failover, its jobs.
+pub fn print_summary(phases: &[(&str, Vec<&BulkRunResult>)]) {
+    let mut vms: BTreeMap<&str, (Option<Duration>, Vec<Duration>, usize)> = BTreeMap::new();
+    for (i, (_, runs)) in phases.iter().enumerate() {
+        for run in runs {
+            for r in &run.results {
+                let row = vms
+                    .entry(r.item.as_str())
+                    .or_insert_with(|| (None, vec![Duration::ZERO; phases.len()], 0));
+                row.1[i] += r.duration().unwrap_or_default();
+                row.2 += r.job_ids.len();
+                if matches!(r.operation, BulkOperation::PlannedFailover { .. }) {
+                    row.0 = r.rpo();
                 }
             }
-            print!(" {:>10}", minutes(total));
         }
-        println!(" {:>5}", mine.len());
     }
-}
-
-pub fn start(j: &Job) -> chrono::DateTime<chrono::Utc> {
-    j.properties
-        .as_ref()
-        .and_then(|p| p.start_time.as_ref())
-        .and_then(|t| t.to_utc())
-        .unwrap_or_default()
-}
-
-pub fn end(j: &Job) -> chrono::DateTime<chrono::Utc> {
-    j.properties
-        .as_ref()
-        .and_then(|p| p.end_time.as_ref())
-        .and_then(|t| t.to_utc())
-        .unwrap_or_else(|| start(j))
+    let w = vms.keys().map(|n| n.len()).max().unwrap_or(2).max(2);
+    print!("{:<w$} {:>7}", "VM", "RPO");
+    for (title, _) in phases {
+        print!(" {title:>11}");
+    }
+    println!(" {:>5}", "JOBS");
+    for (name, (rpo, durations, jobs)) in vms {
+        let rpo = rpo.map_or("-".to_owned(), |d| HumanDuration(d).to_string());
+        print!("{name:<w$} {rpo:>7}");
+        for d in durations {
+            print!(" {:>11}", HumanDuration(d).to_string());
+        }
+        println!(" {jobs:>5}");
+    }
 }

@@ -10,6 +10,7 @@ use azs_site_recovery::model::{
     NewAzStackProtectedItem, ProtectedItem, ReplicationExtension, ReplicationPolicy, Reprotect,
     Vault,
 };
+use azs_site_recovery::orchestrate::{BulkItem, BulkOperation, BulkRunResult, BulkRunner};
 use azs_site_recovery::preflight::TargetSettings;
 use azs_site_recovery::{Error, SiteRecoveryClient};
 use chrono::{DateTime, Utc};
@@ -62,6 +63,31 @@ impl Drill {
             .create_or_update(vm, &self.new_item(&id)?)
             .await?
             .await
+    }
+
+    /// Runs `operation` over the items `names` with the bulk runner, to the end; an error when
+    /// a VM did not end where the run wanted it.
+    pub async fn bulk(
+        &self,
+        operation: BulkOperation,
+        names: &[String],
+    ) -> Result<BulkRunResult, Error> {
+        let result = BulkRunner::new(&self.client, &self.vault)
+            .run(operation.clone(), names.iter().map(BulkItem::named))
+            .finish()
+            .await;
+        let problem = result.problems().next().map(|vm| {
+            format!(
+                "{operation} of {}: {} {}",
+                vm.item,
+                vm.outcome,
+                vm.error.as_deref().unwrap_or("")
+            )
+        });
+        match problem {
+            None => Ok(result),
+            Some(p) => Err(Error::invalid_input("bulk run", p)),
+        }
     }
 
     /// The virtual time since the drill started, as `+hh:mm:ss`.
@@ -153,6 +179,19 @@ pub fn vm_name(id: &str) -> &str {
 
 pub fn from_json<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, Error> {
     serde_json::from_value(v).map_err(|e| Error::invalid_input("example body", e.to_string()))
+}
+
+/// `3 x Protected, 1 x Failed`.
+pub fn summarize(states: &[String]) -> String {
+    let mut count: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for s in states {
+        *count.entry(s).or_default() += 1;
+    }
+    count
+        .iter()
+        .map(|(s, n)| format!("{n} x {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A state as the service spells it (`Protected`), or `-`.

@@ -46,6 +46,7 @@
 
 mod actions;
 mod builder;
+pub(crate) mod discovery;
 mod handles;
 mod pager;
 mod poller;
@@ -56,6 +57,7 @@ mod tests;
 
 pub use actions::{ActionOptions, ActionSegments};
 pub use builder::{ClientBuilder, PollingOptions};
+pub use discovery::{not_yet_protected, DiscoveryOptions, DiskInfo, Protectability, SourceVm};
 pub use handles::{Handle, Resource, ResourceHandle};
 pub use pager::{PageLimitReached, Pager, Pages, DEFAULT_MAX_PAGES};
 pub use poller::{PollKind, PollStream, PollUpdate, Poller, PollerContinuation, WaitTimedOut};
