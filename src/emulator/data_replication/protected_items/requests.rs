@@ -360,7 +360,7 @@ pub(super) fn pick_recovery_point(
     match kind.to_ascii_lowercase().as_str() {
         // `Latest` first processes what reached the service (a task of the job, which then names
         // the new point); a point must exist all the same, as replication must have started.
-        "latest" | "latestprocessed" => Ok(Some(item.points(now).pop().ok_or_else(none)?.0)),
+        "latest" | "latestprocessed" => Ok(Some(item.latest_point(now).ok_or_else(none)?.0)),
         "latestapplicationconsistent" => Ok(Some(series.and_then(|s| s.latest(now, true)).ok_or_else(none)?.0)),
         "custom" => {
             let id = c

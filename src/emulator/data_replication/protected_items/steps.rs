@@ -209,7 +209,7 @@ pub(crate) fn on_step(
             Ok(())
         }
         Step::SyncFinal => {
-            let latest = item.points(at).pop().map(|r| r.0);
+            let latest = item.latest_point(at).map(|r| r.0);
             if let (Some(j), Some(name)) = (state.jobs.get_mut(job_key), &latest) {
                 j.params["recoveryPointName"] = json!(name);
             }
@@ -256,7 +256,7 @@ pub(crate) fn on_step(
             if let Some(it) = state.items.get_mut(&key) {
                 it.target_vm = Some(vm.clone());
                 if it.failover_rp.is_none() || op == Operation::UnplannedFailover {
-                    let rp = chosen.or_else(|| it.points(at).pop().map(|r| r.0));
+                    let rp = chosen.or_else(|| it.latest_point(at).map(|r| r.0));
                     it.failover_rp = rp.map(|n| it.rp_id(&n));
                 }
                 used = it
