@@ -279,7 +279,10 @@ impl State {
     /// Stores protected item `item` under `key` (its lower-case id) and indexes its source VM.
     pub(crate) fn insert_item(&mut self, key: String, item: Item) {
         self.unindex_item(&key);
-        let k = (item.vault_id.to_ascii_lowercase(), item.source_vm_id.to_ascii_lowercase());
+        let k = (
+            item.vault_id.to_ascii_lowercase(),
+            item.source_vm_id.to_ascii_lowercase(),
+        );
         self.item_by_vm.insert(k, key.clone());
         self.items.insert(key, item);
     }
@@ -292,7 +295,10 @@ impl State {
 
     fn unindex_item(&mut self, key: &str) {
         if let Some(old) = self.items.get(key) {
-            let k = (old.vault_id.to_ascii_lowercase(), old.source_vm_id.to_ascii_lowercase());
+            let k = (
+                old.vault_id.to_ascii_lowercase(),
+                old.source_vm_id.to_ascii_lowercase(),
+            );
             if self.item_by_vm.get(&k).is_some_and(|v| v == key) {
                 self.item_by_vm.remove(&k);
             }
