@@ -124,19 +124,19 @@ pub(crate) fn on_step(
     let fb = item.ls.direction == Direction::Failback;
     match step {
         Step::Prerequisites => match op {
-            Operation::TestFailover => network_ok(state, &item, "testNetworkId", "testSubnetName"),
+            Operation::TestFailover => network_ok(state, item, "testNetworkId", "testSubnetName"),
             Operation::PlannedFailover | Operation::UnplannedFailover if fb => {
-                source_side_ok(state, &item)
+                source_side_ok(state, item)
             }
             Operation::PlannedFailover | Operation::UnplannedFailover => {
-                network_ok(state, &item, "targetNetworkId", "targetSubnetName")?;
-                quota_ok(state, &item)
+                network_ok(state, item, "targetNetworkId", "targetSubnetName")?;
+                quota_ok(state, item)
             }
-            Operation::Reprotect => source_side_ok(state, &item),
+            Operation::Reprotect => source_side_ok(state, item),
             _ => Ok(()),
         },
         Step::ValidateAppliance => appliance_ok(state),
-        Step::EnableReplication => network_ok(state, &item, "targetNetworkId", "targetSubnetName"),
+        Step::EnableReplication => network_ok(state, item, "targetNetworkId", "targetSubnetName"),
         Step::InitialReplication
         | Step::CompleteOnPrimary
         | Step::CompleteOnRecovery
