@@ -283,6 +283,43 @@ fn a_thousand_vm_drill_runs_fast() {
 }
 
 #[test]
+fn a_vm_is_protected_once_in_any_casing_and_again_after_disable() {
+    let raw = Raw::new(seeded(ClockMode::Manual), GA);
+    assert_eq!(
+        raw.put(&raw.item_path("web01"), raw.enable_body("web-01"))
+            .status,
+        201
+    );
+    raw.emu.run_until_idle(Duration::from_secs(86_400));
+    // The same VM under another item, its id in another casing: refused, naming the item.
+    let mut upper = raw.enable_body("web-01");
+    let vm = upper["properties"]["customProperties"]["sourceAzStackVirtualMachineId"]
+        .as_str()
+        .unwrap()
+        .to_ascii_uppercase();
+    upper["properties"]["customProperties"]["sourceAzStackVirtualMachineId"] = json!(vm);
+    let a = raw.put(&raw.item_path("web01again"), upper.clone());
+    assert_eq!((a.status, a.code()), (409, "Conflict"), "{a:?}");
+    let message = a.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("'web01'"), "{message}");
+    // Another VM is still free to protect.
+    assert_eq!(
+        raw.put(&raw.item_path("web02"), raw.enable_body("web-02"))
+            .status,
+        201
+    );
+    // Disabled, the VM can be protected again, under another name.
+    assert_eq!(raw.delete(&raw.item_path("web01")).status, 202);
+    raw.emu.run_until_idle(Duration::from_secs(86_400));
+    assert_eq!(raw.get(&raw.item_path("web01")).status, 404);
+    let a = raw.put(&raw.item_path("web01again"), upper);
+    assert_eq!(a.status, 201, "{a:?}");
+    // ... and is then refused under the old name.
+    let a = raw.put(&raw.item_path("web01"), raw.enable_body("web-01"));
+    assert_eq!((a.status, a.code()), (409, "Conflict"), "{a:?}");
+}
+
+#[test]
 fn disable_waits_for_a_running_job_unless_forced() {
     let raw = Raw::new(seeded(ClockMode::Manual), GA);
     let a = raw.put(&raw.item_path("sql01"), raw.enable_body("sql-01"));

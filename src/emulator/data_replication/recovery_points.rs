@@ -73,15 +73,7 @@ pub(crate) fn get(
 ) -> Result<Response, ArmError> {
     let item = item(state, v, pi)?;
     let now = state.now();
-    let found = match item.rp.and_then(|s| s.find(now, name)) {
-        Some(p) => Some(p),
-        None if !item.processed_points.is_empty() => item
-            .points(now)
-            .into_iter()
-            .find(|p| p.0.eq_ignore_ascii_case(name)),
-        None => None,
-    };
-    found
+    item.find_point(name, now)
         .map(|p| arm::json_response(200, &render(ctx, item, &p)))
         .ok_or_else(|| {
             ArmError::not_found(

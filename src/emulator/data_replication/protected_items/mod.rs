@@ -247,12 +247,31 @@ impl Item {
         points
     }
 
+    /// The newest recovery point at `now`: in O(1) from the series, unless a `Latest` failover
+    /// processed points of its own (then the merged list decides).
+    pub(crate) fn latest_point(&self, now: DateTime<Utc>) -> Option<Rp> {
+        if self.processed_points.is_empty() {
+            return self.rp.and_then(|s| s.latest(now, false));
+        }
+        self.points(now).pop()
+    }
+
+    /// The recovery point named `name` (any casing), if it exists at `now`: found in O(1) in the
+    /// series; only an item with points a `Latest` failover processed searches its merged list.
+    pub(crate) fn find_point(&self, name: &str, now: DateTime<Utc>) -> Option<Rp> {
+        match self.rp.and_then(|s| s.find(now, name)) {
+            Some(p) => Some(p),
+            None if !self.processed_points.is_empty() => self
+                .points(now)
+                .into_iter()
+                .find(|p| p.0.eq_ignore_ascii_case(name)),
+            None => None,
+        }
+    }
+
     /// The time of recovery point `name`, if it exists at `now`.
     pub(crate) fn point_time(&self, name: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.points(now)
-            .into_iter()
-            .find(|p| p.0.eq_ignore_ascii_case(name))
-            .map(|p| p.1)
+        self.find_point(name, now).map(|p| p.1)
     }
 }
 
@@ -347,7 +366,7 @@ fn describe(p: &ProtectionState) -> &'static str {
 pub(crate) fn render(state: &State, ctx: &Ctx, item: &Item) -> Value {
     let now = state.now();
     let mut custom = item.custom.clone();
-    let latest = item.points(now).pop();
+    let latest = item.latest_point(now);
     let (ir, resync) = progress(state, item);
     let source_group = item
         .source_vm_id

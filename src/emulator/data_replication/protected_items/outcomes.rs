@@ -41,7 +41,7 @@ pub(crate) fn on_success(state: &mut State, job_key: &str, at: DateTime<Utc>) {
     );
     let (scenario, display, _) = op.job_names();
     if patch.deleted {
-        state.items.remove(&key);
+        state.remove_item(&key);
         state.event(
             &vault,
             at,

@@ -200,10 +200,12 @@ pub(crate) fn enable(
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let prefix = format!("{}/protecteditems/", v.id.to_ascii_lowercase());
-    if let Some((_, other)) = state.items.iter().find(|(k, i)| {
-        k.starts_with(&prefix) && **k != key && i.source_vm_id.eq_ignore_ascii_case(&vm_id)
-    }) {
+    // An index lookup, not a scan of every item: a scan made enabling N VMs O(N²).
+    let other = state
+        .item_of_vm(&v.id, &vm_id)
+        .filter(|k| **k != key)
+        .and_then(|k| state.items.get(k));
+    if let Some(other) = other {
         return Err(ArmError::conflict(format!(
             "The virtual machine '{vm_id}' is already protected by protected item '{}'.",
             other.name
@@ -287,7 +289,7 @@ pub(crate) fn enable(
         system_data: state.system_data(),
     };
     // 201 also for a re-enable after EnablingFailed: an operation starts either way.
-    state.items.insert(key.clone(), item);
+    state.insert_item(key.clone(), item);
     let op = start(
         state,
         &key,
@@ -358,7 +360,7 @@ pub(super) fn pick_recovery_point(
     match kind.to_ascii_lowercase().as_str() {
         // `Latest` first processes what reached the service (a task of the job, which then names
         // the new point); a point must exist all the same, as replication must have started.
-        "latest" | "latestprocessed" => Ok(Some(item.points(now).pop().ok_or_else(none)?.0)),
+        "latest" | "latestprocessed" => Ok(Some(item.latest_point(now).ok_or_else(none)?.0)),
         "latestapplicationconsistent" => Ok(Some(series.and_then(|s| s.latest(now, true)).ok_or_else(none)?.0)),
         "custom" => {
             let id = c
