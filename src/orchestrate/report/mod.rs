@@ -414,7 +414,7 @@ pub(crate) fn seconds_between(a: &str, b: &str) -> Option<f64> {
     Some((ms.max(0) as f64) / 1000.0)
 }
 
-#[cfg(test)]
+/// Escapes text for XML (the JUnit files of drill reports and fleet health).
 pub(crate) fn junit_escape(text: &str) -> String {
     junit::escape(text)
 }
