@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod pipeline;
 pub mod preflight;
+mod redact;
 pub mod transport;
 
 pub use api_version::ApiVersion;
