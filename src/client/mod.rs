@@ -55,7 +55,7 @@ mod preflight_gather;
 mod tests;
 
 pub use actions::{ActionOptions, ActionSegments};
-pub use builder::{ClientBuilder, PollingOptions};
+pub use builder::{ClientBuilder, PollingOptions, DEFAULT_MAX_WAIT};
 pub use handles::{Handle, Resource, ResourceHandle};
 pub use pager::{Pager, Pages};
 pub use poller::{PollKind, PollStream, PollUpdate, Poller, PollerContinuation, WaitTimedOut};
