@@ -101,3 +101,70 @@ fn inner_whitespace_is_not_a_valid_name() {
     }
     assert!(validate_name(NameKind::ResourceGroup, "Réseau_(1).x-y", NameRules::Arm).is_ok());
 }
+
+mod numbers {
+    use azs_site_recovery::model::{ProtectedItem, ProtectedItemCustomProperties};
+
+    fn item(custom: &str) -> String {
+        format!(
+            r#"{{"name":"web01","properties":{{"protectionState":"Protected","customProperties":{custom}}},"x-big":18446744073709551616,"x-small":-18446744073709551617,"x-drift":0.1000000000000000055511151231257827,"x-huge":1e400}}"#
+        )
+    }
+
+    #[test]
+    fn unknown_numbers_round_trip_exactly() {
+        let text = item(r#"{"instanceType":"AzStackToAzStack"}"#);
+        let parsed: ProtectedItem = serde_json::from_str(&text).expect("1e400 does not fail it");
+        let back = serde_json::to_string(&parsed).unwrap();
+        for n in [
+            "18446744073709551616",
+            "-18446744073709551617",
+            "0.1000000000000000055511151231257827",
+            // The same number; serde_json writes the exponent's sign.
+            "1e+400",
+        ] {
+            assert!(back.contains(n), "{n} missing from {back}");
+        }
+    }
+
+    #[test]
+    fn a_known_number_out_of_range_fails_that_field_only() {
+        let text = item(
+            r#"{"instanceType":"AzStackToAzStack","initialReplicationProgressPercentage":5000000000,"resyncProgressPercentage":1e400,"targetVmName":"ok"}"#,
+        );
+        let parsed: ProtectedItem = serde_json::from_str(&text).unwrap();
+        let props = parsed.properties.as_ref().unwrap();
+        assert_eq!(props.protection_state.as_ref().unwrap().as_str(), "Protected");
+        let Some(ProtectedItemCustomProperties::AzStackToAzStack(c)) = &props.custom_properties
+        else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(c.initial_replication_progress_percentage, None);
+        assert_eq!(c.target_vm_name.as_deref(), Some("ok"));
+        let mut unfit = c.unfit_fields();
+        unfit.sort();
+        assert_eq!(
+            unfit,
+            ["initialReplicationProgressPercentage", "resyncProgressPercentage"]
+        );
+        let back = serde_json::to_string(&parsed).unwrap();
+        assert!(
+            back.contains(r#""initialReplicationProgressPercentage":5000000000"#)
+                && back.contains(r#""resyncProgressPercentage":1e+400"#),
+            "{back}"
+        );
+    }
+
+    #[test]
+    fn a_duplicated_instance_type_is_written_once() {
+        let text = item(r#"{"instanceType":"AzStackToAzStack","instanceType":"AzStackToAzStack","targetVmName":"x"}"#);
+        let parsed: ProtectedItem = serde_json::from_str(&text).unwrap();
+        let back = serde_json::to_string(&parsed).unwrap();
+        assert_eq!(back.matches("instanceType").count(), 1, "{back}");
+        // Not first: buffered, then dispatched.
+        let text = item(r#"{"targetVmName":"x","instanceType":"AzStackToAzStack","instanceType":"AzStackToAzStack"}"#);
+        let parsed: ProtectedItem = serde_json::from_str(&text).unwrap();
+        let back = serde_json::to_string(&parsed).unwrap();
+        assert_eq!(back.matches("instanceType").count(), 1, "{back}");
+    }
+}

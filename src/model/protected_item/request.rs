@@ -277,6 +277,13 @@ impl NewAzStackProtectedItem {
             })
             .and_then(serde_json::from_value::<AzStackToAzStackProtectedItemCustomProperties>)
             .map_err(|e| NewProtectedItemError::InvalidCustomField(e.to_string()))?;
+        // A value that does not fit its field is kept aside rather than failing the read; a
+        // request must not carry one.
+        if let Some(name) = custom.unfit_fields().first() {
+            return Err(NewProtectedItemError::InvalidCustomField(format!(
+                "`{name}` does not have the field's type"
+            )));
+        }
         Ok(ProtectedItem {
             properties: Some(ProtectedItemProperties {
                 policy_name: Some(self.policy_name),
