@@ -134,7 +134,10 @@ mod numbers {
         );
         let parsed: ProtectedItem = serde_json::from_str(&text).unwrap();
         let props = parsed.properties.as_ref().unwrap();
-        assert_eq!(props.protection_state.as_ref().unwrap().as_str(), "Protected");
+        assert_eq!(
+            props.protection_state.as_ref().unwrap().as_str(),
+            "Protected"
+        );
         let Some(ProtectedItemCustomProperties::AzStackToAzStack(c)) = &props.custom_properties
         else {
             panic!("{parsed:?}")
@@ -145,7 +148,10 @@ mod numbers {
         unfit.sort();
         assert_eq!(
             unfit,
-            ["initialReplicationProgressPercentage", "resyncProgressPercentage"]
+            [
+                "initialReplicationProgressPercentage",
+                "resyncProgressPercentage"
+            ]
         );
         let back = serde_json::to_string(&parsed).unwrap();
         assert!(
@@ -157,12 +163,16 @@ mod numbers {
 
     #[test]
     fn a_duplicated_instance_type_is_written_once() {
-        let text = item(r#"{"instanceType":"AzStackToAzStack","instanceType":"AzStackToAzStack","targetVmName":"x"}"#);
+        let text = item(
+            r#"{"instanceType":"AzStackToAzStack","instanceType":"AzStackToAzStack","targetVmName":"x"}"#,
+        );
         let parsed: ProtectedItem = serde_json::from_str(&text).unwrap();
         let back = serde_json::to_string(&parsed).unwrap();
         assert_eq!(back.matches("instanceType").count(), 1, "{back}");
         // Not first: buffered, then dispatched.
-        let text = item(r#"{"targetVmName":"x","instanceType":"AzStackToAzStack","instanceType":"AzStackToAzStack"}"#);
+        let text = item(
+            r#"{"targetVmName":"x","instanceType":"AzStackToAzStack","instanceType":"AzStackToAzStack"}"#,
+        );
         let parsed: ProtectedItem = serde_json::from_str(&text).unwrap();
         let back = serde_json::to_string(&parsed).unwrap();
         assert_eq!(back.matches("instanceType").count(), 1, "{back}");

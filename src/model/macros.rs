@@ -8,8 +8,8 @@
 //!   and is much slower) and a `Serialize` that writes known fields, then the unknown ones.
 //!
 //! A known field that arrives as JSON `null` is kept as `null` in `additional_properties`, so a
-//! round trip writes it back (no field is lost or invented). A known numeric field whose value
-//! does not fit its type (`5000000000` for an `i32`, `1e400` for an `f64`, a string) is an error
+//! round trip writes it back (no field is lost or invented). A known numeric field whose number
+//! does not fit its type (`5000000000` for an `i32`, `1e400` for an `f64`, `1.5` for an `i64`) is an error
 //! for that field only: the field stays `None` and the value is kept, exactly as sent, in
 //! `additional_properties`; the rest of the resource is read. Numbers in unknown fields are kept
 //! exactly as sent (serde_json's `arbitrary_precision`): integers beyond `u64`, long decimals and
@@ -178,9 +178,9 @@ macro_rules! model_struct {
                     + self.additional_properties.keys().filter(|k| !self.known_field_is_set(k)).count()
             }
 
-            /// The wire names of known fields whose value did not fit the field's type (a
-            /// number out of range, a string for a number): the field is `None` and the value
-            /// is kept verbatim in `additional_properties`.
+            /// The wire names of known fields whose number did not fit the field's type (out
+            /// of range, a fraction for an integer): the field is `None` and the number is kept
+            /// verbatim in `additional_properties`.
             pub fn unfit_fields(&self) -> ::std::vec::Vec<&str> {
                 self.additional_properties
                     .iter()
@@ -446,7 +446,7 @@ pub enum Field<T> {
     Set(T),
     /// JSON `null`.
     Null,
-    /// A number out of the field's range, or not a number for a numeric field: kept verbatim.
+    /// A number out of the field's range (or a fraction for an integer field): kept verbatim.
     Unfit(Value),
 }
 
@@ -480,8 +480,8 @@ impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for FieldSeed<T> 
     }
 }
 
-/// A deserializer that reads numbers (as asked for by a numeric field) through a JSON value, so
-/// that one that does not fit can be kept instead of failing the whole resource.
+/// A deserializer that reads numbers (as asked for by a numeric field) as a JSON number first,
+/// so that one that does not fit can be kept instead of failing the whole resource.
 struct Catch<'s, D> {
     inner: D,
     unfit: &'s std::cell::RefCell<Option<Value>>,
@@ -491,19 +491,20 @@ macro_rules! catch_number {
     ($($method:ident)*) => {
         $(
             fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-                let value = Value::deserialize(self.inner)?;
-                let finite = match &value {
-                    Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
-                    _ => false,
-                };
-                let read = if finite {
-                    Deserializer::$method(value.clone(), visitor).map_err(|e| e.to_string())
+                let n = serde_json::Number::deserialize(self.inner)?;
+                let read: Result<V::Value, serde_json::Error> = if let Some(i) = n.as_i64() {
+                    visitor.visit_i64(i)
+                } else if let Some(u) = n.as_u64() {
+                    visitor.visit_u64(u)
                 } else {
-                    Err("not a finite number".to_owned())
+                    match n.as_f64() {
+                        Some(f) if f.is_finite() => visitor.visit_f64(f),
+                        _ => Err(serde::de::Error::custom("not a finite number")),
+                    }
                 };
-                read.map_err(|why| {
-                    *self.unfit.borrow_mut() = Some(value);
-                    serde::de::Error::custom(why)
+                read.map_err(|e| {
+                    *self.unfit.borrow_mut() = Some(Value::Number(n));
+                    serde::de::Error::custom(e)
                 })
             }
         )*
