@@ -19,9 +19,12 @@ use futures_util::FutureExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A fuzz target: arbitrary bytes in, a panic only when an invariant breaks.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name: what `fuzz/fuzz_targets/{name}.rs` calls and the seed corpus directory
 /// `fuzz/corpus/{name}/` holds inputs for.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("id", id),
     ("model", model),
     ("http", http),
@@ -38,7 +41,7 @@ pub fn id(data: &[u8]) {
     };
     if let Ok(id) = ResourceId::parse(s) {
         assert_eq!(id.as_str(), s);
-        let again = ResourceId::parse(&id.to_string()).expect("a printed id parses");
+        let again = ResourceId::parse(&format!("{id}")).expect("a printed id parses");
         assert_eq!(again, id);
         for seg in id.segments() {
             assert!(seg != "." && seg != "..", "dot segment in {s:?}");

@@ -311,7 +311,7 @@ impl OwnNames {
 
     fn is_own(&self, host: &str) -> bool {
         let host = host.trim().to_ascii_lowercase();
-        self.names.iter().any(|n| *n == host)
+        self.names.contains(&host)
     }
 }
 
