@@ -29,6 +29,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if options.is_remote() {
+        eprintln!(
+            "emulator: WARNING: listening on {} (not loopback, --allow-remote): anyone who can \
+             reach it can read and change the emulator's state",
+            options.listen
+        );
+    }
     let started = match options.start() {
         Ok(s) => s,
         Err(e) => {

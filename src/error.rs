@@ -19,6 +19,8 @@
 
 use crate::http::Response;
 use crate::model::{ErrorDetail, ErrorResponse, HealthError};
+pub(crate) use crate::redact::redact;
+use crate::redact::{json_error_message, redact_via_json};
 use crate::transport::{TransportError, TransportErrorKind};
 use std::fmt;
 use std::time::Duration;
@@ -256,7 +258,9 @@ pub struct ServiceError {
 impl ServiceError {
     /// Reads the status, ARM error body and request ids of `response`.
     pub fn from_response(response: &Response) -> Self {
-        let error = crate::http::parse_arm_error(&response.body);
+        // The service's own message may quote a header or a body: token-shaped parts and
+        // secret-looking keys go before anything can print it.
+        let error = crate::http::parse_arm_error(&response.body).and_then(|e| redact_via_json(&e));
         let body_excerpt = if error.is_none() && !response.body.is_empty() {
             Some(excerpt(&response.body))
         } else {
@@ -337,8 +341,9 @@ impl fmt::Display for OperationOutcome {
 }
 
 /// A long-running operation that ended `Failed` or `Canceled`, with everything the service said
-/// about why: the operation's error, the job's errors and the item's health errors.
-#[derive(Debug, Clone)]
+/// about why: the operation's error, the job's errors and the item's health errors. `Debug`
+/// prints them with credentials removed.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct OperationFailure {
     /// How it ended.
@@ -366,9 +371,50 @@ impl OperationFailure {
     }
 
     /// Sets the operation's error.
+    /// Token-shaped parts and secret-looking keys of `error` are removed.
     pub fn with_error(mut self, error: Option<ErrorDetail>) -> Self {
-        self.error = error;
+        self.error = error.and_then(|e| redact_via_json(&e));
         self
+    }
+}
+
+impl fmt::Debug for OperationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |v: serde_json::Value| {
+            let mut v = v;
+            crate::redact::redact_json(&mut v);
+            v.to_string()
+        };
+        let to = |x: &dyn erased::Ser| shown(x.value());
+        f.debug_struct("OperationFailure")
+            .field("outcome", &self.outcome)
+            .field("operation", &self.operation)
+            .field("error", &self.error.as_ref().map(|e| to(e)))
+            .field(
+                "job_errors",
+                &self
+                    .job_errors
+                    .iter()
+                    .map(|e| shown(e.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "health_errors",
+                &self.health_errors.iter().map(|e| to(e)).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Serialization to a JSON value behind a trait object, for redacted `Debug` output.
+mod erased {
+    pub(super) trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or_default()
+        }
     }
 }
 
@@ -454,6 +500,9 @@ impl std::error::Error for Refusal {
 }
 
 /// A body that did not parse: which type, where, and a short excerpt.
+///
+/// The parser's message is kept without the input it quotes (serde's `invalid type: string
+/// "..."` would repeat a token verbatim), so the error has no `source`.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct DecodeError {
@@ -463,8 +512,13 @@ pub struct DecodeError {
     pub context: String,
     /// The start of the body, credential-looking values removed.
     pub excerpt: String,
-    /// The parser's error (line and column).
-    pub source: serde_json::Error,
+    /// The parser's message, with any quoted input replaced (`invalid type: string
+    /// "<redacted>", expected u32 at line 1 column 9`).
+    pub message: String,
+    /// The 1-based line of the error in the body (0 when unknown).
+    pub line: usize,
+    /// The 1-based column of the error in the body (0 when unknown).
+    pub column: usize,
 }
 
 impl DecodeError {
@@ -474,7 +528,9 @@ impl DecodeError {
             type_name: std::any::type_name::<T>(),
             context: context.into(),
             excerpt: excerpt(body),
-            source,
+            message: json_error_message(&source),
+            line: source.line(),
+            column: source.column(),
         }
     }
 }
@@ -484,16 +540,12 @@ impl fmt::Display for DecodeError {
         write!(
             f,
             "could not decode {} as {}: {} (body starts: {})",
-            self.context, self.type_name, self.source, self.excerpt
+            self.context, self.type_name, self.message, self.excerpt
         )
     }
 }
 
-impl std::error::Error for DecodeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
-    }
-}
+impl std::error::Error for DecodeError {}
 
 /// The number of characters of a body kept in an error.
 const EXCERPT_CHARS: usize = 160;
@@ -501,73 +553,32 @@ const EXCERPT_CHARS: usize = 160;
 /// The start of `body`, as text, with values of credential-looking JSON keys and bearer tokens
 /// removed, at most [`EXCERPT_CHARS`] characters.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    // Only the start matters, and redacting a whole multi-megabyte body would be slow.
-    let head = &body[..body.len().min(4 * EXCERPT_CHARS)];
-    let text = String::from_utf8_lossy(head);
-    let redacted = redact(&text);
+    // A JSON body is redacted structurally (a secret key at any depth, in any casing), as a
+    // whole, so a cut cannot split a key from its value; beyond 1 MiB only the start is read.
+    let structural = (body.len() <= 1024 * 1024)
+        .then(|| serde_json::from_slice::<serde_json::Value>(body).ok())
+        .flatten()
+        .filter(|v| v.is_object() || v.is_array())
+        .map(|mut v| {
+            crate::redact::redact_json(&mut v);
+            v.to_string()
+        });
+    let (redacted, cut) = match structural {
+        Some(r) => (r, false),
+        None => {
+            let head = &body[..body.len().min(4 * EXCERPT_CHARS)];
+            let text = String::from_utf8_lossy(head);
+            (
+                crate::redact::redact_tokens(&text).unwrap_or_else(|| text.into_owned()),
+                head.len() < body.len(),
+            )
+        }
+    };
     let mut out: String = redacted.chars().take(EXCERPT_CHARS).collect();
-    if redacted.chars().count() > EXCERPT_CHARS || head.len() < body.len() {
+    if cut || redacted.chars().count() > EXCERPT_CHARS {
         out.push('…');
     }
     out
-}
-
-/// Removes the values of JSON keys that carry credentials, and anything after `Bearer `.
-pub(crate) fn redact(text: &str) -> String {
-    const KEYS: [&str; 6] = [
-        "access_token",
-        "refresh_token",
-        "client_secret",
-        "id_token",
-        "password",
-        "secret",
-    ];
-    let mut out = text.to_owned();
-    for key in KEYS {
-        let mut from = 0;
-        while let Some(pos) = find_ci(&out[from..], key).map(|p| p + from) {
-            let after_key = pos + key.len();
-            // Skip `"`, whitespace, `:` or `=`, then an optional opening quote.
-            let rest = &out[after_key..];
-            let skip = rest
-                .char_indices()
-                .find(|(_, c)| !matches!(c, '"' | ':' | '=' | ' ' | '\t'))
-                .map(|(i, _)| i)
-                .unwrap_or(rest.len());
-            let value_start = after_key + skip;
-            let value_len = out[value_start..]
-                .char_indices()
-                .find(|(_, c)| matches!(c, '"' | '&' | ',' | '}' | ' ' | '\n'))
-                .map(|(i, _)| i)
-                .unwrap_or(out.len() - value_start);
-            if value_len > 0 {
-                out.replace_range(value_start..value_start + value_len, "<redacted>");
-            }
-            from = value_start + if value_len > 0 { "<redacted>".len() } else { 0 };
-            if from >= out.len() {
-                break;
-            }
-        }
-    }
-    let mut from = 0;
-    while let Some(pos) = find_ci(&out[from..], "bearer ").map(|p| p + from) {
-        let start = pos + "bearer ".len();
-        let len = out[start..]
-            .char_indices()
-            .find(|(_, c)| matches!(c, '"' | ',' | ' ' | '\n'))
-            .map(|(i, _)| i)
-            .unwrap_or(out.len() - start);
-        out.replace_range(start..start + len, "<redacted>");
-        from = start + "<redacted>".len();
-        if from >= out.len() {
-            break;
-        }
-    }
-    out
-}
-
-fn find_ci(hay: &str, needle: &str) -> Option<usize> {
-    hay.to_ascii_lowercase().find(needle)
 }
 
 /// The ARM error envelope, for callers that hold a whole [`ErrorResponse`].

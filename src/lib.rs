@@ -10,6 +10,9 @@ pub mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "emulator")))]
 pub mod emulator;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod human;
 pub mod id;
@@ -18,6 +21,7 @@ pub mod model;
 pub mod orchestrate;
 pub mod pipeline;
 pub mod preflight;
+mod redact;
 pub mod transport;
 
 pub use api_version::ApiVersion;

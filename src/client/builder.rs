@@ -40,11 +40,16 @@ pub struct PollingOptions {
     pub min_interval: Duration,
     /// The longest wait between polls, whatever `Retry-After` says (default 5 min).
     pub max_interval: Duration,
-    /// How long a [`Poller`](super::Poller) waits in all before it gives up with
-    /// [`Error::WaitTimedOut`] (default: no limit). The operation itself goes on; the error
-    /// carries a continuation to resume from.
+    /// How long a [`Poller`](super::Poller) (and a protected item's `wait_until`) waits in all
+    /// before it gives up with [`Error::WaitTimedOut`] (default [`DEFAULT_MAX_WAIT`], 24 hours,
+    /// so an operation the service never finishes cannot poll forever; `None` for no limit).
+    /// The operation itself goes on; the error carries a continuation to resume from.
     pub max_wait: Option<Duration>,
 }
+
+/// The default [`PollingOptions::max_wait`]: 24 hours, beyond the longest operation of the
+/// service (an initial replication of a large VM takes hours, not days).
+pub const DEFAULT_MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
 
 impl Default for PollingOptions {
     fn default() -> Self {
@@ -52,7 +57,7 @@ impl Default for PollingOptions {
             default_interval: Duration::from_secs(10),
             min_interval: Duration::from_secs(1),
             max_interval: Duration::from_secs(300),
-            max_wait: None,
+            max_wait: Some(DEFAULT_MAX_WAIT),
         }
     }
 }
@@ -76,7 +81,7 @@ impl PollingOptions {
         self
     }
 
-    /// Sets [`PollingOptions::max_wait`].
+    /// Sets [`PollingOptions::max_wait`] (`None`: wait as long as the operation takes).
     pub fn with_max_wait(mut self, d: Option<Duration>) -> Self {
         self.max_wait = d;
         self

@@ -56,7 +56,7 @@ mod preflight_gather;
 mod tests;
 
 pub use actions::{ActionOptions, ActionSegments};
-pub use builder::{ClientBuilder, PollingOptions};
+pub use builder::{ClientBuilder, PollingOptions, DEFAULT_MAX_WAIT};
 pub use discovery::{not_yet_protected, DiscoveryOptions, DiskInfo, Protectability, SourceVm};
 pub use handles::{Handle, Resource, ResourceHandle};
 pub use pager::{PageLimitReached, Pager, Pages, DEFAULT_MAX_PAGES};

@@ -9,7 +9,11 @@ use std::path::PathBuf;
 /// The usage text of the emulator's command line.
 pub const USAGE: &str = "\
 usage: emulator [options]
-  --listen ADDR          address to listen on (default 127.0.0.1:0: any free port)
+  --listen ADDR          address to listen on (default 127.0.0.1:0: any free port); an address
+                         other than loopback needs --allow-remote
+  --allow-remote         allow --listen on a non-loopback address (anyone who reaches it can
+                         drive the emulator; a warning is printed)
+  --public-name HOST:PORT  the name answers use in URLs instead of the bound address
   --vms N                number of source VMs (default 12, the default scenario's; more are
                          generated as vm-0013, ...)
   --api-versions A,B     Microsoft.DataReplication api-versions served
@@ -96,6 +100,10 @@ pub struct ServerOptions {
     pub seed: Option<u64>,
     /// `--until-stdin-closes`.
     pub until_stdin_closes: bool,
+    /// `--allow-remote`: `--listen` may name a non-loopback address.
+    pub allow_remote: bool,
+    /// `--public-name`: the `host:port` the answers' URLs name.
+    pub public_name: Option<String>,
 }
 
 impl Default for ServerOptions {
@@ -114,6 +122,8 @@ impl Default for ServerOptions {
             target_quota: None,
             seed: None,
             until_stdin_closes: false,
+            allow_remote: false,
+            public_name: None,
         }
     }
 }
@@ -235,10 +245,42 @@ impl ServerOptions {
                 }
                 "--realistic-retry-after" => flag(&mut o, |o| o.retry_after_cap = None)?,
                 "--until-stdin-closes" => flag(&mut o, |o| o.until_stdin_closes = true)?,
+                "--allow-remote" => flag(&mut o, |o| o.allow_remote = true)?,
+                "--public-name" => o.public_name = Some(value()?),
                 other => return Err(invalid(format!("unknown option '{other}'"))),
             }
         }
+        if o.is_remote() && !o.allow_remote {
+            return Err(invalid(format!(
+                "--listen {} is not a loopback address: anyone who reaches it could drive the \
+                 emulator; add --allow-remote if that is intended",
+                o.listen
+            )));
+        }
         Ok(o)
+    }
+
+    /// Whether `--listen` names something other than loopback (`127.0.0.0/8`, `::1`,
+    /// `localhost`).
+    ///
+    /// ```
+    /// use azs_site_recovery::emulator::ServerOptions;
+    /// assert!(ServerOptions::from_args(["--listen", "0.0.0.0:8443"]).is_err());
+    /// let o = ServerOptions::from_args(["--listen", "0.0.0.0:8443", "--allow-remote"]).unwrap();
+    /// assert!(o.is_remote());
+    /// ```
+    pub fn is_remote(&self) -> bool {
+        let host = match self.listen.rsplit_once(':') {
+            Some((h, _)) => h,
+            None => self.listen.as_str(),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.eq_ignore_ascii_case("localhost") {
+            return false;
+        }
+        !host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// The scenario these options describe: the [default](Scenario::default) with the number
@@ -287,13 +329,27 @@ impl ServerOptions {
                 std::env::temp_dir().join(format!("azs-emulator-{}", std::process::id()))
             });
             let identity = TlsIdentity::self_signed(&dir)?;
-            let server = EmulatorServer::start_tls(emulator.clone(), &*self.listen, &identity)?;
+            let server = match &self.public_name {
+                Some(name) => EmulatorServer::start_with_public_name(
+                    emulator.clone(),
+                    &*self.listen,
+                    Some(&identity),
+                    name,
+                )?,
+                None => EmulatorServer::start_tls(emulator.clone(), &*self.listen, &identity)?,
+            };
             (server, Some(identity.cert_path().to_path_buf()))
         } else {
-            (
-                EmulatorServer::start(emulator.clone(), &*self.listen)?,
-                None,
-            )
+            let server = match &self.public_name {
+                Some(name) => EmulatorServer::start_with_public_name(
+                    emulator.clone(),
+                    &*self.listen,
+                    None,
+                    name,
+                )?,
+                None => EmulatorServer::start(emulator.clone(), &*self.listen)?,
+            };
+            (server, None)
         };
         Ok(Started {
             emulator,

@@ -85,6 +85,16 @@ impl ArmPath {
     }
 }
 
+/// The first segment of `path` that, decoded, is a dot segment or holds a separator (`/`, `\\`):
+/// such a path must be refused, never resolved, or `.../protectedItems/%2e%2e` would act on the
+/// vault.
+pub(crate) fn unsafe_segment(path: &str) -> Option<String> {
+    path.split('/').find_map(|raw| {
+        let seg = pct_decode(raw);
+        (seg == "." || seg == ".." || seg.contains(['/', '\\'])).then(|| raw.to_owned())
+    })
+}
+
 /// Percent-decodes a path segment (invalid escapes are kept as they are).
 fn pct_decode(s: &str) -> String {
     let b = s.as_bytes();
@@ -152,6 +162,16 @@ fn route(state: &mut State, req: &Request) -> Result<Response, ArmError> {
             "The api-version query parameter (?api-version=) is required for all requests.",
         )
     })?;
+    if let Some(bad) = unsafe_segment(req.url.path()) {
+        return Err(ArmError::new(
+            400,
+            "InvalidResourceId",
+            format!(
+                "The path segment {bad:?} is not allowed: dot segments and encoded separators \
+                 would address another resource."
+            ),
+        ));
+    }
     let p = ArmPath::parse(req.url.path());
     let ctx = Ctx {
         req,

@@ -3,8 +3,13 @@
 //!
 //! A small HTTP/1.1 server on `std::net` (no dependency): one thread per connection, keep-alive,
 //! `Content-Length` and chunked request bodies. Each request becomes an [`http::Request`] with
-//! the absolute URL `http://{Host}{path}` (so `nextLink`, `Location` and the metadata endpoint's
-//! login endpoint point back at the listener) and is answered by [`Emulator::handle_or_drop`].
+//! the absolute URL `http://{listener}{path}`, where `{listener}` is the bound address or the
+//! configured [public name](EmulatorServer::start_with_public_name), never the client's `Host`
+//! (so `nextLink`, `Location` and the metadata endpoint's login endpoint point back at the
+//! listener), and is answered by [`Emulator::handle_or_drop`]. A path with a dot segment or an
+//! encoded separator (`..`, `%2e%2e`, `%2f`) is refused, never resolved. The control endpoint
+//! (`/_emulator/`) answers only requests whose `Host` is the listener's own, and takes changes
+//! only as `application/json`, so a web page cannot drive it (DNS rebinding, cross-site forms).
 //! With [`EmulatorServer::start_tls`] it speaks HTTPS instead (rustls with the ring provider,
 //! a [self-signed certificate](super::TlsIdentity)), for clients that refuse bearer tokens over
 //! plain HTTP; URLs are then `https://...`.
@@ -48,6 +53,8 @@ const MAX_CONNECTIONS: usize = 256;
 #[derive(Debug)]
 pub struct EmulatorServer {
     addr: SocketAddr,
+    /// The authority (`host:port`) the answers name: the bound address or a public name.
+    authority: String,
     scheme: &'static str,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
@@ -56,7 +63,45 @@ pub struct EmulatorServer {
 impl EmulatorServer {
     /// Listens on `addr` (e.g. `127.0.0.1:0` for any free port) and serves `emulator`.
     pub fn start(emulator: Emulator, addr: impl ToSocketAddrs) -> io::Result<Self> {
-        Self::start_with(emulator, addr, None)
+        Self::start_with(emulator, addr, None, None)
+    }
+
+    /// Like [`start`](Self::start) (or [`start_tls`](Self::start_tls) with `identity`), but the
+    /// URLs in its answers (`Location`, `Azure-AsyncOperation`, `nextLink`, the metadata's
+    /// `loginEndpoint`) name `public_name` (`host:port`, e.g. `emulator.test:8443`) instead of
+    /// the bound address: for a listener reached through a proxy or a DNS name. The client's
+    /// `Host` header is never echoed; the control endpoint accepts only that name, the bound
+    /// address or `localhost:{port}`.
+    ///
+    /// ```no_run
+    /// use azs_site_recovery::emulator::{Emulator, EmulatorServer};
+    /// let server = EmulatorServer::start_with_public_name(
+    ///     Emulator::default(), "127.0.0.1:8443", None, "emulator.test:8443").unwrap();
+    /// assert_eq!(server.base_url(), "http://emulator.test:8443");
+    /// ```
+    pub fn start_with_public_name(
+        emulator: Emulator,
+        addr: impl ToSocketAddrs,
+        identity: Option<&super::TlsIdentity>,
+        public_name: &str,
+    ) -> io::Result<Self> {
+        let valid = !public_name.is_empty()
+            && public_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+        if !valid {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "the public name {:?} is not a plain host[:port]",
+                    public_name.escape_debug().to_string()
+                ),
+            ));
+        }
+        let tls = identity
+            .map(super::TlsIdentity::server_config)
+            .transpose()?;
+        Self::start_with(emulator, addr, tls, Some(public_name.to_owned()))
     }
 
     /// Listens on `addr` and serves `emulator` over HTTPS with `identity`'s certificate.
@@ -73,17 +118,20 @@ impl EmulatorServer {
         addr: impl ToSocketAddrs,
         identity: &super::TlsIdentity,
     ) -> io::Result<Self> {
-        Self::start_with(emulator, addr, Some(identity.server_config()?))
+        Self::start_with(emulator, addr, Some(identity.server_config()?), None)
     }
 
     fn start_with(
         emulator: Emulator,
         addr: impl ToSocketAddrs,
         tls: Option<Arc<rustls::ServerConfig>>,
+        public_name: Option<String>,
     ) -> io::Result<Self> {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
+        let authority = public_name.unwrap_or_else(|| addr.to_string());
+        let own = Arc::new(OwnNames::new(addr, &authority));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let open = Arc::new(AtomicUsize::new(0));
@@ -103,6 +151,7 @@ impl EmulatorServer {
                     let emu = emulator.clone();
                     let flag = flag.clone();
                     let tls = tls.clone();
+                    let own = own.clone();
                     // A connection that cannot get a thread is dropped (the client sees a reset).
                     let _ = std::thread::Builder::new()
                         .name("azs-emulator-conn".into())
@@ -114,10 +163,10 @@ impl EmulatorServer {
                             let _ = stream.set_nodelay(true);
                             let stream = Timed::new(stream);
                             match tls {
-                                None => serve(emu, stream, addr, scheme, &flag),
+                                None => serve(emu, stream, &own, scheme, &flag),
                                 Some(cfg) => {
                                     if let Some(s) = super::tls::accept(cfg, stream) {
-                                        serve(emu, s, addr, scheme, &flag);
+                                        serve(emu, s, &own, scheme, &flag);
                                     }
                                 }
                             }
@@ -126,6 +175,7 @@ impl EmulatorServer {
             })?;
         Ok(EmulatorServer {
             addr,
+            authority,
             scheme,
             stop,
             accept: Some(accept),
@@ -137,9 +187,10 @@ impl EmulatorServer {
         self.addr
     }
 
-    /// `http://{address}` (`https://` with TLS): the ARM endpoint to give a client.
+    /// `http://{address}` (`https://` with TLS; the public name when one was given): the ARM
+    /// endpoint to give a client.
     pub fn base_url(&self) -> String {
-        format!("{}://{}", self.scheme, self.addr)
+        format!("{}://{}", self.scheme, self.authority)
     }
 
     /// Stops accepting connections and waits for the listener thread.
@@ -238,13 +289,64 @@ impl Conn for Timed<TcpStream> {
 }
 
 /// One connection: requests until the client closes, asks to close, or idles out.
-fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, stop: &AtomicBool) {
+/// The names a request may give in its `Host` to reach the control endpoint: the authority the
+/// listener answers with, its bound address, and `localhost:{port}` when it is on loopback.
+#[derive(Debug)]
+struct OwnNames {
+    authority: String,
+    names: Vec<String>,
+}
+
+impl OwnNames {
+    fn new(addr: SocketAddr, authority: &str) -> Self {
+        let mut names = vec![authority.to_ascii_lowercase(), addr.to_string()];
+        if addr.ip().is_loopback() {
+            names.push(format!("localhost:{}", addr.port()));
+        }
+        OwnNames {
+            authority: authority.to_owned(),
+            names,
+        }
+    }
+
+    fn is_own(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        self.names.contains(&host)
+    }
+}
+
+/// Why a control-endpoint request is refused, if it is: it must name the listener itself in
+/// `Host` and send changes as JSON, so a web page cannot drive the emulator (a cross-site form
+/// can send only `text/plain` and friends; DNS rebinding brings a foreign `Host`).
+fn control_refusal(request: &Request, own: &OwnNames) -> Option<Response> {
+    let path = request.url.path().to_ascii_lowercase();
+    if !(path == "/_emulator" || path.starts_with(super::control::PREFIX)) {
+        return None;
+    }
+    let host_ok = request.headers.get("host").is_some_and(|h| own.is_own(h));
+    let reading = matches!(request.method, Method::Get | Method::Head);
+    let json = request.headers.get("content-type").is_some_and(|c| {
+        c.trim()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    let why = if !host_ok {
+        "the control endpoint answers only requests whose Host is the listener's own address"
+    } else if !reading && !json {
+        "the control endpoint takes changes only with content-type application/json"
+    } else {
+        return None;
+    };
+    Some(super::arm::ArmError::new(403, "Forbidden", why).into_response())
+}
+
+fn serve<C: Conn>(emu: Emulator, stream: C, own: &OwnNames, scheme: &str, stop: &AtomicBool) {
     let mut reader = BufReader::new(stream);
     while !stop.load(Ordering::SeqCst) {
         reader
             .get_mut()
             .set_deadline(Some(Instant::now() + REQUEST_DEADLINE));
-        let parsed = match read_request(&mut reader, local, scheme) {
+        let parsed = match read_request(&mut reader, &own.authority, scheme) {
             Ok(Some(p)) => p,
             Ok(None) => return,
             Err(e) => {
@@ -255,6 +357,12 @@ fn serve<C: Conn>(emu: Emulator, stream: C, local: SocketAddr, scheme: &str, sto
         reader.get_mut().set_deadline(None);
         let writer = reader.get_mut();
         let (request, keep_alive, head_only) = parsed;
+        if let Some(refused) = control_refusal(&request, own) {
+            if write_response(writer, &refused, head_only, !keep_alive).is_err() || !keep_alive {
+                return;
+            }
+            continue;
+        }
         match emu.handle_or_drop(&request) {
             Ok(resp) => {
                 if write_response(writer, &resp, head_only, !keep_alive).is_err() || !keep_alive {
@@ -293,7 +401,7 @@ fn invalid(msg: &str) -> io::Error {
 /// Reads one request; `None` when the client closed the connection between requests.
 fn read_request<C: Read>(
     reader: &mut BufReader<C>,
-    local: SocketAddr,
+    authority: &str,
     scheme: &str,
 ) -> io::Result<Option<Parsed>> {
     let mut line = String::new();
@@ -368,15 +476,29 @@ fn read_request<C: Read>(
         }
         read_exactly(reader, len)?
     };
-    let host = headers
-        .get("host")
-        .map(str::to_owned)
-        .unwrap_or_else(|| local.to_string());
-    let url = if target.starts_with("http://") || target.starts_with("https://") {
-        target
-    } else {
-        format!("{scheme}://{host}{target}")
+    // The URL names the listener itself, never the client's `Host` (which would flow into
+    // `Location`, `nextLink` and the metadata's `loginEndpoint`). An absolute-form target keeps
+    // only its path and query.
+    let path_and_query = match target
+        .strip_prefix("http://")
+        .or_else(|| target.strip_prefix("https://"))
+    {
+        Some(rest) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => target.as_str(),
     };
+    if !path_and_query.starts_with('/') {
+        return Err(invalid("the request target is not a path"));
+    }
+    // URL parsing resolves `..` and `%2e%2e`: refuse them before it does, or
+    // `DELETE .../protectedItems/%2e%2e` would reach the vault.
+    let raw_path = path_and_query.split(['?', '#']).next().unwrap_or_default();
+    if let Some(seg) = super::router::unsafe_segment(raw_path) {
+        return Err(invalid(&format!(
+            "the path segment {:?} is a dot segment or an encoded separator",
+            seg.escape_debug().to_string()
+        )));
+    }
+    let url = format!("{scheme}://{authority}{path_and_query}");
     let url = url::Url::parse(&url).map_err(|e| invalid(&format!("bad URL: {e}")))?;
     let connection = headers.get("connection").map(str::to_ascii_lowercase);
     let keep_alive = match connection.as_deref() {
@@ -515,7 +637,7 @@ mod tests {
     }
 
     fn parse(raw: impl Read) -> io::Result<Option<Parsed>> {
-        read_request(&mut BufReader::new(raw), local(), "http")
+        read_request(&mut BufReader::new(raw), &local().to_string(), "http")
     }
 
     #[test]
@@ -636,7 +758,7 @@ mod tests {
         let started = Instant::now();
         let mut reader = BufReader::new(Timed::new(slow));
         reader.get_mut().deadline = Some(Instant::now() + Duration::from_millis(200));
-        let err = read_request(&mut reader, local(), "http").unwrap_err();
+        let err = read_request(&mut reader, &local().to_string(), "http").unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::TimedOut, "{err}");
         assert!(started.elapsed() < Duration::from_secs(10));
     }

@@ -9,13 +9,16 @@ use url::Url;
 /// with `api-version` set.
 ///
 /// The endpoint's own path is kept (an ARM endpoint behind a path prefix works), and `path` is
-/// appended as is: resource ids are already URL-safe.
+/// appended as is: resource ids are already URL-safe. A path with a dot segment (`.`, `..`), a `%`
+/// (an escape such as `%2e%2e` or `%2f`), a `\\` or a control character is refused rather than
+/// normalized into another resource's URL.
 ///
 /// ```
 /// use azs_site_recovery::{http::arm_url, ApiVersion};
 /// let arm = url::Url::parse("https://management.local.azurestack.external/").unwrap();
 /// let url = arm_url(&arm, "/subscriptions/s1/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults/v1", &ApiVersion::V2024_09_01).unwrap();
 /// assert_eq!(url.as_str(), "https://management.local.azurestack.external/subscriptions/s1/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults/v1?api-version=2024-09-01");
+/// assert!(arm_url(&arm, "/subscriptions/s1/resourceGroups/rg/../../other", &ApiVersion::V2024_09_01).is_err());
 /// ```
 pub fn arm_url(endpoint: &Url, path: &str, api_version: &ApiVersion) -> Result<Url, Error> {
     if !path.starts_with('/') {
@@ -32,9 +35,43 @@ pub fn arm_url(endpoint: &Url, path: &str, api_version: &ApiVersion) -> Result<U
             format!("`{path}` contains `?` or `#`; pass query parameters separately"),
         ));
     }
+    // A dot segment (`..`, or `%2e%2e` which URL parsers decode first) or a backslash (a
+    // separator to them) would be collapsed into another resource's path by `set_path`: the
+    // request, with its bearer token, would reach something the caller never named.
+    for segment in path[1..].split('/') {
+        let bad = if segment == "." || segment == ".." {
+            Some("is a dot segment")
+        } else if segment.contains(['%', '\\']) {
+            Some("contains `%` or `\\`")
+        } else if segment.chars().any(char::is_control) {
+            Some("contains a control character")
+        } else {
+            None
+        };
+        if let Some(why) = bad {
+            return Err(Error::invalid_input(
+                "ARM path",
+                format!(
+                    "segment `{}` {why}; ARM paths are built from plain names, never normalized",
+                    segment.escape_debug()
+                ),
+            ));
+        }
+    }
     let base = endpoint.path().trim_end_matches('/');
     let mut url = endpoint.clone();
-    url.set_path(&format!("{base}{path}"));
+    let wanted = format!("{base}{path}");
+    url.set_path(&wanted);
+    // Belt and braces: the URL must have exactly the segments asked for (nothing collapsed).
+    if url.path().split('/').count() != wanted.split('/').count() {
+        return Err(Error::invalid_input(
+            "ARM path",
+            format!(
+                "`{}` would be normalized to another path",
+                path.escape_debug()
+            ),
+        ));
+    }
     url.set_query(None);
     url.set_fragment(None);
     Ok(with_api_version(url, api_version.as_str()))
@@ -106,6 +143,23 @@ pub fn path_for_log(url: &Url) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dot_segments_and_escapes_are_refused_not_normalized() {
+        let arm = Url::parse("https://arm.example/").unwrap();
+        for path in [
+            "/subscriptions/s/resourceGroups/rg/../../../../subscriptions/OTHER/resourceGroups/victim",
+            "/subscriptions/s/resourceGroups/%2e%2e/x",
+            "/subscriptions/s/resourceGroups/%2E./x",
+            "/subscriptions/s/resourceGroups/./x",
+            "/subscriptions/s/resourceGroups/rg%2fother/x",
+            "/subscriptions/s/resourceGroups/a\\..\\..\\x",
+            "/subscriptions/s/resourceGroups/a\tb",
+        ] {
+            let e = arm_url(&arm, path, &ApiVersion::default());
+            assert!(e.is_err(), "{path} became {:?}", e.map(|u| u.to_string()));
+        }
+    }
 
     #[test]
     fn endpoint_prefix_is_kept_and_bad_paths_refused() {

@@ -44,7 +44,8 @@ pub enum IdError {
     /// pasted along), whitespace or a control character; or `/` in a part given to a builder.
     #[error(
         "invalid ARM id: segment {position} ({segment:?}) contains {character:?}, which cannot \
-         appear in an ARM id segment (no query, fragment, whitespace or control characters)"
+         appear in an ARM id segment (no query, fragment, percent escape, backslash, whitespace or \
+         control characters)"
     )]
     InvalidCharacter {
         /// 1-based segment position.
@@ -53,6 +54,18 @@ pub enum IdError {
         segment: String,
         /// The offending character.
         character: char,
+    },
+    /// A `.` or `..` segment: URL handling would collapse it, so the request would reach another
+    /// resource than the id names.
+    #[error(
+        "invalid ARM id: segment {position} is {segment:?}; dot segments are not allowed in an \
+         ARM id (they would address another resource)"
+    )]
+    DotSegment {
+        /// 1-based segment position.
+        position: usize,
+        /// The segment (`.` or `..`).
+        segment: String,
     },
     /// A fixed ARM segment name was expected and something else was found.
     #[error("invalid ARM id: expected {expected} at segment {position}, found {found:?}")]

@@ -7,8 +7,11 @@
 //! and Microsoft's own spec examples show a vault named `pemsi-ecy-rsv2`. So:
 //!
 //! - [`NameRules::Arm`] (the default) checks ARM's general rules: not empty, at most
-//!   [`NameKind::max_len`] characters, none of `/ \ ? # % & < > * : "` nor control characters,
-//!   no trailing `.` or space.
+//!   [`NameKind::max_len`] characters, none of `/ \ ? # % & < > * : "` nor whitespace or control
+//!   characters, no trailing `.`. A name that passes makes an id that parses back to itself.
+//! - Resource groups and subscription ids ([`NameKind::ResourceGroup`],
+//!   [`NameKind::Subscription`]) are checked against ARM's own patterns under both rule sets:
+//!   they go into every URL, so a `..` or `/` there would address another scope.
 //! - [`NameRules::Strict`] additionally applies the spec's pattern, for stamps that enforce it;
 //!   [`protected_item_name_for_vm`] maps a VM name to a name that passes it.
 //!
@@ -46,10 +49,18 @@ pub enum NameKind {
     PrivateEndpointConnection,
     /// `replicationVaults/privateLinkResources` (2024-09-01+, named by the service).
     PrivateLinkResource,
+    /// A resource group name (ARM: 1-90 letters, digits, `_`, `-`, `.`, `(`, `)`; no trailing
+    /// `.`), checked under both rule sets. Not in [`NameKind::ALL`], which lists resources.
+    ResourceGroup,
+    /// A subscription id: a GUID on every cloud; any single plain segment (ASCII letters,
+    /// digits, `-`, `_`, `.`; no trailing `.`) is accepted, under both rule sets, so test stamps
+    /// with short ids work. Not in [`NameKind::ALL`].
+    Subscription,
 }
 
 impl NameKind {
-    /// Every kind, in declaration order.
+    /// Every kind of `Microsoft.DataReplication` resource, in declaration order (not the scope
+    /// kinds [`NameKind::ResourceGroup`] and [`NameKind::Subscription`]).
     pub const ALL: [NameKind; 12] = [
         NameKind::Vault,
         NameKind::Fabric,
@@ -77,21 +88,36 @@ impl NameKind {
             | NameKind::Event
             | NameKind::PrivateEndpointConnection
             | NameKind::PrivateLinkResource => 260,
+            NameKind::ResourceGroup => 90,
             _ => 64,
         }
     }
 
-    /// The spec's pattern for this kind, applied by [`NameRules::Strict`].
+    /// The spec's pattern for this kind, applied by [`NameRules::Strict`] (for the scope kinds,
+    /// ARM's pattern, applied always).
     pub fn strict_pattern(self) -> &'static str {
         match self {
             NameKind::PrivateLinkResource => "^[a-zA-Z0-9-.]*$",
+            NameKind::ResourceGroup => "^[-\\w._()]+$",
+            NameKind::Subscription => "^[a-zA-Z0-9-_.]+$",
             _ => "^[a-zA-Z0-9]*$",
         }
     }
 
     fn strict_allows(self, c: char) -> bool {
-        c.is_ascii_alphanumeric()
-            || (self == NameKind::PrivateLinkResource && matches!(c, '-' | '.'))
+        match self {
+            NameKind::PrivateLinkResource => c.is_ascii_alphanumeric() || matches!(c, '-' | '.'),
+            NameKind::ResourceGroup => {
+                c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '(' | ')')
+            }
+            NameKind::Subscription => c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+            _ => c.is_ascii_alphanumeric(),
+        }
+    }
+
+    /// Whether the kind is a scope (resource group, subscription) whose pattern always applies.
+    fn is_scope(self) -> bool {
+        matches!(self, NameKind::ResourceGroup | NameKind::Subscription)
     }
 
     /// How the kind is called in messages, e.g. `protected item`.
@@ -109,6 +135,8 @@ impl NameKind {
             NameKind::EmailConfiguration => "email configuration",
             NameKind::PrivateEndpointConnection => "private endpoint connection",
             NameKind::PrivateLinkResource => "private link resource",
+            NameKind::ResourceGroup => "resource group",
+            NameKind::Subscription => "subscription id",
         }
     }
 }
@@ -159,7 +187,8 @@ pub enum NameProblem {
         /// The last character.
         character: char,
     },
-    /// A character outside the spec's pattern ([`NameRules::Strict`] only).
+    /// A character outside the spec's pattern ([`NameRules::Strict`] only; for resource groups
+    /// and subscription ids, always).
     NotInPattern {
         /// The character.
         character: char,
@@ -183,7 +212,7 @@ impl fmt::Display for NameProblem {
             } => write!(
                 f,
                 "character {character:?} at position {position} is not allowed in ARM names \
-                 (none of / \\ ? # % & < > * : \" nor control characters)"
+                 (none of / \\ ? # % & < > * : \" nor whitespace or control characters)"
             ),
             NameProblem::TrailingDotOrSpace { character } => {
                 write!(f, "it ends with {character:?}, which ARM does not allow")
@@ -296,8 +325,12 @@ fn find_problem(kind: NameKind, name: &str, rules: NameRules) -> Option<NameProb
     if name.is_empty() {
         return Some(NameProblem::Empty);
     }
+    let last = name.chars().count() - 1;
     for (i, c) in name.chars().enumerate() {
-        if c.is_control() || ARM_FORBIDDEN_CHARACTERS.contains(&c) {
+        // Whitespace inside a name (a space, a tab, a no-break space) makes an id that does not
+        // parse; a trailing space gets its own message below.
+        let whitespace = c.is_whitespace() && !(c == ' ' && i == last);
+        if c.is_control() || whitespace || ARM_FORBIDDEN_CHARACTERS.contains(&c) {
             return Some(NameProblem::ForbiddenCharacter {
                 character: c,
                 position: i + 1,
@@ -315,7 +348,7 @@ fn find_problem(kind: NameKind, name: &str, rules: NameRules) -> Option<NameProb
         // Private link resource names may end in `.` under their own pattern, but ARM's rule wins.
         return Some(NameProblem::TrailingDotOrSpace { character: c });
     }
-    if rules == NameRules::Strict {
+    if rules == NameRules::Strict || kind.is_scope() {
         if let Some((i, c)) = name
             .chars()
             .enumerate()

@@ -26,11 +26,12 @@ use super::IdError;
 ///
 /// **What is refused** (with an [`IdError`] naming the segment, its 1-based position and what
 /// was expected; never a panic): an empty string, a missing leading `/` (a URL or bare name), a
-/// trailing `/`, empty segments (`//`), `?`, `#`, whitespace or control characters (a pasted
-/// query string or line break), misspelled fixed segments (`resourcegroup`), a namespace without
+/// trailing `/`, empty segments (`//`), dot segments (`.` and `..`, which URL handling would
+/// collapse into another resource's path), `?`, `#`, `%` (percent escapes, such as an encoded `/`
+/// or `..`), `\`, whitespace or control characters (a pasted query string or line break), misspelled fixed segments (`resourcegroup`), a namespace without
 /// a `.`, and a type without its name (an odd number of type/name segments).
 ///
-/// **What is not checked.** The id is not percent-decoded; subscription ids are not required to
+/// **What is not checked.** The id is not percent-decoded (a `%` is refused instead); subscription ids are not required to
 /// be GUIDs; names are not checked against a resource kind's naming rules (that is
 /// [`validate_name`](crate::id::validate_name)'s job, done before any request).
 ///
@@ -88,10 +89,13 @@ impl ResourceId {
             if part.is_empty() {
                 return Err(IdError::EmptySegment { position });
             }
-            if let Some(character) = part
-                .chars()
-                .find(|c| matches!(c, '?' | '#') || c.is_whitespace() || c.is_control())
-            {
+            if part == "." || part == ".." {
+                return Err(IdError::DotSegment {
+                    position,
+                    segment: part.to_owned(),
+                });
+            }
+            if let Some(character) = part.chars().find(|&c| forbidden_in_segment(c)) {
                 return Err(IdError::InvalidCharacter {
                     position,
                     segment: part.to_owned(),
@@ -430,6 +434,13 @@ impl ResourceId {
     pub(super) fn folded(&self) -> impl Iterator<Item = u8> + '_ {
         self.raw.bytes().map(|b| b.to_ascii_lowercase())
     }
+}
+
+/// Characters no id segment may hold: a query or fragment (`?`, `#`), a percent escape (an
+/// encoded `/` or `.` would change the path once a server decodes it), a backslash (a separator to
+/// URL parsers), whitespace and control characters.
+pub(crate) fn forbidden_in_segment(c: char) -> bool {
+    matches!(c, '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control()
 }
 
 /// A part that must be one segment: a `/` in it is reported at the segment it would start in.

@@ -70,10 +70,14 @@ macro_rules! typed_id {
                 self.0.name()
             }
 
-            /// Checks every name in the id (e.g. vault and protected item) against its kind's
-            /// naming rules. Typed ids are built without this check; the client runs it before
+            /// Checks the subscription id, the resource group and every name in the id (e.g.
+            /// vault and protected item) against their kinds' naming rules. Typed ids are built without this check; the client runs it before
             /// any request.
             pub fn validate_names(&self, rules: NameRules) -> Result<(), NameError> {
+                // The scope goes into every URL too: a `..` or `/` there would address
+                // another subscription or resource group.
+                validate_name(NameKind::Subscription, self.subscription_id(), rules)?;
+                validate_name(NameKind::ResourceGroup, self.resource_group(), rules)?;
                 for (kind, name) in Self::KINDS.iter().zip(self.0.resource_names()) {
                     validate_name(*kind, name, rules)?;
                 }

@@ -8,7 +8,12 @@
 //!   and is much slower) and a `Serialize` that writes known fields, then the unknown ones.
 //!
 //! A known field that arrives as JSON `null` is kept as `null` in `additional_properties`, so a
-//! round trip writes it back (no field is lost or invented).
+//! round trip writes it back (no field is lost or invented). A known numeric field whose number
+//! does not fit its type (`5000000000` for an `i32`, `1e400` for an `f64`, `1.5` for an `i64`) is an error
+//! for that field only: the field stays `None` and the value is kept, exactly as sent, in
+//! `additional_properties`; the rest of the resource is read. Numbers in unknown fields are kept
+//! exactly as sent (serde_json's `arbitrary_precision`): integers beyond `u64`, long decimals and
+//! `1e400` round-trip unchanged.
 
 /// Defines an open string enum: known variants, plus `Unknown(String)` for anything else.
 ///
@@ -173,6 +178,23 @@ macro_rules! model_struct {
                     + self.additional_properties.keys().filter(|k| !self.known_field_is_set(k)).count()
             }
 
+            /// The wire names of known fields whose number did not fit the field's type (out
+            /// of range, a fraction for an integer): the field is `None` and the number is kept
+            /// verbatim in `additional_properties`.
+            pub fn unfit_fields(&self) -> ::std::vec::Vec<&str> {
+                self.additional_properties
+                    .iter()
+                    .filter(|(k, v)| {
+                        let known = match k.as_str() {
+                            $( $wire => true, )*
+                            _ => false,
+                        };
+                        known && !v.is_null() && !self.known_field_is_set(k)
+                    })
+                    .map(|(k, _)| k.as_str())
+                    .collect()
+            }
+
             /// Whether `key` is the wire name of a known field that holds a value. Such a key in
             /// `additional_properties` (a `null` read from the service, then the field set) is
             /// not written: a second, later `null` entry would undo the value for most readers.
@@ -189,9 +211,13 @@ macro_rules! model_struct {
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
-                            match map.next_value::<::std::option::Option<$ty>>()? {
-                                Some(v) => self.$field = Some(v),
-                                None => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
+                            match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
+                                $crate::model::macros::Field::Set(v) => self.$field = Some(v),
+                                $crate::model::macros::Field::Null => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
+                                // A number out of the field's range (or not a number): the
+                                // field stays unset, the value is kept verbatim, the rest of
+                                // the resource is read.
+                                $crate::model::macros::Field::Unfit(v) => { self.additional_properties.insert(key.into_string(), v); }
                             }
                         } )*
                         _ => {
@@ -296,6 +322,17 @@ macro_rules! polymorphic {
                 use ::serde::ser::SerializeMap;
                 match self {
                     $( $name::$variant(inner) => {
+                        // An `instanceType` among the inner fields (a duplicate key read from
+                        // the service, or set by hand) is not written a second time.
+                        let trimmed;
+                        let inner = if inner.additional_properties.contains_key("instanceType") {
+                            let mut c = inner.clone();
+                            c.additional_properties.remove("instanceType");
+                            trimmed = c;
+                            &trimmed
+                        } else {
+                            inner
+                        };
                         let mut map = s.serialize_map(Some(1 + inner.field_count()))?;
                         map.serialize_entry("instanceType", $tag)?;
                         inner.serialize_fields(&mut map)?;
@@ -399,4 +436,186 @@ pub fn collect_map<'de, A: MapAccess<'de>>(
         into.insert(k.into_string(), v);
     }
     Ok(into)
+}
+
+/// How a known field was read: a value, JSON `null`, or a value that does not fit its type.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Field<T> {
+    /// A value of the field's type.
+    Set(T),
+    /// JSON `null`.
+    Null,
+    /// A number out of the field's range (or a fraction for an integer field): kept verbatim.
+    Unfit(Value),
+}
+
+/// Reads one known field, catching a number that does not fit it.
+#[doc(hidden)]
+pub struct FieldSeed<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> FieldSeed<T> {
+    /// A seed for a field of type `T`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        FieldSeed(std::marker::PhantomData)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for FieldSeed<T> {
+    type Value = Field<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field<T>, D::Error> {
+        let unfit = std::cell::RefCell::new(None);
+        match Option::<T>::deserialize(Catch {
+            inner: d,
+            unfit: &unfit,
+        }) {
+            Ok(Some(v)) => Ok(Field::Set(v)),
+            Ok(None) => Ok(Field::Null),
+            Err(e) => match unfit.into_inner() {
+                Some(v) => Ok(Field::Unfit(v)),
+                None => Err(e),
+            },
+        }
+    }
+}
+
+/// A deserializer that reads numbers (as asked for by a numeric field) as a JSON number first,
+/// so that one that does not fit can be kept instead of failing the whole resource.
+struct Catch<'s, D> {
+    inner: D,
+    unfit: &'s std::cell::RefCell<Option<Value>>,
+}
+
+macro_rules! catch_number {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+                let n = serde_json::Number::deserialize(self.inner)?;
+                let read: Result<V::Value, serde_json::Error> = if let Some(i) = n.as_i64() {
+                    visitor.visit_i64(i)
+                } else if let Some(u) = n.as_u64() {
+                    visitor.visit_u64(u)
+                } else {
+                    match n.as_f64() {
+                        Some(f) if f.is_finite() => visitor.visit_f64(f),
+                        _ => Err(serde::de::Error::custom("not a finite number")),
+                    }
+                };
+                read.map_err(|e| {
+                    *self.unfit.borrow_mut() = Some(Value::Number(n));
+                    serde::de::Error::custom(e)
+                })
+            }
+        )*
+    };
+}
+
+macro_rules! forward {
+    ($($method:ident)*) => {
+        $(
+            fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+                self.inner.$method(visitor)
+            }
+        )*
+    };
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Catch<'_, D> {
+    type Error = D::Error;
+
+    catch_number! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+        deserialize_f32 deserialize_f64
+    }
+
+    forward! {
+        deserialize_any deserialize_bool deserialize_char deserialize_str deserialize_string
+        deserialize_bytes deserialize_byte_buf deserialize_unit deserialize_seq deserialize_map
+        deserialize_identifier deserialize_ignored_any
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_option(CatchSome {
+            visitor,
+            unfit: self.unfit,
+        })
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_unit_struct(name, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_newtype_struct(name, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_tuple_struct(name, len, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.deserialize_enum(name, variants, visitor)
+    }
+}
+
+/// The `Option` visitor of a known field, re-wrapping the value's deserializer in [`Catch`].
+struct CatchSome<'s, V> {
+    visitor: V,
+    unfit: &'s std::cell::RefCell<Option<Value>>,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for CatchSome<'_, V> {
+    type Value = V::Value;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.visitor.expecting(f)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<V::Value, E> {
+        self.visitor.visit_none()
+    }
+    fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<V::Value, D2::Error> {
+        self.visitor.visit_some(Catch {
+            inner: d,
+            unfit: self.unfit,
+        })
+    }
 }

@@ -17,7 +17,9 @@ mod reqwest;
 
 #[cfg(feature = "reqwest")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest")))]
-pub use self::reqwest::{ReqwestTransport, ReqwestTransportBuilder};
+pub use self::reqwest::{
+    ReqwestTransport, ReqwestTransportBuilder, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
+};
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub use mock::{Expect, MockTransport, ReplayTransport, Reply};
@@ -91,6 +93,28 @@ impl TransportError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// The body limit that was exceeded, when the response was refused for its size.
+    pub fn body_too_large(&self) -> Option<&BodyTooLarge> {
+        self.source.as_deref().and_then(|s| s.downcast_ref())
+    }
+}
+
+/// A response body larger than the transport accepts (see
+/// [`ReqwestTransportBuilder::max_body_bytes`](crate::transport::ReqwestTransportBuilder::max_body_bytes));
+/// the source of a [`TransportErrorKind::ResponseUnreadable`] error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the response body is larger than {limit} bytes{}; raise the transport's max_body_bytes if \
+     such answers are expected",
+    declared.map(|d| format!(" (it declares {d})")).unwrap_or_default()
+)]
+#[non_exhaustive]
+pub struct BodyTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+    /// The size the response declared in `Content-Length`, if it did.
+    pub declared: Option<u64>,
 }
 
 impl fmt::Display for TransportError {

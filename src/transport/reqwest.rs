@@ -15,7 +15,13 @@ use std::time::Duration;
 /// |---|---|
 /// | connect, DNS, TLS handshake, connect timeout, request that could not be built | [`TransportErrorKind::NotSent`] |
 /// | any other error while sending or waiting for the status line (reset, read timeout) | [`TransportErrorKind::MaybeSent`] |
-/// | the body could not be read whole | [`TransportErrorKind::ResponseUnreadable`] |
+/// | the body could not be read whole, or is larger than [`max_body_bytes`](ReqwestTransportBuilder::max_body_bytes) | [`TransportErrorKind::ResponseUnreadable`] |
+///
+/// Every read is bounded: connect 30 s, each read 300 s, the whole request (connect, send, the
+/// whole body) 10 minutes ([`request_timeout`](ReqwestTransportBuilder::request_timeout)), and a
+/// body of at most 32 MiB ([`max_body_bytes`](ReqwestTransportBuilder::max_body_bytes); a larger
+/// one is a [`BodyTooLarge`](super::BodyTooLarge) error, see
+/// [`TransportError::body_too_large`](super::TransportError::body_too_large)).
 ///
 /// ```no_run
 /// # fn main() -> Result<(), azs_site_recovery::Error> {
@@ -30,10 +36,21 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    max_body_bytes: usize,
+    request_timeout: Option<Duration>,
 }
 
+/// The default [`ReqwestTransportBuilder::max_body_bytes`]: 32 MiB, far above any ARM answer
+/// (a page of 100 protected items is about 1 MiB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// The default [`ReqwestTransportBuilder::request_timeout`]: 10 minutes for one request, from
+/// connecting to the last byte of the body.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(600);
+
 impl ReqwestTransport {
-    /// A transport with the default timeouts (connect 30 s, read 300 s).
+    /// A transport with the default limits (connect 30 s, read 300 s, whole request 10 min,
+    /// body 32 MiB).
     pub fn new() -> Result<Self, Error> {
         Self::builder().build()
     }
@@ -45,9 +62,13 @@ impl ReqwestTransport {
 
     /// Wraps a reqwest client configured elsewhere. Configure it with
     /// `redirect(reqwest::redirect::Policy::none())`: the pipeline's host checks assume redirects
-    /// are not followed.
+    /// are not followed. The default body limit and request timeout apply.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+        }
     }
 }
 
@@ -56,6 +77,8 @@ impl ReqwestTransport {
 pub struct ReqwestTransportBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
+    request_timeout: Option<Duration>,
+    max_body_bytes: usize,
     root_certificates_pem: Vec<Vec<u8>>,
 }
 
@@ -64,6 +87,8 @@ impl Default for ReqwestTransportBuilder {
         ReqwestTransportBuilder {
             connect_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(300),
+            request_timeout: Some(DEFAULT_REQUEST_TIMEOUT),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             root_certificates_pem: Vec::new(),
         }
     }
@@ -80,6 +105,24 @@ impl ReqwestTransportBuilder {
     /// How long to wait for each read from the connection (the status line, each body chunk).
     pub fn read_timeout(mut self, t: Duration) -> Self {
         self.read_timeout = t;
+        self
+    }
+
+    /// The longest one request may take, from connecting to the last byte of the body
+    /// (default [`DEFAULT_REQUEST_TIMEOUT`], 10 minutes); `None` for no overall limit (each read
+    /// is still bounded by [`read_timeout`](Self::read_timeout)). A request past it fails as
+    /// maybe sent (or, during the body, as unreadable).
+    pub fn request_timeout(mut self, t: Option<Duration>) -> Self {
+        self.request_timeout = t;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default [`DEFAULT_MAX_BODY_BYTES`],
+    /// 32 MiB). A larger body is not read past the limit: the request fails with
+    /// [`TransportErrorKind::ResponseUnreadable`] and a
+    /// [`BodyTooLarge`](super::BodyTooLarge) source.
+    pub fn max_body_bytes(mut self, limit: usize) -> Self {
+        self.max_body_bytes = limit;
         self
     }
 
@@ -114,7 +157,11 @@ impl ReqwestTransportBuilder {
                 format!("reqwest refused it: {e}"),
             )
         })?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport {
+            client,
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: self.request_timeout,
+        })
     }
 }
 
@@ -187,7 +234,10 @@ impl Transport for ReqwestTransport {
         if !request.body.is_empty() {
             rb = rb.body(request.body.clone());
         }
-        let resp = rb.send().await.map_err(|e| send_error(e, request))?;
+        if let Some(t) = self.request_timeout {
+            rb = rb.timeout(t);
+        }
+        let mut resp = rb.send().await.map_err(|e| send_error(e, request))?;
         let status = resp.status().as_u16();
         let mut headers = Headers::new();
         for (k, v) in resp.headers() {
@@ -196,23 +246,45 @@ impl Transport for ReqwestTransport {
                 String::from_utf8_lossy(v.as_bytes()).into_owned(),
             );
         }
-        let body = resp.bytes().await.map_err(|e| {
+        let unreadable = |why: String| {
             TransportError::new(
                 TransportErrorKind::ResponseUnreadable,
                 format!(
-                    "{} {}{} answered {status} but its body could not be read: {}",
+                    "{} {}{} answered {status} but its body could not be read: {why}",
                     request.method,
                     request.url.host_str().unwrap_or(""),
                     request.url.path(),
-                    describe(&e)
                 ),
             )
-            .with_source(e.without_url())
-        })?;
+        };
+        let limit = self.max_body_bytes;
+        let too_large = |declared: Option<u64>| {
+            let e = super::BodyTooLarge { limit, declared };
+            unreadable(e.to_string()).with_source(e)
+        };
+        let declared = resp.content_length();
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(too_large(declared));
+        }
+        // One buffer, sized once when the length is known; the chunks are copied into it as
+        // they arrive (no second copy of the whole body), and reading stops at the limit.
+        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return Err(too_large(declared));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(unreadable(describe(&e)).with_source(e.without_url())),
+            }
+        }
         Ok(Response {
             status,
             headers,
-            body: body.to_vec(),
+            body,
         })
     }
 }

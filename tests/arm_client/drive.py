@@ -126,8 +126,8 @@ def control(ann, method, path, body=None):
     ctx = ssl.create_default_context(cafile=ann["cert_path"]) if ann.get("cert_path") else None
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(ann["control_endpoint"] + path, data=data, method=method)
-    if data is not None:
-        req.add_header("content-type", "application/json")
+    # The control endpoint refuses a change without a JSON content type (DNS-rebinding guard).
+    req.add_header("content-type", "application/json")
     with urllib.request.urlopen(req, context=ctx) as r:
         return r.status, json.loads(r.read())
 

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 fn the_command_line_is_parsed_by_hand() {
     let o = ServerOptions::from_args([
         "--listen=0.0.0.0:9000",
+        "--allow-remote",
         "--vms",
         "20",
         "--api-versions",

@@ -16,6 +16,7 @@ use std::io::{Read, Write};
 mod cli;
 mod concurrency;
 mod control;
+mod hostile;
 mod tls;
 mod waits;
 mod wire;
@@ -163,6 +164,9 @@ pub(crate) async fn send(
     let mut req = Request::new(method, url.parse().unwrap());
     if let Some(b) = body {
         req = req.with_json(serde_json::to_vec(&b).unwrap());
+    } else if method != Method::Get {
+        // The control endpoint takes changes only as JSON (a web page cannot send that).
+        req.headers.insert("content-type", "application/json");
     }
     let r = http.send(&req).await.unwrap();
     let v = if r.body.is_empty() {

@@ -46,13 +46,13 @@ fn https_with_the_generated_certificate() {
     assert!(out.starts_with("HTTP/1.1 200 OK"), "{out}");
     assert!(out.contains("\"name\":\"azshsource\""), "{out}");
 
-    // Links point back at the https listener.
+    // Links point back at the https listener: its own address, whatever `Host` said.
     let out = get(&format!(
         "/subscriptions/{}/providers/Microsoft.Compute/virtualMachines?api-version=2023-09-01",
         t.source_subscription
     ));
     assert!(
-        out.contains(&format!("\"nextLink\":\"https://localhost:{port}/")),
+        out.contains(&format!("\"nextLink\":\"https://127.0.0.1:{port}/")),
         "{out}"
     );
     server.shutdown();

@@ -70,6 +70,18 @@ impl Resource for ProtectedItem {
     }
 }
 
+/// What is wrong with a subscription id or resource group a caller passed, if anything.
+fn check_scope(subscription_id: &str, resource_group: Option<&str>) -> Option<String> {
+    use crate::id::{validate_name, NameRules};
+    validate_name(NameKind::Subscription, subscription_id, NameRules::Arm)
+        .err()
+        .or_else(|| {
+            resource_group
+                .and_then(|rg| validate_name(NameKind::ResourceGroup, rg, NameRules::Arm).err())
+        })
+        .map(|e| e.to_string())
+}
+
 /// The message of a parent id whose names break the naming rules.
 fn parent_problem<E: fmt::Display>(check: Result<(), E>) -> Option<String> {
     check.err().map(|e| e.to_string())
@@ -88,34 +100,81 @@ impl SiteRecoveryClient {
         h
     }
 
-    fn resource_group_scope(subscription_id: &str, resource_group: &str) -> String {
-        format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}/{PROVIDER}")
+    /// A handle on `collection` in a resource group's provider scope. The subscription id and
+    /// the resource group go into the URL, so they are checked first: a bad one is reported on
+    /// the handle's first use and nothing is sent.
+    fn in_resource_group<K: Resource>(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+        collection: &str,
+    ) -> Handle<K> {
+        let problem = check_scope(subscription_id, Some(resource_group));
+        let scope = if problem.is_some() {
+            // Never format the bad values into a path, even one that is not sent.
+            format!("/subscriptions/invalid/resourceGroups/invalid/{PROVIDER}")
+        } else {
+            format!("/subscriptions/{subscription_id}/resourceGroups/{resource_group}/{PROVIDER}")
+        };
+        let mut h = self.handle(scope, collection);
+        h.parent_problem = problem;
+        h
+    }
+
+    /// A list over a subscription's provider scope, checked like
+    /// [`in_resource_group`](Self::in_resource_group).
+    fn in_subscription<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        subscription_id: &str,
+        collection: &str,
+    ) -> Pager<T> {
+        match check_scope(subscription_id, None) {
+            Some(problem) => Pager::failed(
+                self.clone(),
+                Error::invalid_input("subscription id", problem),
+            ),
+            None => self.list_path(&format!(
+                "/subscriptions/{subscription_id}/{PROVIDER}/{collection}"
+            )),
+        }
     }
 
     /// The vaults of a resource group (`.../replicationVaults`).
+    ///
+    /// The subscription id and resource group are checked against ARM's rules (no `/`, `..`,
+    /// `%`, ...) before anything is sent:
+    ///
+    /// ```
+    /// # use azs_site_recovery::client::SiteRecoveryClient;
+    /// # fn demo(client: &SiteRecoveryClient) {
+    /// let vaults = client.vaults("s", "rg/../../../../subscriptions/OTHER/resourceGroups/victim");
+    /// assert!(vaults.url_of("v").is_err());
+    /// # }
+    /// ```
     pub fn vaults(&self, subscription_id: &str, resource_group: &str) -> Handle<Vault> {
-        let scope = Self::resource_group_scope(subscription_id, resource_group);
-        self.handle(scope, "replicationVaults")
+        self.in_resource_group(subscription_id, resource_group, "replicationVaults")
     }
 
     /// Every vault of a subscription.
     pub fn vaults_in_subscription(&self, subscription_id: &str) -> Pager<Vault> {
-        self.list_path(&format!(
-            "/subscriptions/{subscription_id}/{PROVIDER}/replicationVaults"
-        ))
+        self.in_subscription(subscription_id, "replicationVaults")
     }
 
     /// One vault, by id: `client.vault(&vault_id).get().await`.
     pub fn vault(&self, id: &VaultId) -> ResourceHandle<Vault> {
         let mut h = self.vaults(id.subscription_id(), id.resource_group());
-        h.parent_problem = parent_problem(id.validate_names(self.name_rules()));
+        h.parent_problem = h
+            .parent_problem
+            .or_else(|| parent_problem(id.validate_names(self.name_rules())));
         ResourceHandle::new(h, id.name())
     }
 
     /// One fabric, by id.
     pub fn fabric(&self, id: &FabricId) -> ResourceHandle<Fabric> {
         let mut h = self.fabrics(id.subscription_id(), id.resource_group());
-        h.parent_problem = parent_problem(id.validate_names(self.name_rules()));
+        h.parent_problem = h
+            .parent_problem
+            .or_else(|| parent_problem(id.validate_names(self.name_rules())));
         ResourceHandle::new(h, id.name())
     }
 
@@ -131,15 +190,12 @@ impl SiteRecoveryClient {
 
     /// The fabrics of a resource group (`.../replicationFabrics`).
     pub fn fabrics(&self, subscription_id: &str, resource_group: &str) -> Handle<Fabric> {
-        let scope = Self::resource_group_scope(subscription_id, resource_group);
-        self.handle(scope, "replicationFabrics")
+        self.in_resource_group(subscription_id, resource_group, "replicationFabrics")
     }
 
     /// Every fabric of a subscription.
     pub fn fabrics_in_subscription(&self, subscription_id: &str) -> Pager<Fabric> {
-        self.list_path(&format!(
-            "/subscriptions/{subscription_id}/{PROVIDER}/replicationFabrics"
-        ))
+        self.in_subscription(subscription_id, "replicationFabrics")
     }
 
     /// The fabric agents of a fabric (`.../fabricAgents`): the replication appliances.
@@ -213,7 +269,9 @@ impl SiteRecoveryClient {
         name: &str,
         resource_type: &str,
     ) -> Result<CheckNameAvailabilityResponse, Error> {
-        super::check_segment("subscription id", subscription_id)?;
+        if let Some(problem) = check_scope(subscription_id, None) {
+            return Err(Error::invalid_input("subscription id", problem));
+        }
         super::check_segment("location", location)?;
         let url = self.url(&format!(
             "/subscriptions/{subscription_id}/{PROVIDER}/locations/{location}/checkNameAvailability"

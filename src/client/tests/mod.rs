@@ -2,6 +2,7 @@
 //! Client tests over a scripted transport: every request must match the next scripted
 //! (method, path) and gets the scripted answer, so a test fails on any unexpected request.
 
+mod hostile;
 mod lists_and_actions;
 mod lro;
 

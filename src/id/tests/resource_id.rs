@@ -465,3 +465,33 @@ fn never_panics_on_arbitrary_input() {
         }
     }
 }
+
+#[test]
+fn dot_segments_and_escapes_do_not_parse() {
+    let base =
+        "/subscriptions/s/resourceGroups/rg/providers/Microsoft.DataReplication/replicationVaults";
+    for (tail, position) in [("..", 8), (".", 8), ("v/protectedItems/..", 10)] {
+        assert_eq!(
+            ResourceId::parse(&format!("{base}/{tail}")).unwrap_err(),
+            IdError::DotSegment {
+                position,
+                segment: tail.rsplit('/').next().unwrap().to_owned()
+            }
+        );
+    }
+    for bad in [
+        "/subscriptions/s/resourceGroups/%2e%2e/providers/Microsoft.DataReplication/replicationVaults/v",
+        "/subscriptions/s/resourceGroups/rg%2F..%2Fx/providers/Microsoft.DataReplication/replicationVaults/v",
+        "/subscriptions/s/resourceGroups/a\\..\\b/providers/Microsoft.DataReplication/replicationVaults/v",
+    ] {
+        assert!(
+            matches!(
+                ResourceId::parse(bad),
+                Err(IdError::InvalidCharacter { position: 4, .. })
+            ),
+            "{bad}"
+        );
+    }
+    // Dots inside a name are fine.
+    assert!(ResourceId::parse(&format!("{base}/v.1..x")).is_ok());
+}

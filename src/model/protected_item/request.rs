@@ -293,6 +293,13 @@ impl NewAzStackProtectedItem {
             })
             .and_then(serde_json::from_value::<AzStackToAzStackProtectedItemCustomProperties>)
             .map_err(|e| NewProtectedItemError::InvalidCustomField(e.to_string()))?;
+        // A value that does not fit its field is kept aside rather than failing the read; a
+        // request must not carry one.
+        if let Some(name) = custom.unfit_fields().first() {
+            return Err(NewProtectedItemError::InvalidCustomField(format!(
+                "`{name}` does not have the field's type"
+            )));
+        }
         let as_body = serde_json::json!({ "properties": { "customProperties": &custom } });
         super::check_custom_properties(&as_body).map_err(NewProtectedItemError::InvalidId)?;
         Ok(ProtectedItem {

@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use url::Url;
 
-/// Who issues tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who issues tokens. `Debug` prints the login endpoint without any `user:password@`.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Authority {
     /// Microsoft Entra ID (Azure Stack Hub connected mode): tokens from
@@ -33,6 +33,26 @@ pub enum Authority {
     },
 }
 
+impl fmt::Debug for Authority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use super::discovery::without_userinfo;
+        match self {
+            Authority::EntraId {
+                login_endpoint,
+                tenant_id,
+            } => f
+                .debug_struct("EntraId")
+                .field("login_endpoint", &without_userinfo(login_endpoint))
+                .field("tenant_id", tenant_id)
+                .finish(),
+            Authority::Adfs { login_endpoint } => f
+                .debug_struct("Adfs")
+                .field("login_endpoint", &without_userinfo(login_endpoint))
+                .finish(),
+        }
+    }
+}
+
 impl Authority {
     /// The token endpoint.
     ///
@@ -49,16 +69,31 @@ impl Authority {
                 login_endpoint,
                 tenant_id,
             } => {
-                if tenant_id.is_empty() || tenant_id.contains(['/', '?', '#']) {
+                if !super::discovery::is_valid_tenant(tenant_id) {
                     return Err(Error::invalid_input(
                         "tenant id",
-                        format!("`{tenant_id}` is not a tenant id or domain"),
+                        format!(
+                            "`{}` is not a tenant id (a GUID) or a domain name such as \
+                             contoso.onmicrosoft.com",
+                            tenant_id.escape_debug()
+                        ),
                     ));
                 }
                 (login_endpoint, format!("{tenant_id}/oauth2/v2.0/token"))
             }
             Authority::Adfs { login_endpoint } => (login_endpoint, "adfs/oauth2/token".to_owned()),
         };
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(crate::error::Refusal::new(
+                crate::error::RefusalKind::Security,
+                format!(
+                    "the login endpoint {} carries a user name or password",
+                    super::discovery::without_userinfo(base)
+                ),
+                "give the login endpoint without credentials in its URL",
+            )
+            .into());
+        }
         let mut path = base.path().trim_end_matches('/').to_owned();
         if matches!(self, Authority::Adfs { .. }) && path.to_ascii_lowercase().ends_with("/adfs") {
             path.truncate(path.len() - "/adfs".len());

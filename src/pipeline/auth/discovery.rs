@@ -75,7 +75,10 @@ impl StampEndpoints {
         if url.scheme() != "https" && !is_loopback(&url) {
             return Err(Refusal::new(
                 RefusalKind::Security,
-                format!("the ARM endpoint {arm_endpoint} is not https"),
+                format!(
+                    "the ARM endpoint {} is not https",
+                    without_userinfo(arm_endpoint)
+                ),
                 "use the stamp's https endpoint (plain http is allowed only to loopback)",
             )
             .into());
@@ -106,12 +109,17 @@ impl StampEndpoints {
                 "`authentication.loginEndpoint` is missing",
             )
         })?;
-        let login_endpoint = Url::parse(&login).map_err(|e| {
-            Error::invalid_input(
+        let login_endpoint = check_login_endpoint(&login)?;
+        if auth.audiences.is_empty() {
+            return Err(Error::invalid_input(
                 "stamp metadata",
-                format!("`authentication.loginEndpoint` `{login}` is not a URL ({e})"),
-            )
-        })?;
+                "`authentication.audiences` is empty; the stamp must name the audience of its \
+                 ARM tokens",
+            ));
+        }
+        for audience in &auth.audiences {
+            check_audience(audience)?;
+        }
         Ok(StampEndpoints {
             resource_manager: arm_endpoint.clone(),
             login_endpoint,
@@ -143,6 +151,36 @@ impl StampEndpoints {
         format!("{}/.default", audience.trim_end_matches('/'))
     }
 
+    /// Requires the login endpoint to be on `expected`'s origin (scheme, host and port): a
+    /// caller that knows where its stamp logs in pins it, so a tampered metadata answer cannot
+    /// send the client secret elsewhere.
+    ///
+    /// ```
+    /// use azs_site_recovery::pipeline::auth::StampEndpoints;
+    /// let arm = "https://management.local.azurestack.external/".parse().unwrap();
+    /// let body = br#"{"authentication":{"loginEndpoint":"https://adfs.local.azurestack.external/adfs",
+    ///   "audiences":["https://management.adfs.azurestack.local/4de154de"]}}"#;
+    /// let stamp = StampEndpoints::parse(&arm, body).unwrap();
+    /// assert!(stamp.clone().pin_login_endpoint(&"https://adfs.local.azurestack.external/".parse().unwrap()).is_ok());
+    /// assert!(stamp.pin_login_endpoint(&"https://login.example/".parse().unwrap()).is_err());
+    /// ```
+    pub fn pin_login_endpoint(self, expected: &Url) -> Result<Self, Error> {
+        if crate::http::same_origin(&self.login_endpoint, expected) {
+            Ok(self)
+        } else {
+            Err(Refusal::new(
+                RefusalKind::Security,
+                format!(
+                    "the stamp's metadata names the login endpoint {}, not the pinned {}",
+                    without_userinfo(&self.login_endpoint),
+                    without_userinfo(expected)
+                ),
+                "check the ARM endpoint: the client secret is sent only to the pinned login endpoint",
+            )
+            .into())
+        }
+    }
+
     /// The token issuer: AD FS, or Microsoft Entra ID for `tenant_id`.
     pub fn authority(&self, tenant_id: impl Into<String>) -> Authority {
         if self.is_adfs() {
@@ -158,9 +196,185 @@ impl StampEndpoints {
     }
 }
 
+/// `url` as text without its `user:password@`, for messages.
+pub(crate) fn without_userinfo(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.to_string()
+}
+
+/// A login endpoint the client secret may be sent to: an https URL (http only to loopback) with
+/// no `user:password@`, query or fragment.
+fn check_login_endpoint(login: &str) -> Result<Url, Error> {
+    let url = Url::parse(login).map_err(|_| {
+        Error::invalid_input(
+            "stamp metadata",
+            format!(
+                "`authentication.loginEndpoint` ({} characters) is not a URL",
+                login.chars().count()
+            ),
+        )
+    })?;
+    let refuse = |why: &str| -> Error {
+        Refusal::new(
+            RefusalKind::Security,
+            format!(
+                "the stamp's metadata names the login endpoint {}, which {why}",
+                without_userinfo(&url)
+            ),
+            "the client secret is sent only to an https login endpoint without credentials in \
+             its URL; check the ARM endpoint",
+        )
+        .into()
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("carries a user name or password"));
+    }
+    if url.scheme() != "https" && !is_loopback(&url) {
+        return Err(refuse("is not https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(refuse("has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("has a query or fragment"));
+    }
+    Ok(url)
+}
+
+/// An ARM token audience: `https://management.{domain}/{id}` (Azure Stack Hub's shape, AD FS
+/// and Entra ID alike), so a tampered metadata answer cannot have the client ask for a token of
+/// another service and hand it to the ARM host.
+fn check_audience(audience: &str) -> Result<(), Error> {
+    let bad = || {
+        Error::from(Refusal::new(
+            RefusalKind::Security,
+            format!(
+                "the stamp's metadata names the token audience {:?}, which is not an https \
+                 `management.` URL",
+                crate::redact::redact(audience)
+            ),
+            "check the ARM endpoint; to use another audience, set the client's scope yourself",
+        ))
+    };
+    let url = Url::parse(audience).map_err(|_| bad())?;
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    let loopback_http = url.scheme() == "http" && is_loopback(&url);
+    if (url.scheme() != "https" && !loopback_http)
+        || !url.username().is_empty()
+        || url.password().is_some()
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !host.starts_with("management.")
+    {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+/// Whether `tenant` is a tenant id that is safe in a path: a GUID, `adfs`, or a domain name
+/// (letters, digits and `-` in dot-separated labels; a single label such as `common` too).
+pub(crate) fn is_valid_tenant(tenant: &str) -> bool {
+    let guid = tenant.len() == 36
+        && tenant.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        });
+    if guid {
+        return true;
+    }
+    let labels: Vec<&str> = tenant.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    tenant.len() <= 253 && labels.iter().all(label_ok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn meta(login: &str, audience: &str) -> Vec<u8> {
+        serde_json::json!({"authentication": {"loginEndpoint": login, "audiences": [audience]}})
+            .to_string()
+            .into_bytes()
+    }
+
+    #[test]
+    fn hostile_metadata_is_refused() {
+        let arm = Url::parse("https://management.region.example/").unwrap();
+        let ok_aud = "https://management.adfs.azurestack.local/guid";
+        for login in [
+            "https://user:pw123@adfs.example/adfs",
+            "http://adfs.example/adfs",
+            "https://adfs.example/adfs?x=1",
+            "ftp://adfs.example/",
+            "not a url",
+        ] {
+            let e = StampEndpoints::parse(&arm, &meta(login, ok_aud)).unwrap_err();
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains("pw123"), "{shown}");
+        }
+        for audience in [
+            "https://vault.azure.net",
+            "https://graph.example/",
+            "http://management.example/x",
+            "https://u:pw123@management.example/x",
+            "management.example",
+        ] {
+            let e = StampEndpoints::parse(&arm, &meta("https://adfs.example/adfs", audience))
+                .unwrap_err();
+            assert!(!format!("{e} {e:?}").contains("pw123"), "{e}");
+        }
+        assert!(StampEndpoints::parse(&arm, &meta("https://adfs.example/adfs", ok_aud)).is_ok());
+        // Loopback http (the emulator) is fine.
+        assert!(StampEndpoints::parse(&arm, &meta("http://127.0.0.1:8080/adfs", ok_aud)).is_ok());
+    }
+
+    #[test]
+    fn authorities_never_show_userinfo_nor_take_a_path_for_a_tenant() {
+        let login: Url = "https://u:pw123@adfs.example/adfs".parse().unwrap();
+        let adfs = Authority::Adfs {
+            login_endpoint: login.clone(),
+        };
+        assert!(!format!("{adfs:?}").contains("pw123"));
+        let e = adfs.token_endpoint().unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("pw123"), "{e}");
+        let entra = Authority::EntraId {
+            login_endpoint: "https://login.example/".parse().unwrap(),
+            tenant_id: "a\\..\\..\\evil".into(),
+        };
+        assert!(entra.token_endpoint().is_err());
+    }
+
+    #[test]
+    fn tenants_are_guids_or_domains() {
+        for t in [
+            "4de154de-f8a8-4017-af41-df619da68155",
+            "contoso.onmicrosoft.com",
+            "adfs",
+            "xn--bcher-kva.example",
+        ] {
+            assert!(is_valid_tenant(t), "{t}");
+        }
+        for t in [
+            "a\\..\\..\\evil",
+            "..",
+            "a/b",
+            "",
+            "con toso.com",
+            "-a.com",
+            "a%2f.com",
+            "contoso.com?x",
+        ] {
+            assert!(!is_valid_tenant(t), "{t}");
+        }
+    }
 
     #[test]
     fn entra_stamp_and_bad_metadata() {
