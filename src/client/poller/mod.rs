@@ -43,7 +43,7 @@ use url::Url;
 /// let mut updates = poller.into_stream();
 /// while let Some(update) = updates.next().await {
 ///     match update? {
-///         PollUpdate::InProgress { status } => println!("still {status}"),
+///         PollUpdate::InProgress { status, .. } => println!("still {status}"),
 ///         PollUpdate::Succeeded(()) => println!("deleted"),
 ///         _ => {}
 ///     }
@@ -276,7 +276,10 @@ impl<T: DeserializeOwned + Send + 'static> Poller<T> {
         };
         self.state.last_status = Some(status_word(&status));
         match status {
-            LroStatus::InProgress(s) => Ok(PollUpdate::InProgress { status: s }),
+            LroStatus::InProgress(s) => Ok(PollUpdate::InProgress {
+                status: s,
+                percent: progress_percent(&response.body),
+            }),
             LroStatus::Succeeded => {
                 self.state.poll = PollKind::Done;
                 let last = Some((poll_url, response));
@@ -435,4 +438,27 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for Poller<T> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.wait())
     }
+}
+
+/// The progress figure an in-progress answer carries, if any (see [`PollUpdate::InProgress`]).
+/// Only small answers are looked at: a status body or one item.
+pub(crate) fn progress_percent(body: &[u8]) -> Option<u8> {
+    if body.is_empty() || body.len() > 256 * 1024 {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let custom = value.pointer("/properties/customProperties");
+    let percent = [
+        value.get("percentComplete"),
+        value.pointer("/properties/percentComplete"),
+        custom.and_then(|c| c.get("initialReplicationProgressPercentage")),
+        custom.and_then(|c| c.get("resyncProgressPercentage")),
+    ]
+    .into_iter()
+    .flatten()
+    .find_map(|v| {
+        let n = v.as_f64()?;
+        (n.is_finite() && n >= 0.0).then(|| n.min(100.0).floor() as u8)
+    });
+    percent
 }

@@ -77,6 +77,12 @@ pub enum PollUpdate<T> {
     InProgress {
         /// The status word.
         status: String,
+        /// How far the operation is (0-100), when the answer says: an operation status's
+        /// `percentComplete` (ARM's asynchronous-operation contract), or a protected item's
+        /// `initialReplicationProgressPercentage` / `resyncProgressPercentage` when the poll
+        /// reads the item itself. `None` when the answer carries no figure (the public
+        /// `Microsoft.DataReplication` operation-status schema has none).
+        percent: Option<u8>,
     },
     /// Finished; the result (the last item of the stream).
     Succeeded(T),

@@ -141,7 +141,8 @@ fn put_without_headers_follows_the_provisioning_state() {
     assert_eq!(
         seen[0],
         PollUpdate::InProgress {
-            status: "Creating".into()
+            status: "Creating".into(),
+            percent: None,
         }
     );
     assert!(matches!(&seen[1], PollUpdate::Succeeded(i) if i.name.as_deref() == Some("web01")));
@@ -406,7 +407,8 @@ fn a_delete_accepted_without_headers_is_followed_until_the_resource_is_gone() {
     assert_eq!(
         first,
         PollUpdate::InProgress {
-            status: "Deleting".into()
+            status: "Deleting".into(),
+            percent: None,
         }
     );
     let last = block_on(updates.next()).unwrap().unwrap();
@@ -435,4 +437,83 @@ fn a_huge_min_interval_with_max_wait_times_out_instead_of_overflowing() {
         block_on(async { c.protected_items(&vault()).delete("web01").await?.await }).unwrap_err();
     assert!(matches!(err, Error::WaitTimedOut(_)), "{err:?}");
     t.assert_done();
+}
+
+#[test]
+fn in_progress_updates_carry_the_progress_the_service_reports() {
+    let t = Scripted::new();
+    let (c, _timer) = client(t.clone());
+    let first = with_header(
+        json_response(201, item("web01", "EnablingProtection", "None")),
+        "Azure-AsyncOperation",
+        &op_url("p"),
+    );
+    t.expect(Method::Put, "/protectedItems/web01", Ok(first));
+    t.ok(
+        Method::Get,
+        "/operationResults/p",
+        200,
+        json!({"status": "InProgress"}),
+    );
+    t.ok(
+        Method::Get,
+        "/operationResults/p",
+        200,
+        json!({"status": "InProgress", "percentComplete": 42.7}),
+    );
+    t.ok(
+        Method::Get,
+        "/operationResults/p",
+        200,
+        json!({"status": "Succeeded", "percentComplete": 100}),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems/web01",
+        200,
+        item("web01", "Protected", "None"),
+    );
+    let items = c.protected_items(&vault());
+    let mut updates = block_on(items.create_or_update("web01", &new_item()))
+        .unwrap()
+        .into_stream();
+    let percents: Vec<Option<u8>> = block_on(async {
+        let mut v = Vec::new();
+        while let Some(u) = updates.next().await {
+            if let PollUpdate::InProgress { percent, .. } = u.unwrap() {
+                v.push(percent);
+            }
+        }
+        v
+    });
+    // No figure in the first answer, 42 % in the second.
+    assert_eq!(percents, vec![None, Some(42)]);
+    t.assert_done();
+}
+
+#[test]
+fn progress_is_read_from_status_bodies_and_items_and_clamped() {
+    use crate::client::poller::progress_percent;
+    let read = |v: Value| progress_percent(&serde_json::to_vec(&v).unwrap());
+    assert_eq!(
+        read(json!({"status": "InProgress", "percentComplete": 5})),
+        Some(5)
+    );
+    assert_eq!(
+        read(json!({"properties": {"customProperties": {
+            "instanceType": "AzStackToAzStack",
+            "initialReplicationProgressPercentage": 37
+        }}})),
+        Some(37)
+    );
+    assert_eq!(
+        read(json!({"properties": {"customProperties": {"resyncProgressPercentage": 80}}})),
+        Some(80)
+    );
+    assert_eq!(read(json!({"percentComplete": 250})), Some(100));
+    assert_eq!(read(json!({"percentComplete": -3})), None);
+    assert_eq!(read(json!({"percentComplete": "half"})), None);
+    assert_eq!(read(json!({"status": "InProgress"})), None);
+    assert_eq!(progress_percent(b"not json"), None);
+    assert_eq!(progress_percent(b""), None);
 }

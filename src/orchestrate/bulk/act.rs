@@ -159,19 +159,13 @@ pub(super) async fn follow<T: serde::de::DeserializeOwned + Send + 'static>(
     done: impl FnOnce(T) -> Option<ProtectedItem>,
 ) -> Result<Option<ProtectedItem>, VmFailure> {
     let mut updates = poller.into_stream();
-    let mut last = String::new();
+    let mut last = (String::new(), None);
     while let Some(update) = updates.next().await {
         match update {
-            Ok(PollUpdate::InProgress { status }) => {
-                if status != last {
-                    last.clone_from(&status);
-                    ctx.emit(
-                        name,
-                        BulkEventKind::Progress {
-                            status,
-                            percent: None,
-                        },
-                    );
+            Ok(PollUpdate::InProgress { status, percent }) => {
+                if status != last.0 || percent != last.1 {
+                    last = (status.clone(), percent);
+                    ctx.emit(name, BulkEventKind::Progress { status, percent });
                     yield_now().await;
                 }
             }
