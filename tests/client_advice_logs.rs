@@ -3,46 +3,18 @@
 //! events whose callsite another test's thread registered first).
 #![cfg(feature = "emulator")]
 
+mod log_capture;
+
 use azs_site_recovery::emulator::{Emulator, Scenario};
 use azs_site_recovery::id::VaultId;
 use azs_site_recovery::model::NewAzStackProtectedItem;
 use azs_site_recovery::SiteRecoveryClient;
-use std::sync::Arc;
 
-/// Collects the `tracing` events at `warn` (installed for one thread only: the test runs its
-/// futures on a current-thread runtime).
-#[derive(Clone, Default)]
-struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
-
-impl tracing::Subscriber for Warnings {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct V(String);
-        impl tracing::field::Visit for V {
-            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!("{}={:?} ", f.name(), v));
-            }
-        }
-        if *event.metadata().level() == tracing::Level::WARN {
-            let mut v = V(String::new());
-            event.record(&mut v);
-            self.0.lock().unwrap().push(v.0);
-        }
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
+use log_capture::Capture;
 
 #[test]
 fn the_180_day_advice_of_a_failover_is_logged_at_warn() {
-    let warnings = Warnings::default();
+    let warnings = Capture::only(tracing::Level::WARN);
     tracing::subscriber::set_global_default(warnings.clone()).unwrap();
     let emu = Emulator::new(Scenario::builder().seed_vault(true).build());
     let client = SiteRecoveryClient::builder()

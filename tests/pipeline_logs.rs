@@ -3,6 +3,7 @@
 
 #![cfg(feature = "reqwest")]
 
+mod log_capture;
 mod pipeline_support;
 
 use azs_site_recovery::http::{Method, Request};
@@ -34,33 +35,7 @@ fn get(p: &Pipeline, path: &str) -> Request {
     Request::new(Method::Get, p.url(path, &ApiVersion::V2024_09_01).unwrap())
 }
 
-/// Collects every tracing event as `field=value` text.
-#[derive(Clone, Default)]
-struct Capture(Arc<std::sync::Mutex<Vec<String>>>);
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct V(String);
-        impl tracing::field::Visit for V {
-            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!("{}={:?} ", f.name(), v));
-            }
-        }
-        let mut v = V(String::new());
-        event.record(&mut v);
-        self.0.lock().unwrap().push(v.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
+use log_capture::Capture;
 
 #[tokio::test(flavor = "current_thread")]
 async fn logs_say_what_happened_and_never_the_token() {

@@ -4,6 +4,8 @@
 //! no `Display`, no `Debug` and no log line of any error the crate makes of it.
 //! In a test binary of its own, because it installs a global `tracing` subscriber.
 
+mod log_capture;
+
 use azs_site_recovery::http::{Request, Response};
 use azs_site_recovery::model::{ProtectedItem, Vault};
 use azs_site_recovery::pipeline::auth::{Authority, ClientSecretCredential, TokenCredential};
@@ -11,35 +13,9 @@ use azs_site_recovery::pipeline::clock::ManualClock;
 use azs_site_recovery::transport::{Transport, TransportError};
 use azs_site_recovery::{Error, SiteRecoveryClient};
 use proptest::prelude::*;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
-/// Collects every tracing event as `field=value` text.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<String>>>);
-
-impl tracing::Subscriber for Capture {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, event: &tracing::Event<'_>) {
-        struct V(String);
-        impl tracing::field::Visit for V {
-            fn record_debug(&mut self, f: &tracing::field::Field, v: &dyn std::fmt::Debug) {
-                self.0.push_str(&format!("{}={:?} ", f.name(), v));
-            }
-        }
-        let mut v = V(String::new());
-        event.record(&mut v);
-        self.0.lock().unwrap().push(v.0);
-    }
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
+use log_capture::Capture;
 
 fn capture() -> &'static Capture {
     static C: OnceLock<Capture> = OnceLock::new();
