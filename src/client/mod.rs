@@ -199,5 +199,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
     body: &[u8],
     context: impl FnOnce() -> String,
 ) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|e| Error::decode::<T>(context(), body, e))
+    // Valid UTF-8 (almost every body) is checked once, so the parser does not check each
+    // string again; anything else goes through the byte parser, which names the bad byte.
+    let parsed = match std::str::from_utf8(body) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(body),
+    };
+    parsed.map_err(|e| Error::decode::<T>(context(), body, e))
 }

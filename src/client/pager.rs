@@ -4,14 +4,17 @@ use super::{decode, SiteRecoveryClient};
 use crate::error::Error;
 use crate::http::{Method, Request};
 use crate::model::Page;
+#[cfg(feature = "reqwest")]
+use crate::transport::{TransportError, TransportErrorKind};
 use futures_core::Stream;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 use url::Url;
 
@@ -29,12 +32,20 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 /// A list of `T`: a lazy [`Stream`] of items that follows `nextLink`.
 ///
 /// * Lazy: nothing is sent until the stream is polled.
-/// * One page ahead: while the items of a page are handed out, the next page is already
-///   fetched and decoded (each item handed out moves it along), so the network wait overlaps
-///   the caller's work. At most two pages are in memory (the current one and the next),
-///   however long the list. An error of the next page comes after the current page's items,
-///   as it would without the read-ahead; dropping the pager cancels the read in flight.
-///   [`Pager::into_pages`] reads one page at a time, when asked.
+/// * Two pages ahead: while the items of a page are handed out, the next two pages are
+///   fetched and decoded (each item handed out moves them along), so the network wait
+///   overlaps the caller's work. At most three pages are in memory (the current one and the
+///   two read ahead), however long the list. An error of a page read ahead comes after the
+///   items of the pages before it, as it would without the read-ahead; dropping the pager
+///   cancels the reads in flight. [`Pager::into_pages`] hands out one page at a time.
+/// * Decoded off the async task: inside a tokio runtime (the `reqwest` feature), a large page
+///   (64 KiB or more) is decoded on tokio's blocking threads, so decoding one page overlaps
+///   receiving the next and two pages can decode at once on two cores. When a page ends with
+///   its `nextLink` (as ARM's pages do), the next page is requested as soon as the body has
+///   arrived, before it is decoded; the link is checked against the decoded page, and a read
+///   started from a link the decoded page does not confirm is dropped (only a malformed page
+///   can cause that; the extra request is a GET of the same list). Outside a tokio runtime,
+///   pages are decoded in place.
 /// * Every `nextLink` is resolved against the page it came from and gets the client's
 ///   `api-version` when it has none; a link to another host is refused, never followed; a link
 ///   back to one of the last 64 pages read ends the list with an error instead of looping
@@ -84,27 +95,65 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 /// ```
 pub struct Pager<T> {
     client: SiteRecoveryClient,
-    /// The link of the next page whose items have not been handed out: the page in flight or
-    /// read ahead, or the one to fetch next.
-    next: Option<Url>,
-    in_flight: Option<PageFuture<T>>,
-    /// The next page, read ahead and not yet handed out.
-    ready: Option<Result<Page<T>, Error>>,
-    /// Set when the page read ahead has news (its waker was called): it is polled again
-    /// only then, so handing out an item costs no poll of the whole HTTP stack.
-    ahead: Option<(Arc<WokenFlag>, Waker)>,
+    /// Pages requested and not yet handed out, in list order (at most [`PAGES_AHEAD`]).
+    slots: VecDeque<Slot<T>>,
+    /// What comes after the last slot (or, with no slot, the next page to request).
+    cursor: Cursor,
     /// Pages requested so far, and the most this list may request.
     pages_started: usize,
     max_pages: usize,
+    /// The most pages in flight: [`PAGES_AHEAD`] for a stream of items, 1 for a stream of
+    /// pages (read when asked).
+    window: usize,
     buffer: std::vec::IntoIter<T>,
     failed: bool,
+    /// The link of the page that failed (the continuation after a failure).
+    failed_at: Option<Url>,
     pending_error: Option<Error>,
     /// Hashes of the links of the last [`RECENT_PAGES`] pages read: a `nextLink` naming one of
     /// them again would loop. Bounded, so memory stays flat however many pages a list has.
-    read: std::collections::VecDeque<u64>,
+    read: VecDeque<u64>,
     /// The api-version a `nextLink` without one gets: the first page's.
-    api_version: String,
+    api_version: Arc<str>,
 }
+
+/// The link after the last page requested.
+#[derive(Debug, Clone)]
+enum Cursor {
+    /// The next page to request.
+    Link(Url),
+    /// Not known yet: the last page requested has not told it.
+    Unknown,
+    /// The list has no more pages.
+    End,
+}
+
+/// One page requested and not yet handed out.
+struct Slot<T> {
+    /// The page's link.
+    url: Url,
+    /// The read and decode in flight (`None` once done).
+    fut: Option<PageFuture<T>>,
+    /// The result once done.
+    done: Option<Result<Page<T>, Error>>,
+    /// The `nextLink` taken from the end of the body before decoding, if the page ended with
+    /// one (set by the future).
+    early: Arc<Mutex<Option<Url>>>,
+    /// Whether `early` has been used to start the next page.
+    early_used: bool,
+    /// Wakes the pager's task and records that this slot has news.
+    wake: Arc<SlotWake>,
+    waker: Waker,
+    /// Polled at least once.
+    polled: bool,
+}
+
+/// How many pages a pager requests before their items are handed out.
+const PAGES_AHEAD: usize = 2;
+
+/// Pages at least this large are decoded on tokio's blocking threads (inside a tokio runtime).
+#[cfg(feature = "reqwest")]
+const DECODE_ELSEWHERE_FROM: usize = 64 * 1024;
 
 /// The most pages a list reads unless told otherwise ([`Pager::max_pages`]): a million items at
 /// the usual 100 per page.
@@ -121,75 +170,96 @@ fn link_hash(url: &Url) -> u64 {
     h.finish()
 }
 
-// The pager never pins its items; it only pins the boxed future of the page in flight.
+// The pager never pins its items; it only pins the boxed futures of the pages in flight.
 impl<T> Unpin for Pager<T> {}
 
 impl<T> fmt::Debug for Pager<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pager")
-            .field("next", &self.next.as_ref().map(Url::as_str))
-            .field("in_flight", &self.in_flight.is_some())
+            .field("next", &self.front_link().map(Url::as_str))
+            .field("in_flight", &self.slots.len())
             .field("buffered", &self.buffer.len())
             .finish()
+    }
+}
+
+impl<T> Pager<T> {
+    /// The link of the first page whose items have not been handed out.
+    fn front_link(&self) -> Option<&Url> {
+        if let Some(url) = &self.failed_at {
+            return Some(url);
+        }
+        match self.slots.front() {
+            Some(slot) => Some(&slot.url),
+            None => match &self.cursor {
+                Cursor::Link(url) => Some(url),
+                Cursor::Unknown | Cursor::End => None,
+            },
+        }
     }
 }
 
 impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     /// A pager whose first page is `first`.
     pub(crate) fn new(client: SiteRecoveryClient, first: Url) -> Self {
-        let api_version = first
+        let api_version: Arc<str> = first
             .query_pairs()
             .find(|(k, _)| k.eq_ignore_ascii_case("api-version"))
             .map(|(_, v)| v.into_owned())
-            .unwrap_or_else(|| client.api_version().as_str().to_owned());
+            .unwrap_or_else(|| client.api_version().as_str().to_owned())
+            .into();
         Pager {
             api_version,
             client,
-            next: Some(first),
-            in_flight: None,
-            ready: None,
-            ahead: None,
+            slots: VecDeque::new(),
+            cursor: Cursor::Link(first),
             pages_started: 0,
             max_pages: DEFAULT_MAX_PAGES,
+            window: PAGES_AHEAD,
             buffer: Vec::new().into_iter(),
             failed: false,
+            failed_at: None,
             pending_error: None,
-            read: std::collections::VecDeque::new(),
+            read: VecDeque::new(),
         }
     }
 
     /// A pager that yields `error` once (a list whose URL could not be built).
     pub(crate) fn failed(client: SiteRecoveryClient, error: Error) -> Self {
         Pager {
-            api_version: client.api_version().as_str().to_owned(),
+            api_version: client.api_version().as_str().into(),
             client,
-            next: None,
-            in_flight: None,
-            ready: None,
-            ahead: None,
+            slots: VecDeque::new(),
+            cursor: Cursor::End,
             pages_started: 0,
             max_pages: DEFAULT_MAX_PAGES,
+            window: PAGES_AHEAD,
             buffer: Vec::new().into_iter(),
             failed: false,
+            failed_at: None,
             pending_error: Some(error),
-            read: std::collections::VecDeque::new(),
+            read: VecDeque::new(),
         }
     }
 
-    /// The link of the next page not fetched yet (`None` once the last page has been fetched).
-    /// Items of the current page not yet yielded are not covered: save it between pages (see
-    /// [`Pager::into_pages`]) to resume without skipping any.
+    /// The link of the next page not handed out yet (`None` once the last page has been
+    /// fetched). Items of the current page not yet yielded are not covered: save it between
+    /// pages (see [`Pager::into_pages`]) to resume without skipping any.
     pub fn continuation(&self) -> Option<String> {
-        self.next.as_ref().map(|u| u.to_string())
+        self.front_link().map(|u| u.to_string())
     }
 
-    /// Items held in memory: the rest of the current page and the page read ahead.
+    /// Items held in memory: the rest of the current page and the pages read ahead.
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
-        let ahead = match &self.ready {
-            Some(Ok(page)) => page.items().len(),
-            _ => 0,
-        };
+        let ahead: usize = self
+            .slots
+            .iter()
+            .map(|slot| match &slot.done {
+                Some(Ok(page)) => page.items().len(),
+                _ => 0,
+            })
+            .sum();
         self.buffer.len() + ahead
     }
 
@@ -212,143 +282,205 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     }
 
     /// The same list as a stream of whole pages.
-    pub fn into_pages(self) -> Pages<T> {
+    pub fn into_pages(mut self) -> Pages<T> {
+        self.window = 1;
         Pages { pager: self }
     }
 
-    fn fetch(&self, url: Url) -> PageFuture<T> {
+    fn fetch(&self, url: Url, early: Arc<Mutex<Option<Url>>>) -> PageFuture<T> {
         let client = self.client.clone();
-        let api_version = self.api_version.clone();
+        let api_version = Arc::clone(&self.api_version);
         Box::pin(async move {
             let response = client.send(Request::new(Method::Get, url.clone())).await?;
-            let page: WirePage<T> =
-                decode(&response.body, || format!("list page GET {}", url.path()))?;
-            let next_link = match page.next_link.as_deref().map(str::trim) {
-                None | Some("") => None,
-                Some(link) => Some(resolve_next_link(&api_version, &url, link)?),
-            };
-            let mut out = Page::new(page.value);
-            out.next_link = next_link.map(String::from);
-            Ok(out)
+            let body = response.body;
+            if let Some(link) = trailing_next_link(&body) {
+                if let Ok(next) = resolve_next_link(&api_version, &url, link) {
+                    *early.lock().unwrap_or_else(PoisonError::into_inner) = Some(next);
+                }
+            }
+            decode_page::<T>(body, url, api_version).await
         })
     }
 
-    /// Starts fetching the page `next` names, unless one is in flight or read ahead, the list
-    /// has ended, or its page limit is reached (then, with `raise`, the error is queued).
-    fn start_fetch(&mut self, raise: bool) {
-        if self.in_flight.is_some()
-            || self.ready.is_some()
-            || self.failed
-            || self.pending_error.is_some()
-        {
-            return;
-        }
-        let Some(url) = self.next.clone() else {
-            return;
-        };
-        if self.pages_started >= self.max_pages {
-            if raise {
-                self.pending_error = Some(Error::PageLimit(Box::new(PageLimitReached {
-                    pages: self.pages_started,
-                    max_pages: self.max_pages,
-                    continuation: url.to_string(),
-                })));
-            }
-            return;
-        }
-        // The link stays in `next` until the page is handed out, so the continuation still
-        // points at it while it is in flight or read ahead.
-        self.pages_started += 1;
-        self.in_flight = Some(self.fetch(url));
+    /// Whether `url` is a page read recently or one already requested: following it would
+    /// loop.
+    fn is_cycle(&self, url: &Url) -> bool {
+        let hash = link_hash(url);
+        self.read.contains(&hash) || self.slots.iter().any(|slot| slot.url == *url)
     }
 
-    /// Moves the page in flight along; keeps it in `ready` once it has arrived.
-    fn poll_in_flight(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Some(fut) = self.in_flight.as_mut() else {
-            return Poll::Ready(());
-        };
-        match fut.as_mut().poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(result) => {
-                self.in_flight = None;
-                self.ready = Some(result);
-                Poll::Ready(())
+    /// Requests pages while fewer than [`PAGES_AHEAD`] are in flight and the next link is
+    /// known. With `raise` (nothing is left to hand out before it), a reason the list cannot go
+    /// on (page limit, cycle) is queued as the next error.
+    fn fill(&mut self, cx: &Context<'_>, raise: bool) {
+        if self.failed || self.pending_error.is_some() {
+            return;
+        }
+        while self.slots.len() < self.window {
+            let Cursor::Link(url) = &self.cursor else {
+                return;
+            };
+            if self.is_cycle(url) {
+                if raise && self.slots.is_empty() {
+                    let url = url.clone();
+                    self.cursor = Cursor::End;
+                    self.pending_error = Some(Error::invalid_input(
+                        "nextLink",
+                        format!(
+                            "the service sent a nextLink to a page already read ({}); the list \
+                             stops here instead of reading it again forever",
+                            crate::http::path_for_log(&url)
+                        ),
+                    ));
+                }
+                return;
+            }
+            if self.pages_started >= self.max_pages {
+                if raise && self.slots.is_empty() {
+                    self.pending_error = Some(Error::PageLimit(Box::new(PageLimitReached {
+                        pages: self.pages_started,
+                        max_pages: self.max_pages,
+                        continuation: url.to_string(),
+                    })));
+                }
+                return;
+            }
+            let url = url.clone();
+            self.pages_started += 1;
+            self.cursor = Cursor::Unknown;
+            let early = Arc::new(Mutex::new(None));
+            let wake = Arc::new(SlotWake {
+                woken: AtomicBool::new(false),
+                task: Mutex::new(Some(cx.waker().clone())),
+            });
+            let waker = Waker::from(Arc::clone(&wake));
+            let fut = self.fetch(url.clone(), Arc::clone(&early));
+            self.slots.push_back(Slot {
+                url,
+                fut: Some(fut),
+                done: None,
+                early,
+                early_used: false,
+                wake,
+                waker,
+                polled: false,
+            });
+        }
+    }
+
+    /// Moves every page in flight along (those woken since their last poll), starts the pages
+    /// their early links name, and settles what comes after a page once it is decoded.
+    fn drive(&mut self, cx: &Context<'_>, raise: bool) {
+        loop {
+            self.fill(cx, raise);
+            let mut progressed = false;
+            let mut i = 0;
+            while i < self.slots.len() {
+                let last = i + 1 == self.slots.len();
+                let slot = &mut self.slots[i];
+                slot.wake.set_task(cx.waker());
+                if slot.fut.is_some()
+                    && (!slot.polled || slot.wake.woken.swap(false, Ordering::AcqRel))
+                {
+                    slot.polled = true;
+                    let waker = slot.waker.clone();
+                    if let Some(fut) = slot.fut.as_mut() {
+                        if let Poll::Ready(result) =
+                            fut.as_mut().poll(&mut Context::from_waker(&waker))
+                        {
+                            slot.fut = None;
+                            slot.done = Some(result);
+                            progressed |= self.settle(i);
+                            i += 1;
+                            continue;
+                        }
+                    }
+                }
+                // The last page requested names the next one as soon as its body has arrived.
+                if last && !slot.early_used && matches!(self.cursor, Cursor::Unknown) {
+                    let early = slot
+                        .early
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take();
+                    if let Some(next) = early {
+                        slot.early_used = true;
+                        self.cursor = Cursor::Link(next);
+                        progressed = true;
+                    }
+                }
+                i += 1;
+            }
+            if !progressed {
+                return;
             }
         }
     }
 
-    /// Reads ahead: while the current page's items are handed out, the next one is fetched.
-    /// The read is polled when it starts and then only when it has been woken (with a waker
-    /// of its own: the caller's task needs no wake-up while it is busy with items).
-    fn read_ahead(&mut self) {
-        let started = self.in_flight.is_none();
-        self.start_fetch(false);
-        if self.in_flight.is_none() {
-            return;
+    /// Settles what comes after the page of slot `i`, just decoded: the page requested from
+    /// its early link is confirmed, or dropped (with any after it) for the link the decoded
+    /// page really names; as the last slot, its link becomes the cursor. True when anything
+    /// changed.
+    fn settle(&mut self, i: usize) -> bool {
+        let real = match &self.slots[i].done {
+            Some(Ok(page)) => page.next_link.as_deref().and_then(|l| Url::parse(l).ok()),
+            _ => None,
+        };
+        match self.slots.get(i + 1) {
+            Some(next) if real.as_ref() == Some(&next.url) => false,
+            Some(_) => {
+                // Only a malformed page gets here (its tail named a link its decoded body
+                // does not): forget what the tail started.
+                let dropped = self.slots.len() - (i + 1);
+                self.slots.truncate(i + 1);
+                self.pages_started -= dropped;
+                self.cursor = real.map_or(Cursor::End, Cursor::Link);
+                true
+            }
+            None => {
+                self.cursor = real.map_or(Cursor::End, Cursor::Link);
+                true
+            }
         }
-        let (flag, waker) = self.ahead.get_or_insert_with(|| {
-            let flag = Arc::new(WokenFlag(AtomicBool::new(false)));
-            let waker = Waker::from(Arc::clone(&flag));
-            (flag, waker)
-        });
-        if !flag.0.swap(false, Ordering::AcqRel) && !started {
-            return;
-        }
-        let waker = waker.clone();
-        let _ = self.poll_in_flight(&mut Context::from_waker(&waker));
     }
 
     /// Polls for the next whole page (the buffer must be empty).
     fn poll_page(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Page<T>, Error>>> {
-        if self.ready.is_none() {
-            self.start_fetch(true);
+        if self.failed {
+            return Poll::Ready(None);
+        }
+        self.drive(cx, true);
+        if self.slots.is_empty() {
             if let Some(e) = self.pending_error.take() {
                 self.failed = true;
                 return Poll::Ready(Some(Err(e)));
             }
-            if self.failed || self.in_flight.is_none() {
-                return Poll::Ready(None);
-            }
-            if self.poll_in_flight(cx).is_pending() {
-                return Poll::Pending;
-            }
+            return Poll::Ready(None);
         }
-        let Some(result) = self.ready.take() else {
+        if self.slots.front().is_some_and(|slot| slot.done.is_none()) {
+            return Poll::Pending;
+        }
+        let Some(mut slot) = self.slots.pop_front() else {
             return Poll::Ready(None);
         };
-        match result {
-            Ok(page) => {
-                if let Some(done) = self.next.take() {
-                    if self.read.len() == RECENT_PAGES {
-                        self.read.pop_front();
-                    }
-                    self.read.push_back(link_hash(&done));
+        match slot.done.take() {
+            Some(Ok(page)) => {
+                if self.read.len() == RECENT_PAGES {
+                    self.read.pop_front();
                 }
-                let next = page.next_link.as_deref().and_then(|l| Url::parse(l).ok());
-                match next {
-                    // A nextLink naming a page already read (itself, or an earlier one in a
-                    // cycle) would be fetched forever: give this page's items, then end with
-                    // an error instead of looping.
-                    Some(n) if self.read.contains(&link_hash(&n)) => {
-                        self.pending_error = Some(Error::invalid_input(
-                            "nextLink",
-                            format!(
-                                "the service sent a nextLink to a page already read ({}); the \
-                                 list stops here instead of reading it again forever",
-                                crate::http::path_for_log(&n)
-                            ),
-                        ));
-                    }
-                    next => self.next = next,
-                }
+                self.read.push_back(link_hash(&slot.url));
                 Poll::Ready(Some(Ok(page)))
             }
-            Err(e) => {
+            Some(Err(e)) => {
                 // The continuation still names the failed page: a caller can resume from it
-                // after fixing the cause.
+                // after fixing the cause. Pages read ahead after it are dropped.
                 self.failed = true;
+                self.failed_at = Some(slot.url);
+                self.slots.clear();
+                self.cursor = Cursor::End;
                 Poll::Ready(Some(Err(e)))
             }
+            None => Poll::Ready(None),
         }
     }
 }
@@ -383,17 +515,118 @@ impl fmt::Display for PageLimitReached {
     }
 }
 
-/// A waker that only records that it was called (for the page read ahead).
-struct WokenFlag(AtomicBool);
+/// The waker of one page in flight: records that the page has news and wakes the pager's task.
+struct SlotWake {
+    woken: AtomicBool,
+    task: Mutex<Option<Waker>>,
+}
 
-impl Wake for WokenFlag {
+impl SlotWake {
+    /// Makes `waker` the task to wake (the pager's latest caller).
+    fn set_task(&self, waker: &Waker) {
+        let mut task = self.task.lock().unwrap_or_else(PoisonError::into_inner);
+        if !task.as_ref().is_some_and(|t| t.will_wake(waker)) {
+            *task = Some(waker.clone());
+        }
+    }
+}
+
+impl Wake for SlotWake {
     fn wake(self: Arc<Self>) {
-        self.0.store(true, Ordering::Release);
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.store(true, Ordering::Release);
+        self.woken.store(true, Ordering::Release);
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(task) = task {
+            task.wake();
+        }
     }
+}
+
+/// Decodes a list page: on tokio's blocking threads when the page is large and a tokio runtime
+/// runs this future, in place otherwise.
+async fn decode_page<T: DeserializeOwned + Send + 'static>(
+    body: Vec<u8>,
+    url: Url,
+    api_version: Arc<str>,
+) -> Result<Page<T>, Error> {
+    #[cfg(feature = "reqwest")]
+    if body.len() >= DECODE_ELSEWHERE_FROM {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let task =
+                runtime.spawn_blocking(move || page_from_body::<T>(&body, &url, &api_version));
+            return match task.await {
+                Ok(page) => page,
+                Err(e) => Err(Error::ResponseUnreadable(TransportError::new(
+                    TransportErrorKind::ResponseUnreadable,
+                    format!(
+                        "decoding a list page stopped before it ended ({e}); read the list again"
+                    ),
+                ))),
+            };
+        }
+    }
+    page_from_body(&body, &url, &api_version)
+}
+
+/// A decoded list page, its `nextLink` resolved.
+fn page_from_body<T: DeserializeOwned>(
+    body: &[u8],
+    url: &Url,
+    api_version: &str,
+) -> Result<Page<T>, Error> {
+    let page: WirePage<T> = decode(body, || format!("list page GET {}", url.path()))?;
+    let next_link = match page.next_link.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(link) => Some(resolve_next_link(api_version, url, link)?),
+    };
+    let mut out = Page::new(page.value);
+    out.next_link = next_link.map(String::from);
+    Ok(out)
+}
+
+/// The `nextLink` of a page whose body ends with it (`…,"nextLink":"…"}`, as ARM writes its
+/// pages), read from the end of the body without decoding the rest; `None` when the body
+/// does not end that way or the link has escapes. In a well-formed body the member just before
+/// the closing brace is a member of the top-level object, so this is the page's `nextLink`;
+/// the decoded page confirms it.
+fn trailing_next_link(body: &[u8]) -> Option<&str> {
+    let ws = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let skip_ws = |mut at: usize| {
+        while at > 0 && ws(body[at - 1]) {
+            at -= 1;
+        }
+        at
+    };
+    let end = skip_ws(body.len());
+    let end = skip_ws(end.checked_sub(1).filter(|&e| body[e] == b'}')?);
+    let close = end.checked_sub(1).filter(|&c| body[c] == b'"')?;
+    let open = body[..close]
+        .iter()
+        .rposition(|&b| b == b'"' || b == b'\\')?;
+    if body[open] != b'"' || (open > 0 && body[open - 1] == b'\\') {
+        return None;
+    }
+    let value = &body[open + 1..close];
+    let colon = skip_ws(open);
+    let key_end = skip_ws(colon.checked_sub(1).filter(|&c| body[c] == b':')?);
+    let key = b"\"nextLink\"";
+    let key_start = key_end.checked_sub(key.len())?;
+    if &body[key_start..key_end] != key {
+        return None;
+    }
+    let before = skip_ws(key_start);
+    if before == 0 || !matches!(body[before - 1], b',' | b'{') {
+        return None;
+    }
+    let link = std::str::from_utf8(value).ok()?.trim();
+    (!link.is_empty()).then_some(link)
 }
 
 /// Resolves a `nextLink` against the page it came from and applies the list's api-version
@@ -423,7 +656,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
         let this = self.get_mut();
         loop {
             if let Some(item) = this.buffer.next() {
-                this.read_ahead();
+                this.drive(cx, false);
                 return Poll::Ready(Some(Ok(item)));
             }
             match this.poll_page(cx) {
@@ -436,7 +669,8 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let more = self.next.is_some() || self.in_flight.is_some() || self.ready.is_some();
+        let more = !self.failed
+            && (!self.slots.is_empty() || matches!(self.cursor, Cursor::Link(_) | Cursor::Unknown));
         (
             self.buffer.len(),
             if more { None } else { Some(self.buffer.len()) },
@@ -467,5 +701,43 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pages<T> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.get_mut().pager.poll_page(cx)
+    }
+}
+#[cfg(test)]
+mod trailing_tests {
+    use super::trailing_next_link;
+
+    #[test]
+    fn the_link_is_read_from_the_end_of_a_page_that_ends_with_it() {
+        let link = "https://arm.test/x?api-version=2024-09-01&$skiptoken=2";
+        for body in [
+            format!(r#"{{"value":[{{"a":"b"}}],"nextLink":"{link}"}}"#),
+            format!("{{\"value\":[],\n  \"nextLink\" : \" {link} \"\n}}\n"),
+            format!(r#"{{"nextLink":"{link}"}}"#),
+        ] {
+            assert_eq!(trailing_next_link(body.as_bytes()), Some(link), "{body}");
+        }
+    }
+
+    #[test]
+    fn anything_else_is_left_to_the_decoder() {
+        for body in [
+            // nextLink first, absent, null, empty, escaped, or a nested member's.
+            r#"{"nextLink":"https://arm.test/2","value":[]}"#,
+            r#"{"value":[]}"#,
+            r#"{"value":[],"nextLink":null}"#,
+            r#"{"value":[],"nextLink":""}"#,
+            r#"{"value":[],"nextLink":"https:\/\/arm.test\/2"}"#,
+            r#"{"value":[{"nextLink":"https://arm.test/2"}]}"#,
+            r#"{"value":[],"x":"a\"nextLink\":\"https://arm.test/2"}"#,
+            r#"{"value":[],"xnextLink":"https://arm.test/2"}"#,
+            r#"{"value":[],"nextLink":"https://arm.test/2""#,
+            "",
+            "}",
+            "\"}",
+            r#""nextLink":"x"}"#,
+        ] {
+            assert_eq!(trailing_next_link(body.as_bytes()), None, "{body}");
+        }
     }
 }
