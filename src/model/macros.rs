@@ -56,12 +56,28 @@ macro_rules! open_enum {
 
             /// Parses a wire value; never fails (unknown values become `Unknown`).
             pub fn parse(s: &str) -> Self {
+                $name::lookup_known(s, false).unwrap_or_else(|| $name::Unknown(s.to_owned()))
+            }
+
+            /// The known value `s` names, exactly or ignoring ASCII case. With `note_casing`, a
+            /// match that needed the case to be ignored leaves `s` for the struct being read
+            /// (see `WireCasing`), so that it is written back as it came.
+            fn lookup_known(s: &str, note_casing: bool) -> ::std::option::Option<Self> {
                 match s {
-                    $( $wire => return $name::$variant, )+
+                    $( $wire => return Some($name::$variant), )+
                     _ => {}
                 }
-                $( if s.eq_ignore_ascii_case($wire) { return $name::$variant; } )+
-                $name::Unknown(s.to_owned())
+                let found = $name::KNOWN.iter().find(|k| s.eq_ignore_ascii_case(k.as_str()))?;
+                if note_casing {
+                    $crate::model::macros::note_casing(s);
+                }
+                Some(found.clone())
+            }
+        }
+
+        impl $crate::model::macros::OpenEnum for $name {
+            fn known_wire(&self) -> ::std::option::Option<&str> {
+                if self.is_unknown() { None } else { Some(self.as_str()) }
             }
         }
 
@@ -108,13 +124,10 @@ macro_rules! open_enum {
                         f.write_str(concat!("a string (", stringify!($name), ")"))
                     }
                     fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::std::result::Result<$name, E> {
-                        Ok($name::parse(v))
+                        Ok($name::lookup_known(v, true).unwrap_or_else(|| $name::Unknown(v.to_owned())))
                     }
                     fn visit_string<E: ::serde::de::Error>(self, v: ::std::string::String) -> ::std::result::Result<$name, E> {
-                        match $name::parse(&v) {
-                            $name::Unknown(_) => Ok($name::Unknown(v)),
-                            known => Ok(known),
-                        }
+                        Ok($name::lookup_known(&v, true).unwrap_or($name::Unknown(v)))
                     }
                 }
                 d.deserialize_str(V)
@@ -149,20 +162,45 @@ macro_rules! model_struct {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Default)]
+        #[derive(Clone, PartialEq, Default)]
         #[non_exhaustive]
         $vis struct $name {
             $( $(#[$fmeta])* pub $field: ::std::option::Option<$ty>, )*
             /// Fields this crate does not know (or known fields sent as `null`), kept verbatim so
             /// that a round trip loses nothing.
             pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            /// The text of enum fields that matched a known value only ignoring case
+            /// (`protected` for `Protected`), written back while the field keeps that value.
+            /// Presentation, not value: it never makes two structs unequal.
+            pub(crate) wire_casing: $crate::model::macros::WireCasing,
+        }
+
+        impl ::std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                let mut d = f.debug_struct(stringify!($name));
+                $( d.field(stringify!($field), &self.$field); )*
+                d.field("additional_properties", &self.additional_properties);
+                if !self.wire_casing.is_empty() {
+                    d.field("wire_casing", &self.wire_casing);
+                }
+                d.finish()
+            }
         }
 
         impl $name {
             /// Writes this struct's fields (known, then unknown) into a map being serialized.
             #[doc(hidden)]
             pub fn serialize_fields<M: ::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                $( if let Some(v) = &self.$field { map.serialize_entry($wire, v)?; } )*
+                #[allow(unused_imports)]
+                use $crate::model::macros::{EnumField as _, OtherField as _};
+                $( if let Some(v) = &self.$field {
+                    // An enum value read in another casing is written as it came, as long as
+                    // the field still holds that value.
+                    match (&&$crate::model::macros::Probe::<$ty>::NEW).kept_text(v, &self.wire_casing, $wire) {
+                        Some(text) => map.serialize_entry($wire, text)?,
+                        None => map.serialize_entry($wire, v)?,
+                    }
+                } )*
                 for (k, v) in &self.additional_properties {
                     if !self.known_field_is_set(k) {
                         map.serialize_entry(k, v)?;
@@ -208,11 +246,21 @@ macro_rules! model_struct {
             /// Reads the remaining entries of a map into `self`.
             #[doc(hidden)]
             pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, mut map: A) -> ::std::result::Result<Self, A::Error> {
+                #[allow(unused_imports)]
+                use $crate::model::macros::{EnumField as _, OtherField as _};
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
+                            // For an enum field only (decided at compile time): clear the
+                            // casing note before reading, take it after.
+                            let watch = (&&$crate::model::macros::Probe::<$ty>::NEW).watch_casing();
                             match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
-                                $crate::model::macros::Field::Set(v) => self.$field = Some(v),
+                                $crate::model::macros::Field::Set(v) => {
+                                    if watch {
+                                        self.wire_casing.record($wire, $crate::model::macros::take_casing());
+                                    }
+                                    self.$field = Some(v);
+                                }
                                 $crate::model::macros::Field::Null => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
                                 // A number out of the field's range (or not a number): the
                                 // field stays unset, the value is kept verbatim, the rest of
@@ -437,6 +485,144 @@ pub fn collect_map<'de, A: MapAccess<'de>>(
     }
     Ok(into)
 }
+
+/// The text of a struct's enum fields that matched a known value only ignoring ASCII case:
+/// `(wire name of the field, text as it came)`. Empty (no allocation) in the common case.
+///
+/// Equality ignores it (casing is presentation, not value), and `Debug` shows it only when it
+/// holds something.
+#[doc(hidden)]
+#[derive(Clone, Default)]
+pub struct WireCasing(Option<Box<Vec<(&'static str, Box<str>)>>>);
+
+impl WireCasing {
+    /// Whether nothing was read in another casing.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The text the field `wire` came with, if it came in another casing.
+    pub fn get(&self, wire: &str) -> Option<&str> {
+        self.0
+            .as_deref()?
+            .iter()
+            .find(|(w, _)| *w == wire)
+            .map(|(_, text)| &**text)
+    }
+
+    /// Records the text the field `wire` came with (`None`: it came in the canonical casing,
+    /// which undoes an earlier record for a repeated key).
+    pub fn record(&mut self, wire: &'static str, text: Option<Box<str>>) {
+        match (text, &mut self.0) {
+            (None, None) => {}
+            (None, Some(list)) => {
+                list.retain(|(w, _)| *w != wire);
+                if list.is_empty() {
+                    self.0 = None;
+                }
+            }
+            (Some(text), Some(list)) => match list.iter_mut().find(|(w, _)| *w == wire) {
+                Some(entry) => entry.1 = text,
+                None => list.push((wire, text)),
+            },
+            (Some(text), None) => self.0 = Some(Box::new(vec![(wire, text)])),
+        }
+    }
+}
+
+impl PartialEq for WireCasing {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for WireCasing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entries = self.0.as_deref().map(Vec::as_slice).unwrap_or_default();
+        f.debug_map()
+            .entries(entries.iter().map(|(w, t)| (w, t)))
+            .finish()
+    }
+}
+
+thread_local! {
+    /// The text of the last enum value read in another casing than the canonical one, for the
+    /// struct reading that field to take (see [`WireCasing`]). Set only on that rare path.
+    static CASING_NOTE: std::cell::Cell<Option<Box<str>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Leaves `text` (an enum value that matched a known value only ignoring case) for the struct
+/// whose field is being read.
+#[doc(hidden)]
+pub fn note_casing(text: &str) {
+    // `try_with` fails only while the thread is being torn down: the casing is then not kept.
+    let _ = CASING_NOTE.try_with(|note| note.set(Some(text.into())));
+}
+
+/// Takes the text [`note_casing`] left, if any.
+#[doc(hidden)]
+pub fn take_casing() -> Option<Box<str>> {
+    CASING_NOTE.try_with(|note| note.take()).ok().flatten()
+}
+
+/// Implemented by every [`open_enum!`](crate::open_enum) type: the canonical wire text of a
+/// known value (`None` for `Unknown`).
+#[doc(hidden)]
+pub trait OpenEnum {
+    /// The canonical wire text of a known value; `None` for an unknown one.
+    fn known_wire(&self) -> Option<&str>;
+}
+
+/// A field type, probed at compile time (autoref specialization): `(&&Probe::<T>::NEW).method()`
+/// resolves to [`EnumField`] when `T` is an [`OpenEnum`] and to [`OtherField`] otherwise, so
+/// fields of other types pay nothing for enum casing.
+#[doc(hidden)]
+pub struct Probe<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    /// The probe.
+    pub const NEW: Self = Probe(std::marker::PhantomData);
+}
+
+/// Casing handling of an enum field: see [`Probe`].
+#[doc(hidden)]
+pub trait EnumField<T> {
+    /// Clears a stale casing note before the field is read; `true`: take the note after.
+    fn watch_casing(&self) -> bool;
+    /// The text to write instead of `value`'s canonical text.
+    fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str>;
+}
+
+impl<T: OpenEnum> EnumField<T> for &Probe<T> {
+    fn watch_casing(&self) -> bool {
+        drop(take_casing());
+        true
+    }
+    fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str> {
+        if casing.is_empty() {
+            return None;
+        }
+        let canonical = value.known_wire()?;
+        casing
+            .get(wire)
+            .filter(|text| text.eq_ignore_ascii_case(canonical))
+    }
+}
+
+/// Casing handling of any other field: nothing. See [`Probe`].
+#[doc(hidden)]
+pub trait OtherField<T> {
+    /// `false`: nothing to watch.
+    fn watch_casing(&self) -> bool {
+        false
+    }
+    /// `None`: the value is written as it is.
+    fn kept_text<'c>(&self, _: &T, _: &'c WireCasing, _: &str) -> Option<&'c str> {
+        None
+    }
+}
+
+impl<T> OtherField<T> for Probe<T> {}
 
 /// How a known field was read: a value, JSON `null`, or a value that does not fit its type.
 #[doc(hidden)]

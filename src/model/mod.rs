@@ -55,4 +55,6 @@ pub use timestamp::Timestamp;
 pub use vault::*;
 
 #[cfg(test)]
+mod casing_tests;
+#[cfg(test)]
 mod tests;
