@@ -14,11 +14,25 @@
 //! `additional_properties`; the rest of the resource is read. Numbers in unknown fields are kept
 //! exactly as sent (serde_json's `arbitrary_precision`): integers beyond `u64`, long decimals and
 //! `1e400` round-trip unchanged.
+//!
+//! Enum values keep the casing they came with. An open enum matches ARM's loose casing
+//! (`protected` is `Protected`); on that rare path its `Deserialize` leaves the text in a
+//! thread-local note. A struct reading an enum field (decided at compile time by probing the
+//! field's type, [`Probe`]: other fields pay nothing) clears the note before the value and takes
+//! it after, recording `(field, text)` in its hidden [`WireCasing`]; so a stale note (a bare enum
+//! read earlier, the elements of a list of enums) never lands on another field. On
+//! serialization (and in request bodies) a recorded text is written instead of the canonical one
+//! while the field still holds that value (compared ignoring case); a field set to another value
+//! is written canonically. Only single-valued enum fields are covered: in a `Vec` of enums the
+//! canonical casing is written (the model has no such field today). Equality ignores casing.
 
 /// Defines an open string enum: known variants, plus `Unknown(String)` for anything else.
 ///
 /// Parsing is exact first, then ASCII case-insensitive (ARM is loose about the casing of status
-/// values); the `Unknown` variant keeps the original text, so serialization round-trips.
+/// values); the `Unknown` variant keeps the original text, so serialization round-trips. A known
+/// value read in another casing is written back in that casing by the
+/// [`model_struct!`](crate::model_struct) holding it (see the module docs); the enum itself
+/// (`as_str`, `Display`, `Serialize` of a bare value) always speaks the canonical text.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! open_enum {
@@ -493,7 +507,12 @@ pub fn collect_map<'de, A: MapAccess<'de>>(
 /// holds something.
 #[doc(hidden)]
 #[derive(Clone, Default)]
-pub struct WireCasing(Option<Box<Vec<(&'static str, Box<str>)>>>);
+// Boxed so that every model struct pays one pointer: the list is almost always absent.
+#[allow(clippy::box_collection)]
+pub struct WireCasing(Option<Box<Vec<KeptText>>>);
+
+/// One entry of [`WireCasing`]: the field's wire name, the text its value came with.
+type KeptText = (&'static str, Box<str>);
 
 impl WireCasing {
     /// Whether nothing was read in another casing.
