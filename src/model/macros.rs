@@ -17,10 +17,11 @@
 //!
 //! Enum values keep the casing they came with. An open enum matches ARM's loose casing
 //! (`protected` is `Protected`); on that rare path its `Deserialize` leaves the text in a
-//! thread-local note. A struct reading an enum field (decided at compile time by probing the
-//! field's type, [`Probe`]: other fields pay nothing) clears the note before the value and takes
-//! it after, recording `(field, text)` in its hidden [`WireCasing`]; so a stale note (a bare enum
-//! read earlier, the elements of a list of enums) never lands on another field. On
+//! thread-local note and counts it. A struct reading an enum field (decided at compile time by
+//! probing the field's type, [`Probe`]: other fields pay nothing) reads the count before the value
+//! and takes the note only if the count moved, recording `(field, text)` in its hidden
+//! [`WireCasing`]; so a stale note (a bare enum read earlier, the elements of a list of enums)
+//! never lands on another field. On
 //! serialization (and in request bodies) a recorded text is written instead of the canonical one
 //! while the field still holds that value (compared ignoring case); a field set to another value
 //! is written canonically. Only single-valued enum fields are covered: in a `Vec` of enums the
@@ -265,13 +266,13 @@ macro_rules! model_struct {
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
-                            // For an enum field only (decided at compile time): clear the
-                            // casing note before reading, take it after.
-                            let watch = (&&$crate::model::macros::Probe::<$ty>::NEW).watch_casing();
+                            // For an enum field only (decided at compile time): a casing note
+                            // left while reading this value is this field's.
+                            let mark = (&&$crate::model::macros::Probe::<$ty>::NEW).casing_mark();
                             match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
                                 $crate::model::macros::Field::Set(v) => {
-                                    if watch {
-                                        self.wire_casing.record($wire, $crate::model::macros::take_casing());
+                                    if let Some(mark) = mark {
+                                        self.wire_casing.record($wire, $crate::model::macros::casing_since(mark));
                                     }
                                     self.$field = Some(v);
                                 }
@@ -565,8 +566,10 @@ impl fmt::Debug for WireCasing {
 }
 
 thread_local! {
-    /// The text of the last enum value read in another casing than the canonical one, for the
-    /// struct reading that field to take (see [`WireCasing`]). Set only on that rare path.
+    /// How many enum values this thread read in another casing than the canonical one. Plain
+    /// data (no destructor), so reading it is a single load: what every enum field pays.
+    static CASING_NOTES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The text of the last of them, for the struct reading that field (see [`WireCasing`]).
     static CASING_NOTE: std::cell::Cell<Option<Box<str>>> = const { std::cell::Cell::new(None) };
 }
 
@@ -575,12 +578,27 @@ thread_local! {
 #[doc(hidden)]
 pub fn note_casing(text: &str) {
     // `try_with` fails only while the thread is being torn down: the casing is then not kept.
-    let _ = CASING_NOTE.try_with(|note| note.set(Some(text.into())));
+    if CASING_NOTE
+        .try_with(|note| note.set(Some(text.into())))
+        .is_ok()
+    {
+        CASING_NOTES.with(|n| n.set(n.get().wrapping_add(1)));
+    }
 }
 
-/// Takes the text [`note_casing`] left, if any.
+/// A mark to pass to [`casing_since`] after reading one value.
 #[doc(hidden)]
-pub fn take_casing() -> Option<Box<str>> {
+pub fn casing_mark() -> u32 {
+    CASING_NOTES.with(std::cell::Cell::get)
+}
+
+/// The text noted while the value was read since `mark` was taken, if any: a note left earlier
+/// (a bare enum, the elements of a list of enums) is never taken for this value.
+#[doc(hidden)]
+pub fn casing_since(mark: u32) -> Option<Box<str>> {
+    if casing_mark() == mark {
+        return None;
+    }
     CASING_NOTE.try_with(|note| note.take()).ok().flatten()
 }
 
@@ -606,16 +624,15 @@ impl<T> Probe<T> {
 /// Casing handling of an enum field: see [`Probe`].
 #[doc(hidden)]
 pub trait EnumField<T> {
-    /// Clears a stale casing note before the field is read; `true`: take the note after.
-    fn watch_casing(&self) -> bool;
+    /// A [`casing_mark`] to take the field's note with after reading it.
+    fn casing_mark(&self) -> Option<u32>;
     /// The text to write instead of `value`'s canonical text.
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str>;
 }
 
 impl<T: OpenEnum> EnumField<T> for &Probe<T> {
-    fn watch_casing(&self) -> bool {
-        drop(take_casing());
-        true
+    fn casing_mark(&self) -> Option<u32> {
+        Some(casing_mark())
     }
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str> {
         if casing.is_empty() {
@@ -631,9 +648,9 @@ impl<T: OpenEnum> EnumField<T> for &Probe<T> {
 /// Casing handling of any other field: nothing. See [`Probe`].
 #[doc(hidden)]
 pub trait OtherField<T> {
-    /// `false`: nothing to watch.
-    fn watch_casing(&self) -> bool {
-        false
+    /// `None`: nothing to watch.
+    fn casing_mark(&self) -> Option<u32> {
+        None
     }
     /// `None`: the value is written as it is.
     fn kept_text<'c>(&self, _: &T, _: &'c WireCasing, _: &str) -> Option<&'c str> {
