@@ -17,15 +17,16 @@
 //!
 //! Enum values keep the casing they came with. An open enum matches ARM's loose casing
 //! (`protected` is `Protected`); on that rare path its `Deserialize` leaves the text in a
-//! thread-local note and counts it. A struct reading an enum field (decided at compile time by
-//! probing the field's type, [`Probe`]: other fields pay nothing) reads the count before the value
-//! and takes the note only if the count moved, recording `(field, text)` in its hidden
-//! [`WireCasing`]; so a stale note (a bare enum read earlier, the elements of a list of enums)
-//! never lands on another field. On
+//! thread-local note and counts it. Every known field is read through [`FieldSeed`], which reads
+//! the count before the value and takes the note only if the count moved, recording
+//! `(field, text)` in the struct's hidden [`WireCasing`]; so a stale note (a bare enum read
+//! earlier) never lands on another field, and a nested struct takes its own fields' notes. On
 //! serialization (and in request bodies) a recorded text is written instead of the canonical one
 //! while the field still holds that value (compared ignoring case); a field set to another value
-//! is written canonically. Only single-valued enum fields are covered: in a `Vec` of enums the
-//! canonical casing is written (the model has no such field today). Equality ignores casing.
+//! is written canonically. Which fields are enums is decided at compile time by probing the
+//! field's type ([`Probe`]): other fields are written as before. Only single-valued enum fields
+//! are covered: a list of enums is written in the canonical casing (the model has no such field
+//! today). Equality ignores casing.
 
 /// Defines an open string enum: known variants, plus `Unknown(String)` for anything else.
 ///
@@ -82,11 +83,12 @@ macro_rules! open_enum {
                     $( $wire => return Some($name::$variant), )+
                     _ => {}
                 }
-                let found = $name::KNOWN.iter().find(|k| s.eq_ignore_ascii_case(k.as_str()))?;
+                // One shared, non-generic search (less code per enum than a chain of tests).
+                let at = $crate::model::macros::position_ignoring_case(s, &[ $( $wire ),+ ])?;
                 if note_casing {
                     $crate::model::macros::note_casing(s);
                 }
-                Some(found.clone())
+                $name::KNOWN.get(at).cloned()
             }
         }
 
@@ -177,7 +179,7 @@ macro_rules! model_struct {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Clone, PartialEq, Default)]
+        #[derive(Debug, Clone, PartialEq, Default)]
         #[non_exhaustive]
         $vis struct $name {
             $( $(#[$fmeta])* pub $field: ::std::option::Option<$ty>, )*
@@ -190,31 +192,16 @@ macro_rules! model_struct {
             pub(crate) wire_casing: $crate::model::macros::WireCasing,
         }
 
-        impl ::std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                let mut d = f.debug_struct(stringify!($name));
-                $( d.field(stringify!($field), &self.$field); )*
-                d.field("additional_properties", &self.additional_properties);
-                if !self.wire_casing.is_empty() {
-                    d.field("wire_casing", &self.wire_casing);
-                }
-                d.finish()
-            }
-        }
-
         impl $name {
             /// Writes this struct's fields (known, then unknown) into a map being serialized.
             #[doc(hidden)]
             pub fn serialize_fields<M: ::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
                 #[allow(unused_imports)]
                 use $crate::model::macros::{EnumField as _, OtherField as _};
+                // An enum value read in another casing is written as it came, as long as the
+                // field still holds that value (`EnumField::write_entry`).
                 $( if let Some(v) = &self.$field {
-                    // An enum value read in another casing is written as it came, as long as
-                    // the field still holds that value.
-                    match (&&$crate::model::macros::Probe::<$ty>::NEW).kept_text(v, &self.wire_casing, $wire) {
-                        Some(text) => map.serialize_entry($wire, text)?,
-                        None => map.serialize_entry($wire, v)?,
-                    }
+                    (&&$crate::model::macros::Probe::<$ty>::NEW).write_entry(map, $wire, v, &self.wire_casing)?;
                 } )*
                 for (k, v) in &self.additional_properties {
                     if !self.known_field_is_set(k) {
@@ -261,21 +248,13 @@ macro_rules! model_struct {
             /// Reads the remaining entries of a map into `self`.
             #[doc(hidden)]
             pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, mut map: A) -> ::std::result::Result<Self, A::Error> {
-                #[allow(unused_imports)]
-                use $crate::model::macros::{EnumField as _, OtherField as _};
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
-                            // For an enum field only (decided at compile time): a casing note
-                            // left while reading this value is this field's.
-                            let mark = (&&$crate::model::macros::Probe::<$ty>::NEW).casing_mark();
-                            match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
-                                $crate::model::macros::Field::Set(v) => {
-                                    if let Some(mark) = mark {
-                                        self.wire_casing.record($wire, $crate::model::macros::casing_since(mark));
-                                    }
-                                    self.$field = Some(v);
-                                }
+                            // The seed also records an enum value read in another casing.
+                            let seed = $crate::model::macros::FieldSeed::<$ty>::new($wire, &mut self.wire_casing);
+                            match map.next_value_seed(seed)? {
+                                $crate::model::macros::Field::Set(v) => self.$field = Some(v),
                                 $crate::model::macros::Field::Null => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
                                 // A number out of the field's range (or not a number): the
                                 // field stays unset, the value is kept verbatim, the rest of
@@ -446,6 +425,7 @@ macro_rules! polymorphic {
 }
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -504,8 +484,8 @@ pub fn collect_map<'de, A: MapAccess<'de>>(
 /// The text of a struct's enum fields that matched a known value only ignoring ASCII case:
 /// `(wire name of the field, text as it came)`. Empty (no allocation) in the common case.
 ///
-/// Equality ignores it (casing is presentation, not value), and `Debug` shows it only when it
-/// holds something.
+/// Equality ignores it (casing is presentation, not value); `Debug` shows it as a map of field to
+/// text (`{}` when empty).
 #[doc(hidden)]
 #[derive(Clone, Default)]
 // Boxed so that every model struct pays one pointer: the list is almost always absent.
@@ -602,6 +582,12 @@ pub fn casing_since(mark: u32) -> Option<Box<str>> {
     CASING_NOTE.try_with(|note| note.take()).ok().flatten()
 }
 
+/// Where `s` is in `wires`, ignoring ASCII case.
+#[doc(hidden)]
+pub fn position_ignoring_case(s: &str, wires: &[&str]) -> Option<usize> {
+    wires.iter().position(|w| s.eq_ignore_ascii_case(w))
+}
+
 /// Implemented by every [`open_enum!`](crate::open_enum) type: the canonical wire text of a
 /// known value (`None` for `Unknown`).
 #[doc(hidden)]
@@ -624,16 +610,38 @@ impl<T> Probe<T> {
 /// Casing handling of an enum field: see [`Probe`].
 #[doc(hidden)]
 pub trait EnumField<T> {
-    /// A [`casing_mark`] to take the field's note with after reading it.
-    fn casing_mark(&self) -> Option<u32>;
     /// The text to write instead of `value`'s canonical text.
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str>;
+    /// The request-body value of the field `wire`: the text it came with while it holds that
+    /// value, else `value`'s own.
+    fn request_value(&self, value: &T, casing: &WireCasing, wire: &str) -> serde_json::Value
+    where
+        T: crate::model::RequestBody,
+    {
+        match self.kept_text(value, casing, wire) {
+            Some(text) => serde_json::Value::String(text.to_owned()),
+            None => value.to_request_body(),
+        }
+    }
+    /// Writes the field `wire`: the text it came with while it holds that value, else `value`.
+    fn write_entry<M: SerializeMap>(
+        &self,
+        map: &mut M,
+        wire: &'static str,
+        value: &T,
+        casing: &WireCasing,
+    ) -> Result<(), M::Error>
+    where
+        T: Serialize,
+    {
+        match self.kept_text(value, casing, wire) {
+            Some(text) => map.serialize_entry(wire, text),
+            None => map.serialize_entry(wire, value),
+        }
+    }
 }
 
 impl<T: OpenEnum> EnumField<T> for &Probe<T> {
-    fn casing_mark(&self) -> Option<u32> {
-        Some(casing_mark())
-    }
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str> {
         if casing.is_empty() {
             return None;
@@ -648,13 +656,29 @@ impl<T: OpenEnum> EnumField<T> for &Probe<T> {
 /// Casing handling of any other field: nothing. See [`Probe`].
 #[doc(hidden)]
 pub trait OtherField<T> {
-    /// `None`: nothing to watch.
-    fn casing_mark(&self) -> Option<u32> {
-        None
-    }
     /// `None`: the value is written as it is.
     fn kept_text<'c>(&self, _: &T, _: &'c WireCasing, _: &str) -> Option<&'c str> {
         None
+    }
+    /// `value`'s own request-body value.
+    fn request_value(&self, value: &T, _: &WireCasing, _: &str) -> serde_json::Value
+    where
+        T: crate::model::RequestBody,
+    {
+        value.to_request_body()
+    }
+    /// Writes the field `wire` as `value`.
+    fn write_entry<M: SerializeMap>(
+        &self,
+        map: &mut M,
+        wire: &'static str,
+        value: &T,
+        _: &WireCasing,
+    ) -> Result<(), M::Error>
+    where
+        T: Serialize,
+    {
+        map.serialize_entry(wire, value)
     }
 }
 
@@ -672,27 +696,44 @@ pub enum Field<T> {
     Unfit(Value),
 }
 
-/// Reads one known field, catching a number that does not fit it.
+/// Reads one known field, catching a number that does not fit it, and recording the text of an
+/// enum value read in another casing.
 #[doc(hidden)]
-pub struct FieldSeed<T>(std::marker::PhantomData<fn() -> T>);
+pub struct FieldSeed<'c, T> {
+    wire: &'static str,
+    casing: &'c mut WireCasing,
+    read: std::marker::PhantomData<fn() -> T>,
+}
 
-impl<T> FieldSeed<T> {
-    /// A seed for a field of type `T`.
-    #[allow(clippy::new_without_default)]
-    pub fn new() -> Self {
-        FieldSeed(std::marker::PhantomData)
+impl<'c, T> FieldSeed<'c, T> {
+    /// A seed for the field `wire` of type `T` of a struct whose casing record is `casing`.
+    pub fn new(wire: &'static str, casing: &'c mut WireCasing) -> Self {
+        FieldSeed {
+            wire,
+            casing,
+            read: std::marker::PhantomData,
+        }
     }
 }
 
-impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for FieldSeed<T> {
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for FieldSeed<'_, T> {
     type Value = Field<T>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field<T>, D::Error> {
         let unfit = std::cell::RefCell::new(None);
+        // Done here for every field type, as one generic body, rather than only for enum
+        // fields at each field of each struct: less code to compile, for two loads per field.
+        // A note left while reading a nested struct was taken by it, so only an enum read as
+        // this very value (or, harmlessly, the last of a list of enums) is recorded.
+        let mark = casing_mark();
         match Option::<T>::deserialize(Catch {
             inner: d,
             unfit: &unfit,
         }) {
-            Ok(Some(v)) => Ok(Field::Set(v)),
+            Ok(Some(v)) => {
+                let text = casing_since(mark);
+                self.casing.record(self.wire, text);
+                Ok(Field::Set(v))
+            }
             Ok(None) => Ok(Field::Null),
             Err(e) => match unfit.into_inner() {
                 Some(v) => Ok(Field::Unfit(v)),

@@ -159,10 +159,7 @@ macro_rules! writable_field {
             // An enum value read in another casing is sent back as it came (as `Serialize`
             // writes it), as long as the field still holds that value.
             let value =
-                match (&&$crate::model::macros::Probe::<$ty>::NEW).kept_text(v, &$casing, $wire) {
-                    Some(text) => ::serde_json::Value::String(::std::string::String::from(text)),
-                    None => $crate::model::RequestBody::to_request_body(v),
-                };
+                (&&$crate::model::macros::Probe::<$ty>::NEW).request_value(v, &$casing, $wire);
             $m.insert(::std::string::String::from($wire), value);
         }
     };
