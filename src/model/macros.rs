@@ -17,16 +17,15 @@
 //!
 //! Enum values keep the casing they came with. An open enum matches ARM's loose casing
 //! (`protected` is `Protected`); on that rare path its `Deserialize` leaves the text in a
-//! thread-local note and counts it. Every known field is read through [`FieldSeed`], which reads
-//! the count before the value and takes the note only if the count moved, recording
-//! `(field, text)` in the struct's hidden [`WireCasing`]; so a stale note (a bare enum read
-//! earlier) never lands on another field, and a nested struct takes its own fields' notes. On
-//! serialization (and in request bodies) a recorded text is written instead of the canonical one
-//! while the field still holds that value (compared ignoring case); a field set to another value
-//! is written canonically. Which fields are enums is decided at compile time by probing the
-//! field's type ([`Probe`]): other fields are written as before. Only single-valued enum fields
-//! are covered: a list of enums is written in the canonical casing (the model has no such field
-//! today). Equality ignores casing.
+//! thread-local note and counts it. A struct reading an enum field (decided at compile time by
+//! probing the field's type, [`Probe`]: other fields pay nothing) reads the count before the value
+//! and takes the note only if the count moved, recording `(field, text)` in its hidden
+//! [`WireCasing`]; so a stale note (a bare enum read earlier, the elements of a list of enums)
+//! never lands on another field. On serialization (and in request bodies) a recorded text is
+//! written instead of the canonical one while the field still holds that value (compared
+//! ignoring case); a field set to another value is written canonically. Only single-valued enum
+//! fields are covered: a list of enums is written in the canonical casing (the model has no such
+//! field today). Equality ignores casing.
 
 /// Defines an open string enum: known variants, plus `Unknown(String)` for anything else.
 ///
@@ -248,13 +247,19 @@ macro_rules! model_struct {
             /// Reads the remaining entries of a map into `self`.
             #[doc(hidden)]
             pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, mut map: A) -> ::std::result::Result<Self, A::Error> {
+                #[allow(unused_imports)]
+                use $crate::model::macros::{EnumField as _, OtherField as _};
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
-                            // The seed also records an enum value read in another casing.
-                            let seed = $crate::model::macros::FieldSeed::<$ty>::new($wire, &mut self.wire_casing);
-                            match map.next_value_seed(seed)? {
-                                $crate::model::macros::Field::Set(v) => self.$field = Some(v),
+                            // For an enum field only (decided at compile time): a casing note
+                            // left while reading this value is this field's.
+                            let mark = (&&$crate::model::macros::Probe::<$ty>::NEW).casing_mark();
+                            match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
+                                $crate::model::macros::Field::Set(v) => {
+                                    self.$field = Some(v);
+                                    self.wire_casing.after_field($wire, mark);
+                                }
                                 $crate::model::macros::Field::Null => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
                                 // A number out of the field's range (or not a number): the
                                 // field stays unset, the value is kept verbatim, the rest of
@@ -510,6 +515,15 @@ impl WireCasing {
             .map(|(_, text)| &**text)
     }
 
+    /// After reading the field `wire` with the mark [`EnumField::casing_mark`] gave (`None`:
+    /// not an enum field), records the text it came with if that was not the canonical one.
+    #[inline]
+    pub fn after_field(&mut self, wire: &'static str, mark: Option<u32>) {
+        if let Some(mark) = mark {
+            self.record(wire, casing_since(mark));
+        }
+    }
+
     /// Records the text the field `wire` came with (`None`: it came in the canonical casing,
     /// which undoes an earlier record for a repeated key).
     pub fn record(&mut self, wire: &'static str, text: Option<Box<str>>) {
@@ -610,6 +624,8 @@ impl<T> Probe<T> {
 /// Casing handling of an enum field: see [`Probe`].
 #[doc(hidden)]
 pub trait EnumField<T> {
+    /// A [`casing_mark`] to take the field's note with after reading it.
+    fn casing_mark(&self) -> Option<u32>;
     /// The text to write instead of `value`'s canonical text.
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str>;
     /// The request-body value of the field `wire`: the text it came with while it holds that
@@ -642,6 +658,9 @@ pub trait EnumField<T> {
 }
 
 impl<T: OpenEnum> EnumField<T> for &Probe<T> {
+    fn casing_mark(&self) -> Option<u32> {
+        Some(casing_mark())
+    }
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str> {
         if casing.is_empty() {
             return None;
@@ -656,6 +675,10 @@ impl<T: OpenEnum> EnumField<T> for &Probe<T> {
 /// Casing handling of any other field: nothing. See [`Probe`].
 #[doc(hidden)]
 pub trait OtherField<T> {
+    /// `None`: nothing to watch.
+    fn casing_mark(&self) -> Option<u32> {
+        None
+    }
     /// `None`: the value is written as it is.
     fn kept_text<'c>(&self, _: &T, _: &'c WireCasing, _: &str) -> Option<&'c str> {
         None
@@ -696,44 +719,27 @@ pub enum Field<T> {
     Unfit(Value),
 }
 
-/// Reads one known field, catching a number that does not fit it, and recording the text of an
-/// enum value read in another casing.
+/// Reads one known field, catching a number that does not fit it.
 #[doc(hidden)]
-pub struct FieldSeed<'c, T> {
-    wire: &'static str,
-    casing: &'c mut WireCasing,
-    read: std::marker::PhantomData<fn() -> T>,
-}
+pub struct FieldSeed<T>(std::marker::PhantomData<fn() -> T>);
 
-impl<'c, T> FieldSeed<'c, T> {
-    /// A seed for the field `wire` of type `T` of a struct whose casing record is `casing`.
-    pub fn new(wire: &'static str, casing: &'c mut WireCasing) -> Self {
-        FieldSeed {
-            wire,
-            casing,
-            read: std::marker::PhantomData,
-        }
+impl<T> FieldSeed<T> {
+    /// A seed for a field of type `T`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        FieldSeed(std::marker::PhantomData)
     }
 }
 
-impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for FieldSeed<'_, T> {
+impl<'de, T: Deserialize<'de>> serde::de::DeserializeSeed<'de> for FieldSeed<T> {
     type Value = Field<T>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field<T>, D::Error> {
         let unfit = std::cell::RefCell::new(None);
-        // Done here for every field type, as one generic body, rather than only for enum
-        // fields at each field of each struct: less code to compile, for two loads per field.
-        // A note left while reading a nested struct was taken by it, so only an enum read as
-        // this very value (or, harmlessly, the last of a list of enums) is recorded.
-        let mark = casing_mark();
         match Option::<T>::deserialize(Catch {
             inner: d,
             unfit: &unfit,
         }) {
-            Ok(Some(v)) => {
-                let text = casing_since(mark);
-                self.casing.record(self.wire, text);
-                Ok(Field::Set(v))
-            }
+            Ok(Some(v)) => Ok(Field::Set(v)),
             Ok(None) => Ok(Field::Null),
             Err(e) => match unfit.into_inner() {
                 Some(v) => Ok(Field::Unfit(v)),
