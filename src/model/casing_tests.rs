@@ -237,3 +237,37 @@ fn parse_and_from_str_are_unchanged_and_leave_no_casing_behind() {
     );
     assert_eq!(super::macros::casing_since(mark), None);
 }
+
+#[test]
+fn casing_is_kept_when_instance_type_comes_late_and_in_a_page() {
+    // `instanceType` after other keys: the object is buffered as JSON, then read again.
+    let late = json!({
+        "properties": {
+            "customProperties": {"activeLocation": "recovery", "instanceType": "AzStackToAzStack"},
+            "protectionState": "unplannedfailovercompleted"
+        }
+    });
+    let item: ProtectedItem = serde_json::from_value(late.clone()).unwrap();
+    assert_eq!(
+        active_location(&item),
+        Some(&ProtectedItemActiveLocation::Recovery)
+    );
+    assert_eq!(
+        props(&item).protection_state,
+        Some(ProtectionState::UnplannedFailoverCompleted)
+    );
+    let v = serde_json::to_value(&item).unwrap();
+    assert_eq!(
+        v["properties"]["customProperties"]["activeLocation"],
+        "recovery"
+    );
+    assert_eq!(
+        v["properties"]["protectionState"],
+        "unplannedfailovercompleted"
+    );
+
+    // A list page: each item keeps its own casing.
+    let page = json!({"value": [odd_cased_item("protected"), odd_cased_item("Protected")]});
+    let read: Page<ProtectedItem> = serde_json::from_str(&page.to_string()).unwrap();
+    assert_eq!(serde_json::to_value(&read).unwrap(), page);
+}
