@@ -114,6 +114,35 @@ pub fn model(data: &[u8]) {
     stable::<CheckNameAvailabilityResponse>(data);
     stable::<ErrorResponse>(data);
     stable::<Page<ProtectedItem>>(data);
+    enum_text_kept(data);
+}
+
+/// Enum values are written back exactly as they came, in any casing (`protected` stays
+/// `protected`): checked on a protected item's enum fields, direct and in `customProperties`.
+fn enum_text_kept(data: &[u8]) {
+    let Ok(item) = serde_json::from_slice::<ProtectedItem>(data) else {
+        return;
+    };
+    let Ok(input) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let output = serde_json::to_value(&item).expect("a parsed model serializes");
+    for pointer in [
+        "/properties/provisioningState",
+        "/properties/protectionState",
+        "/properties/testFailoverState",
+        "/properties/resynchronizationState",
+        "/properties/replicationHealth",
+        "/properties/customProperties/activeLocation",
+    ] {
+        if let Some(text) = input.pointer(pointer).and_then(|v| v.as_str()) {
+            assert_eq!(
+                output.pointer(pointer).and_then(|v| v.as_str()),
+                Some(text),
+                "{pointer} is not written back as it came"
+            );
+        }
+    }
 }
 
 /// Splits `data` at the first `\n\n` into header lines (`name: value`) and a body.

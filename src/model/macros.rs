@@ -14,11 +14,26 @@
 //! `additional_properties`; the rest of the resource is read. Numbers in unknown fields are kept
 //! exactly as sent (serde_json's `arbitrary_precision`): integers beyond `u64`, long decimals and
 //! `1e400` round-trip unchanged.
+//!
+//! Enum values keep the casing they came with. An open enum matches ARM's loose casing
+//! (`protected` is `Protected`); on that rare path its `Deserialize` leaves the text in a
+//! thread-local note and counts it. A struct reading an enum field (decided at compile time by
+//! probing the field's type, [`Probe`]: other fields pay nothing) reads the count before the value
+//! and takes the note only if the count moved, recording `(field, text)` in its hidden
+//! [`WireCasing`]; so a stale note (a bare enum read earlier, the elements of a list of enums)
+//! never lands on another field. On serialization (and in request bodies) a recorded text is
+//! written instead of the canonical one while the field still holds that value (compared
+//! ignoring case); a field set to another value is written canonically. Only single-valued enum
+//! fields are covered: a list of enums is written in the canonical casing (the model has no such
+//! field today). Equality ignores casing.
 
 /// Defines an open string enum: known variants, plus `Unknown(String)` for anything else.
 ///
 /// Parsing is exact first, then ASCII case-insensitive (ARM is loose about the casing of status
-/// values); the `Unknown` variant keeps the original text, so serialization round-trips.
+/// values); the `Unknown` variant keeps the original text, so serialization round-trips. A known
+/// value read in another casing is written back in that casing by the
+/// [`model_struct!`](crate::model_struct) holding it (see the module docs); the enum itself
+/// (`as_str`, `Display`, `Serialize` of a bare value) always speaks the canonical text.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! open_enum {
@@ -56,12 +71,29 @@ macro_rules! open_enum {
 
             /// Parses a wire value; never fails (unknown values become `Unknown`).
             pub fn parse(s: &str) -> Self {
+                $name::lookup_known(s, false).unwrap_or_else(|| $name::Unknown(s.to_owned()))
+            }
+
+            /// The known value `s` names, exactly or ignoring ASCII case. With `note_casing`, a
+            /// match that needed the case to be ignored leaves `s` for the struct being read
+            /// (see `WireCasing`), so that it is written back as it came.
+            fn lookup_known(s: &str, note_casing: bool) -> ::std::option::Option<Self> {
                 match s {
-                    $( $wire => return $name::$variant, )+
+                    $( $wire => return Some($name::$variant), )+
                     _ => {}
                 }
-                $( if s.eq_ignore_ascii_case($wire) { return $name::$variant; } )+
-                $name::Unknown(s.to_owned())
+                // One shared, non-generic search (less code per enum than a chain of tests).
+                let at = $crate::model::macros::position_ignoring_case(s, &[ $( $wire ),+ ])?;
+                if note_casing {
+                    $crate::model::macros::note_casing(s);
+                }
+                $name::KNOWN.get(at).cloned()
+            }
+        }
+
+        impl $crate::model::macros::OpenEnum for $name {
+            fn known_wire(&self) -> ::std::option::Option<&str> {
+                if self.is_unknown() { None } else { Some(self.as_str()) }
             }
         }
 
@@ -108,13 +140,10 @@ macro_rules! open_enum {
                         f.write_str(concat!("a string (", stringify!($name), ")"))
                     }
                     fn visit_str<E: ::serde::de::Error>(self, v: &str) -> ::std::result::Result<$name, E> {
-                        Ok($name::parse(v))
+                        Ok($name::lookup_known(v, true).unwrap_or_else(|| $name::Unknown(v.to_owned())))
                     }
                     fn visit_string<E: ::serde::de::Error>(self, v: ::std::string::String) -> ::std::result::Result<$name, E> {
-                        match $name::parse(&v) {
-                            $name::Unknown(_) => Ok($name::Unknown(v)),
-                            known => Ok(known),
-                        }
+                        Ok($name::lookup_known(&v, true).unwrap_or($name::Unknown(v)))
                     }
                 }
                 d.deserialize_str(V)
@@ -156,13 +185,23 @@ macro_rules! model_struct {
             /// Fields this crate does not know (or known fields sent as `null`), kept verbatim so
             /// that a round trip loses nothing.
             pub additional_properties: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            /// The text of enum fields that matched a known value only ignoring case
+            /// (`protected` for `Protected`), written back while the field keeps that value.
+            /// Presentation, not value: it never makes two structs unequal.
+            pub(crate) wire_casing: $crate::model::macros::WireCasing,
         }
 
         impl $name {
             /// Writes this struct's fields (known, then unknown) into a map being serialized.
             #[doc(hidden)]
             pub fn serialize_fields<M: ::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                $( if let Some(v) = &self.$field { map.serialize_entry($wire, v)?; } )*
+                #[allow(unused_imports)]
+                use $crate::model::macros::{EnumField as _, OtherField as _};
+                // An enum value read in another casing is written as it came, as long as the
+                // field still holds that value (`EnumField::write_entry`).
+                $( if let Some(v) = &self.$field {
+                    (&&$crate::model::macros::Probe::<$ty>::NEW).write_entry(map, $wire, v, &self.wire_casing)?;
+                } )*
                 for (k, v) in &self.additional_properties {
                     if !self.known_field_is_set(k) {
                         map.serialize_entry(k, v)?;
@@ -208,11 +247,19 @@ macro_rules! model_struct {
             /// Reads the remaining entries of a map into `self`.
             #[doc(hidden)]
             pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, mut map: A) -> ::std::result::Result<Self, A::Error> {
+                #[allow(unused_imports)]
+                use $crate::model::macros::{EnumField as _, OtherField as _};
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
+                            // For an enum field only (decided at compile time): a casing note
+                            // left while reading this value is this field's.
+                            let mark = (&&$crate::model::macros::Probe::<$ty>::NEW).casing_mark();
                             match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
-                                $crate::model::macros::Field::Set(v) => self.$field = Some(v),
+                                $crate::model::macros::Field::Set(v) => {
+                                    self.$field = Some(v);
+                                    self.wire_casing.after_field($wire, mark);
+                                }
                                 $crate::model::macros::Field::Null => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
                                 // A number out of the field's range (or not a number): the
                                 // field stays unset, the value is kept verbatim, the rest of
@@ -383,6 +430,7 @@ macro_rules! polymorphic {
 }
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 use std::fmt;
@@ -437,6 +485,227 @@ pub fn collect_map<'de, A: MapAccess<'de>>(
     }
     Ok(into)
 }
+
+/// The text of a struct's enum fields that matched a known value only ignoring ASCII case:
+/// `(wire name of the field, text as it came)`. Empty (no allocation) in the common case.
+///
+/// Equality ignores it (casing is presentation, not value); `Debug` shows it as a map of field to
+/// text (`{}` when empty).
+#[doc(hidden)]
+#[derive(Clone, Default)]
+// Boxed so that every model struct pays one pointer: the list is almost always absent.
+#[allow(clippy::box_collection)]
+pub struct WireCasing(Option<Box<Vec<KeptText>>>);
+
+/// One entry of [`WireCasing`]: the field's wire name, the text its value came with.
+type KeptText = (&'static str, Box<str>);
+
+impl WireCasing {
+    /// Whether nothing was read in another casing.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The text the field `wire` came with, if it came in another casing.
+    pub fn get(&self, wire: &str) -> Option<&str> {
+        self.0
+            .as_deref()?
+            .iter()
+            .find(|(w, _)| *w == wire)
+            .map(|(_, text)| &**text)
+    }
+
+    /// After reading the field `wire` with the mark [`EnumField::casing_mark`] gave (`None`:
+    /// not an enum field), records the text it came with if that was not the canonical one.
+    #[inline]
+    pub fn after_field(&mut self, wire: &'static str, mark: Option<u32>) {
+        if let Some(mark) = mark {
+            self.record(wire, casing_since(mark));
+        }
+    }
+
+    /// Records the text the field `wire` came with (`None`: it came in the canonical casing,
+    /// which undoes an earlier record for a repeated key).
+    pub fn record(&mut self, wire: &'static str, text: Option<Box<str>>) {
+        match (text, &mut self.0) {
+            (None, None) => {}
+            (None, Some(list)) => {
+                list.retain(|(w, _)| *w != wire);
+                if list.is_empty() {
+                    self.0 = None;
+                }
+            }
+            (Some(text), Some(list)) => match list.iter_mut().find(|(w, _)| *w == wire) {
+                Some(entry) => entry.1 = text,
+                None => list.push((wire, text)),
+            },
+            (Some(text), None) => self.0 = Some(Box::new(vec![(wire, text)])),
+        }
+    }
+}
+
+impl PartialEq for WireCasing {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl fmt::Debug for WireCasing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let entries = self.0.as_deref().map(Vec::as_slice).unwrap_or_default();
+        f.debug_map()
+            .entries(entries.iter().map(|(w, t)| (w, t)))
+            .finish()
+    }
+}
+
+thread_local! {
+    /// How many enum values this thread read in another casing than the canonical one. Plain
+    /// data (no destructor), so reading it is a single load: what every enum field pays.
+    static CASING_NOTES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    /// The text of the last of them, for the struct reading that field (see [`WireCasing`]).
+    static CASING_NOTE: std::cell::Cell<Option<Box<str>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Leaves `text` (an enum value that matched a known value only ignoring case) for the struct
+/// whose field is being read.
+#[doc(hidden)]
+pub fn note_casing(text: &str) {
+    // `try_with` fails only while the thread is being torn down: the casing is then not kept.
+    if CASING_NOTE
+        .try_with(|note| note.set(Some(text.into())))
+        .is_ok()
+    {
+        CASING_NOTES.with(|n| n.set(n.get().wrapping_add(1)));
+    }
+}
+
+/// A mark to pass to [`casing_since`] after reading one value.
+#[doc(hidden)]
+pub fn casing_mark() -> u32 {
+    CASING_NOTES.with(std::cell::Cell::get)
+}
+
+/// The text noted while the value was read since `mark` was taken, if any: a note left earlier
+/// (a bare enum, the elements of a list of enums) is never taken for this value.
+#[doc(hidden)]
+pub fn casing_since(mark: u32) -> Option<Box<str>> {
+    if casing_mark() == mark {
+        return None;
+    }
+    CASING_NOTE.try_with(|note| note.take()).ok().flatten()
+}
+
+/// Where `s` is in `wires`, ignoring ASCII case.
+#[doc(hidden)]
+pub fn position_ignoring_case(s: &str, wires: &[&str]) -> Option<usize> {
+    wires.iter().position(|w| s.eq_ignore_ascii_case(w))
+}
+
+/// Implemented by every [`open_enum!`](crate::open_enum) type: the canonical wire text of a
+/// known value (`None` for `Unknown`).
+#[doc(hidden)]
+pub trait OpenEnum {
+    /// The canonical wire text of a known value; `None` for an unknown one.
+    fn known_wire(&self) -> Option<&str>;
+}
+
+/// A field type, probed at compile time (autoref specialization): `(&&Probe::<T>::NEW).method()`
+/// resolves to [`EnumField`] when `T` is an [`OpenEnum`] and to [`OtherField`] otherwise, so
+/// fields of other types pay nothing for enum casing.
+#[doc(hidden)]
+pub struct Probe<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    /// The probe.
+    pub const NEW: Self = Probe(std::marker::PhantomData);
+}
+
+/// Casing handling of an enum field: see [`Probe`].
+#[doc(hidden)]
+pub trait EnumField<T> {
+    /// A [`casing_mark`] to take the field's note with after reading it.
+    fn casing_mark(&self) -> Option<u32>;
+    /// The text to write instead of `value`'s canonical text.
+    fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str>;
+    /// The request-body value of the field `wire`: the text it came with while it holds that
+    /// value, else `value`'s own.
+    fn request_value(&self, value: &T, casing: &WireCasing, wire: &str) -> serde_json::Value
+    where
+        T: crate::model::RequestBody,
+    {
+        match self.kept_text(value, casing, wire) {
+            Some(text) => serde_json::Value::String(text.to_owned()),
+            None => value.to_request_body(),
+        }
+    }
+    /// Writes the field `wire`: the text it came with while it holds that value, else `value`.
+    fn write_entry<M: SerializeMap>(
+        &self,
+        map: &mut M,
+        wire: &'static str,
+        value: &T,
+        casing: &WireCasing,
+    ) -> Result<(), M::Error>
+    where
+        T: Serialize,
+    {
+        match self.kept_text(value, casing, wire) {
+            Some(text) => map.serialize_entry(wire, text),
+            None => map.serialize_entry(wire, value),
+        }
+    }
+}
+
+impl<T: OpenEnum> EnumField<T> for &Probe<T> {
+    fn casing_mark(&self) -> Option<u32> {
+        Some(casing_mark())
+    }
+    fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str> {
+        if casing.is_empty() {
+            return None;
+        }
+        let canonical = value.known_wire()?;
+        casing
+            .get(wire)
+            .filter(|text| text.eq_ignore_ascii_case(canonical))
+    }
+}
+
+/// Casing handling of any other field: nothing. See [`Probe`].
+#[doc(hidden)]
+pub trait OtherField<T> {
+    /// `None`: nothing to watch.
+    fn casing_mark(&self) -> Option<u32> {
+        None
+    }
+    /// `None`: the value is written as it is.
+    fn kept_text<'c>(&self, _: &T, _: &'c WireCasing, _: &str) -> Option<&'c str> {
+        None
+    }
+    /// `value`'s own request-body value.
+    fn request_value(&self, value: &T, _: &WireCasing, _: &str) -> serde_json::Value
+    where
+        T: crate::model::RequestBody,
+    {
+        value.to_request_body()
+    }
+    /// Writes the field `wire` as `value`.
+    fn write_entry<M: SerializeMap>(
+        &self,
+        map: &mut M,
+        wire: &'static str,
+        value: &T,
+        _: &WireCasing,
+    ) -> Result<(), M::Error>
+    where
+        T: Serialize,
+    {
+        map.serialize_entry(wire, value)
+    }
+}
+
+impl<T> OtherField<T> for Probe<T> {}
 
 /// How a known field was read: a value, JSON `null`, or a value that does not fit its type.
 #[doc(hidden)]

@@ -4,6 +4,34 @@
 //! values it does not know (`Unknown`), so a resource read, saved and loaded again is the same
 //! resource, and a value the service adds tomorrow never fails a response.
 //!
+//! Enum values keep the casing they came with: ARM is loose about casing, so a known value is
+//! matched ignoring case (`"protected"` reads as [`ProtectionState::Protected`] and matches it in
+//! a `match`), and a field left as it was is written back as it came, so a read-modify-write
+//! changes no byte the caller did not touch. A field set to another value is written in the
+//! specification's casing. Equality ignores casing. This holds for every single-valued enum field
+//! of a model struct, in `customProperties` too.
+//!
+//! ```
+//! use azs_site_recovery::model::{ProtectedItem, ProtectionState};
+//!
+//! let mut item: ProtectedItem =
+//!     serde_json::from_str(r#"{"properties": {"protectionState": "protected"}}"#).unwrap();
+//! let state = item.properties.as_ref().and_then(|p| p.protection_state.clone());
+//! assert_eq!(state, Some(ProtectionState::Protected));
+//! assert_eq!(
+//!     serde_json::to_string(&item).unwrap(),
+//!     r#"{"properties":{"protectionState":"protected"}}"#
+//! );
+//!
+//! if let Some(p) = item.properties.as_mut() {
+//!     p.protection_state = Some(ProtectionState::PlannedFailoverInitiated);
+//! }
+//! assert_eq!(
+//!     serde_json::to_string(&item).unwrap(),
+//!     r#"{"properties":{"protectionState":"PlannedFailoverInitiated"}}"#
+//! );
+//! ```
+//!
 //! Request bodies are a separate concern: [`RequestBody::to_request_body`] builds the body of a
 //! `PUT`/`PATCH` from writable fields only.
 
@@ -54,5 +82,7 @@ pub use resource_enums::*;
 pub use timestamp::Timestamp;
 pub use vault::*;
 
+#[cfg(test)]
+mod casing_tests;
 #[cfg(test)]
 mod tests;

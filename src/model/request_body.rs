@@ -141,7 +141,7 @@ macro_rules! writable_struct {
             fn to_request_body(&self) -> ::serde_json::Value {
                 #[allow(unused_mut)]
                 let mut m = ::serde_json::Map::new();
-                $( $crate::model::request_body::writable_field!($access, m, $wire, self.$field); )*
+                $( $crate::model::request_body::writable_field!($access, m, $wire, self.$field, self.wire_casing, $ty); )*
                 $crate::model::request_body::unknown_fields!(
                     $unknown, m, self.additional_properties, [$( ($wire, stringify!($access)) ),*]
                 );
@@ -152,15 +152,18 @@ macro_rules! writable_struct {
 }
 
 macro_rules! writable_field {
-    (rw, $m:ident, $wire:literal, $v:expr) => {
+    (rw, $m:ident, $wire:literal, $v:expr, $casing:expr, $ty:ty) => {
         if let Some(v) = &$v {
-            $m.insert(
-                ::std::string::String::from($wire),
-                $crate::model::RequestBody::to_request_body(v),
-            );
+            #[allow(unused_imports)]
+            use $crate::model::macros::{EnumField as _, OtherField as _};
+            // An enum value read in another casing is sent back as it came (as `Serialize`
+            // writes it), as long as the field still holds that value.
+            let value =
+                (&&$crate::model::macros::Probe::<$ty>::NEW).request_value(v, &$casing, $wire);
+            $m.insert(::std::string::String::from($wire), value);
         }
     };
-    (ro, $m:ident, $wire:literal, $v:expr) => {};
+    (ro, $m:ident, $wire:literal, $v:expr, $casing:expr, $ty:ty) => {};
 }
 
 macro_rules! unknown_fields {
