@@ -143,9 +143,10 @@ impl FleetHealth {
     }
 }
 
-/// A Markdown table cell: no `|`, no line breaks.
+/// A Markdown table cell: the drill reports' escaping (backslashes and pipes escaped, line
+/// breaks flattened).
 fn md(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\r', '\n'], " ")
+    crate::orchestrate::report::markdown::escape_cell(s)
 }
 
 /// XML text or attribute content: the drill reports' escaping (one implementation for every
@@ -156,7 +157,14 @@ fn xml(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::xml;
+    use super::{md, xml};
+
+    #[test]
+    fn a_markdown_cell_cannot_end_its_cell_or_row() {
+        // A trailing backslash would escape the cell's closing pipe.
+        assert_eq!(md("vm\\"), "vm\\\\");
+        assert_eq!(md("a|b\r\nc"), "a\\|b  c");
+    }
 
     #[test]
     fn xml_escapes_markup_and_drops_forbidden_characters() {

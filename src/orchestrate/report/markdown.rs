@@ -8,6 +8,12 @@ fn cell(text: &str) -> String {
     if text.is_empty() {
         return "-".to_owned();
     }
+    escape_cell(text)
+}
+
+/// Text made safe inside a Markdown table cell: backslashes and pipes escaped, line breaks
+/// flattened (one escaping for every Markdown table the crate writes).
+pub(crate) fn escape_cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace(['\r', '\n'], " ")

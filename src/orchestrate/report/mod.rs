@@ -26,7 +26,7 @@
 
 mod bulk;
 mod junit;
-mod markdown;
+pub(crate) mod markdown;
 
 use crate::preflight::Finding;
 use serde::{Deserialize, Serialize};
