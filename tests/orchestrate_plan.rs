@@ -757,6 +757,16 @@ async fn the_reports_parse_as_junit_xml_and_markdown_tables() {
         .unwrap_err()
         .to_string()
         .contains("schemaVersion 2"));
+    // A report of the right version whose content does not fit is refused, saying where.
+    let mut broken = json.clone();
+    broken["outcome"] = 3.into();
+    let err = RunReport::from_json(&broken.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("run report") && err.contains("column"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -389,7 +389,10 @@ impl RunReport {
                 ),
             ));
         }
-        serde_json::from_value(v)
+        // Read from the text again rather than from `v`: a plan's checkpoint already reads its
+        // report from text, and a second way in (from a `Value`) would make the compiler build
+        // every report type's deserializer twice. A report is read once; the cost is small.
+        serde_json::from_str(text)
             .map_err(|e| crate::Error::invalid_input("run report", e.to_string()))
     }
 
