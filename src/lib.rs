@@ -16,6 +16,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod human;
 pub mod id;
+mod json_text;
 pub mod lifecycle;
 pub mod model;
 pub mod orchestrate;

@@ -117,6 +117,7 @@ async fn unresponsive_appliance_needs_attention_in_all_three_renderings() {
 
     // JSON: versioned, and reads back as the same value.
     let json: serde_json::Value = serde_json::from_str(&h.to_json()).unwrap();
+    assert_eq!(h.to_json(), serde_json::to_string_pretty(&h).unwrap());
     assert_eq!(json["schemaVersion"], 1);
     let back: FleetHealth = serde_json::from_str(&h.to_json()).unwrap();
     assert_eq!(back, h);

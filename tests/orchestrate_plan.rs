@@ -750,6 +750,12 @@ async fn the_reports_parse_as_junit_xml_and_markdown_tables() {
     // JSON: versioned, and reads back.
     let json = report.to_json();
     assert_eq!(json["schemaVersion"], 1);
+    // The same JSON, and the same pretty text, as serde_json makes of the report directly.
+    assert_eq!(json, serde_json::to_value(&report).unwrap());
+    assert_eq!(
+        report.to_json_pretty(),
+        serde_json::to_string_pretty(&report).unwrap()
+    );
     assert_eq!(RunReport::from_json(&json.to_string()).unwrap(), report);
     let mut newer = json.clone();
     newer["schemaVersion"] = 2.into();
@@ -757,6 +763,16 @@ async fn the_reports_parse_as_junit_xml_and_markdown_tables() {
         .unwrap_err()
         .to_string()
         .contains("schemaVersion 2"));
+    // A report of the right version whose content does not fit is refused, saying where.
+    let mut broken = json.clone();
+    broken["outcome"] = 3.into();
+    let err = RunReport::from_json(&broken.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("run report") && err.contains("column"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -169,6 +169,7 @@ mod scenario;
 mod server;
 mod stamps;
 mod store;
+mod table;
 #[cfg(feature = "emulator-server")]
 mod tls;
 mod topology;

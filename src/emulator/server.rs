@@ -161,12 +161,12 @@ impl EmulatorServer {
                             // A client that never reads its answers must not block a write forever.
                             let _ = stream.set_write_timeout(Some(IDLE));
                             let _ = stream.set_nodelay(true);
-                            let stream = Timed::new(stream);
+                            let mut stream = Timed::new(stream);
                             match tls {
-                                None => serve(emu, stream, &own, scheme, &flag),
+                                None => serve(emu, &mut stream, &own, scheme, &flag),
                                 Some(cfg) => {
-                                    if let Some(s) = super::tls::accept(cfg, stream) {
-                                        serve(emu, s, &own, scheme, &flag);
+                                    if let Some(mut s) = super::tls::accept(cfg, stream) {
+                                        serve(emu, &mut s, &own, scheme, &flag);
                                     }
                                 }
                             }
@@ -340,7 +340,9 @@ fn control_refusal(request: &Request, own: &OwnNames) -> Option<Response> {
     Some(super::arm::ArmError::new(403, "Forbidden", why).into_response())
 }
 
-fn serve<C: Conn>(emu: Emulator, stream: C, own: &OwnNames, scheme: &str, stop: &AtomicBool) {
+/// The connection is a trait object: one copy of the HTTP code serves plain TCP and TLS alike
+/// (generic, the compiler built all of it twice).
+fn serve(emu: Emulator, stream: &mut dyn Conn, own: &OwnNames, scheme: &str, stop: &AtomicBool) {
     let mut reader = BufReader::new(stream);
     while !stop.load(Ordering::SeqCst) {
         reader

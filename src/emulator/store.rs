@@ -6,11 +6,12 @@ use super::clock::{arm_time, VirtualClock};
 use super::data_replication::protected_items::Item;
 use super::faults::{Faults, SplitMix};
 use super::stamps::World;
+use super::table::Table;
 use crate::http::Method;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap};
 
 /// Settings copied from the scenario.
 #[derive(Debug, Clone)]
@@ -122,18 +123,18 @@ pub(crate) struct State {
     pub(crate) faults: Faults,
     pub(crate) world: World,
     /// Stored resources by lower-case id.
-    pub(crate) resources: BTreeMap<String, Res>,
+    pub(crate) resources: Table<Res>,
     /// Protected items by lower-case id.
-    pub(crate) items: BTreeMap<String, Item>,
+    pub(crate) items: Table<Item>,
     /// The protected item of each source VM in a vault: (lower-case vault id, lower-case source
     /// VM id) to the item's key in `items`, so that enabling protection finds a VM that is
     /// already protected in O(1) instead of scanning every item. Kept in step with `items` by
     /// [`State::insert_item`], [`State::remove_item`] and [`State::remove_tree`].
     pub(crate) item_by_vm: HashMap<(String, String), String>,
     /// Jobs by lower-case id.
-    pub(crate) jobs: BTreeMap<String, super::data_replication::jobs::Job>,
+    pub(crate) jobs: Table<super::data_replication::jobs::Job>,
     /// Events by lower-case id.
-    pub(crate) events: BTreeMap<String, EventRec>,
+    pub(crate) events: Table<EventRec>,
     pub(crate) ops: HashMap<String, Op>,
     queue: BinaryHeap<Reverse<(DateTime<Utc>, u64, Due)>>,
     seq: u64,
@@ -149,11 +150,11 @@ impl State {
             rng: SplitMix::new(seed),
             faults: Faults::default(),
             world,
-            resources: BTreeMap::new(),
-            items: BTreeMap::new(),
+            resources: Table::new(),
+            items: Table::new(),
             item_by_vm: HashMap::new(),
-            jobs: BTreeMap::new(),
-            events: BTreeMap::new(),
+            jobs: Table::new(),
+            events: Table::new(),
             ops: HashMap::new(),
             queue: BinaryHeap::new(),
             seq: 0,

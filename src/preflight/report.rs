@@ -128,8 +128,9 @@ impl PreflightReport {
 
     /// The report as pretty JSON (for tools; the same as `serde_json::to_string_pretty`).
     pub fn to_json(&self) -> String {
-        // Serializing plain strings, enums and vectors cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        // Serializing plain strings, enums and vectors cannot fail. Re-indented compact text:
+        // the same layout as `to_string_pretty`, with one serializer per type instead of two.
+        crate::json_text::pretty(&serde_json::to_string(self).unwrap_or_default())
     }
 }
 

@@ -3,6 +3,7 @@
 use super::{appliance_vm_size, key, rg_id, ApplianceRec, NetRec, StorageRec, VmRec, World};
 use crate::emulator::faults::SplitMix;
 use crate::emulator::scenario::{OsType, PowerState, Scenario, VirtualNetwork};
+use crate::emulator::table::Table;
 use std::collections::{BTreeMap, HashMap};
 
 impl World {
@@ -12,12 +13,12 @@ impl World {
             source_location: sc.source.location.clone(),
             target_sub: sc.target.subscription_id.clone(),
             target_location: sc.target.location.clone(),
-            vms: BTreeMap::new(),
-            disks: BTreeMap::new(),
-            nics: BTreeMap::new(),
-            networks: BTreeMap::new(),
-            storage: BTreeMap::new(),
-            groups: BTreeMap::new(),
+            vms: Table::new(),
+            disks: Table::new(),
+            nics: Table::new(),
+            networks: Table::new(),
+            storage: Table::new(),
+            groups: Table::new(),
             quotas: HashMap::new(),
             roles: Vec::new(),
             identities: sc.identities.clone(),

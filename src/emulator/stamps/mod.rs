@@ -12,6 +12,7 @@ mod shapes;
 pub(crate) use reads::handle;
 
 use super::scenario::{ComputeQuota, Identity, OsType, PowerState, RoleAssignment};
+use super::table::Table;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 
@@ -103,12 +104,12 @@ pub(crate) struct World {
     pub(crate) source_location: String,
     pub(crate) target_sub: String,
     pub(crate) target_location: String,
-    pub(crate) vms: BTreeMap<String, VmRec>,
-    pub(crate) disks: BTreeMap<String, DiskRec>,
-    pub(crate) nics: BTreeMap<String, NicRec>,
-    pub(crate) networks: BTreeMap<String, NetRec>,
-    pub(crate) storage: BTreeMap<String, StorageRec>,
-    pub(crate) groups: BTreeMap<String, GroupRec>,
+    pub(crate) vms: Table<VmRec>,
+    pub(crate) disks: Table<DiskRec>,
+    pub(crate) nics: Table<NicRec>,
+    pub(crate) networks: Table<NetRec>,
+    pub(crate) storage: Table<StorageRec>,
+    pub(crate) groups: Table<GroupRec>,
     pub(crate) quotas: HashMap<String, ComputeQuota>,
     pub(crate) roles: Vec<(String, RoleAssignment)>,
     pub(crate) identities: Vec<Identity>,
@@ -191,7 +192,7 @@ impl World {
         tags: BTreeMap<String, String>,
     ) {
         let id = rg_id(sub, name);
-        let entry = self.groups.entry(key(&id)).or_insert_with(|| GroupRec {
+        let entry = self.groups.get_or_insert_with(key(&id), || GroupRec {
             id: id.clone(),
             name: name.to_owned(),
             location: location.to_owned(),

@@ -6,12 +6,12 @@ use crate::emulator::arm::{self, ArmError};
 use crate::emulator::router::{ArmPath, Ctx};
 use crate::emulator::scenario::{ComputeQuota, Role};
 use crate::emulator::store::State;
+use crate::emulator::table::Table;
 use crate::http::{Method, Response};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 fn listed<'a, T: 'a>(
-    map: &'a BTreeMap<String, T>,
+    map: &'a Table<T>,
     prefix: &str,
     infix: &str,
 ) -> impl Iterator<Item = &'a T> + 'a {

@@ -16,7 +16,8 @@ impl FleetHealth {
     /// # }
     /// ```
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self)
+        serde_json::to_string(self)
+            .map(|compact| crate::json_text::pretty(&compact))
             .unwrap_or_else(|e| format!("{{\"error\": \"fleet health did not serialize: {e}\"}}"))
     }
 

@@ -527,8 +527,9 @@ impl RecoveryPlan {
 
     /// The JSON of the plan, pretty-printed.
     pub fn to_json_pretty(&self) -> String {
-        // A plan is strings, numbers and enums: serializing it cannot fail.
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        // A plan is strings, numbers and enums: serializing it cannot fail. Re-indented compact
+        // text: the layout of `to_string_pretty`, with one serializer per plan type, not two.
+        crate::json_text::pretty(&serde_json::to_string(self).unwrap_or_default())
     }
 }
 

@@ -67,6 +67,7 @@ fn a_plan_round_trips_through_json() {
         });
     let json = plan.to_json_pretty();
     assert!(json.contains("\"kind\": \"waitFor\""), "{json}");
+    assert_eq!(json, serde_json::to_string_pretty(&plan).unwrap());
     assert_eq!(RecoveryPlan::from_json(&json).unwrap(), plan);
 }
 

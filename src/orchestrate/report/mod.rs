@@ -365,13 +365,18 @@ impl RunReport {
 
     /// The report as JSON (schema version [`SCHEMA_VERSION`]).
     pub fn to_json(&self) -> serde_json::Value {
-        // The report is strings, numbers and enums: it always serializes.
-        serde_json::to_value(self).unwrap_or_default()
+        // The report is strings, numbers and enums: it always serializes. Through the compact
+        // text (which a plan checkpoint writes anyway) rather than `to_value`, so the compiler
+        // builds one serializer per report type, not three; the `Value` is the same.
+        serde_json::to_string(self)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
     }
 
     /// The report as pretty-printed JSON text.
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::json_text::pretty(&serde_json::to_string(self).unwrap_or_default())
     }
 
     /// Reads a report written by [`RunReport::to_json`]; a newer schema version is refused
@@ -389,7 +394,10 @@ impl RunReport {
                 ),
             ));
         }
-        serde_json::from_value(v)
+        // Read from the text again rather than from `v`: a plan's checkpoint already reads its
+        // report from text, and a second way in (from a `Value`) would make the compiler build
+        // every report type's deserializer twice. A report is read once; the cost is small.
+        serde_json::from_str(text)
             .map_err(|e| crate::Error::invalid_input("run report", e.to_string()))
     }
 

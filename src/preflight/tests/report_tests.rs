@@ -92,6 +92,7 @@ fn json_for_tools_round_trips() {
         now(),
     );
     let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(r.to_json(), serde_json::to_string_pretty(&r).unwrap());
     assert_eq!(v["intent"], "enableProtection");
     assert_eq!(v["findings"][0]["severity"], "blocker");
     assert_eq!(v["findings"][0]["code"], "PROTECTED_ITEM_NAME_INVALID");
