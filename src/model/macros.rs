@@ -214,24 +214,17 @@ macro_rules! model_struct {
             #[doc(hidden)]
             pub fn field_count(&self) -> usize {
                 0 $( + usize::from(self.$field.is_some()) )*
-                    + self.additional_properties.keys().filter(|k| !self.known_field_is_set(k)).count()
+                    + $crate::model::macros::count_unset(&self.additional_properties, &|k| self.known_field_is_set(k))
             }
 
             /// The wire names of known fields whose number did not fit the field's type (out
             /// of range, a fraction for an integer): the field is `None` and the number is kept
             /// verbatim in `additional_properties`.
             pub fn unfit_fields(&self) -> ::std::vec::Vec<&str> {
-                self.additional_properties
-                    .iter()
-                    .filter(|(k, v)| {
-                        let known = match k.as_str() {
-                            $( $wire => true, )*
-                            _ => false,
-                        };
-                        known && !v.is_null() && !self.known_field_is_set(k)
-                    })
-                    .map(|(k, _)| k.as_str())
-                    .collect()
+                $crate::model::macros::unfit_fields(&self.additional_properties, &|k| match k {
+                    $( $wire => Some(self.$field.is_some()), )*
+                    _ => None,
+                })
             }
 
             /// Whether `key` is the wire name of a known field that holds a value. Such a key in
@@ -356,7 +349,12 @@ macro_rules! polymorphic {
                     $( Some($tag) => {
                         let mut m = m;
                         m.remove("instanceType");
-                        Ok($name::$variant(<$ty as ::serde::Deserialize>::deserialize(::serde_json::Value::Object(m))?))
+                        // Through compact text: the slice deserializer of `$ty` exists already,
+                        // a second one (from a `Value`) would double its code.
+                        let text = ::serde_json::to_vec(&m)?;
+                        ::serde_json::from_slice::<$ty>(&text)
+                            .map($name::$variant)
+                            .map_err($crate::model::macros::without_position)
                     } )*
                     _ => Ok($name::Unknown(m)),
                 }
@@ -706,6 +704,39 @@ pub trait OtherField<T> {
 }
 
 impl<T> OtherField<T> for Probe<T> {}
+
+/// `e` without its line and column: they would point into text the crate made, not into
+/// what the service sent.
+#[doc(hidden)]
+pub fn without_position(e: serde_json::Error) -> serde_json::Error {
+    let mut message = e.to_string();
+    if e.line() > 0 {
+        if let Some(at) = message.rfind(" at line ") {
+            message.truncate(at);
+        }
+    }
+    <serde_json::Error as serde::de::Error>::custom(message)
+}
+
+/// The number of keys of `extra` for which `is_set` is false (one copy for every model type).
+#[doc(hidden)]
+pub fn count_unset(extra: &Map<String, Value>, is_set: &dyn Fn(&str) -> bool) -> usize {
+    extra.keys().filter(|k| !is_set(k)).count()
+}
+
+/// The keys of `extra` that name a known field (`known` answers `Some(is_set)`) left unset
+/// while holding a non-null value (one copy for every model type).
+#[doc(hidden)]
+pub fn unfit_fields<'a>(
+    extra: &'a Map<String, Value>,
+    known: &dyn Fn(&str) -> Option<bool>,
+) -> Vec<&'a str> {
+    extra
+        .iter()
+        .filter(|(k, v)| known(k) == Some(false) && !v.is_null())
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
 
 /// How a known field was read: a value, JSON `null`, or a value that does not fit its type.
 #[doc(hidden)]

@@ -538,3 +538,13 @@ fn assert_keys(v: &Value, want: &[&str]) {
     want.sort_unstable();
     assert_eq!(got, want);
 }
+
+#[test]
+fn custom_properties_read_late_name_one_position_the_one_in_the_text_sent() {
+    // `instanceType` after another key: the object is read first, then decoded as its kind.
+    let text = r#"{"activeLocation": 5, "instanceType": "AzStackToAzStack"}"#;
+    let err = serde_json::from_str::<ProtectedItemCustomProperties>(text).unwrap_err();
+    let message = err.to_string();
+    assert_eq!(message.matches(" at line ").count(), 1, "{message}");
+    assert_eq!(err.line(), 1, "{message}");
+}
