@@ -198,9 +198,10 @@ macro_rules! model_struct {
                 #[allow(unused_imports)]
                 use $crate::model::macros::{EnumField as _, OtherField as _};
                 // An enum value read in another casing is written as it came, as long as the
-                // field still holds that value (`EnumField::write_entry`).
+                // field still holds that value (`EnumField::kept_text`).
                 $( if let Some(v) = &self.$field {
-                    (&&$crate::model::macros::Probe::<$ty>::NEW).write_entry(map, $wire, v, &self.wire_casing)?;
+                    let kept = (&&$crate::model::macros::Probe::<$ty>::NEW).kept_text(v, &self.wire_casing, $wire);
+                    $crate::model::macros::write_entry(map, $wire, v, kept)?;
                 } )*
                 for (k, v) in &self.additional_properties {
                     if !self.known_field_is_set(k) {
@@ -624,33 +625,6 @@ pub trait EnumField<T> {
     fn casing_mark(&self) -> Option<u32>;
     /// The text to write instead of `value`'s canonical text.
     fn kept_text<'c>(&self, value: &T, casing: &'c WireCasing, wire: &str) -> Option<&'c str>;
-    /// The request-body value of the field `wire`: the text it came with while it holds that
-    /// value, else `value`'s own.
-    fn request_value(&self, value: &T, casing: &WireCasing, wire: &str) -> serde_json::Value
-    where
-        T: crate::model::RequestBody,
-    {
-        match self.kept_text(value, casing, wire) {
-            Some(text) => serde_json::Value::String(text.to_owned()),
-            None => value.to_request_body(),
-        }
-    }
-    /// Writes the field `wire`: the text it came with while it holds that value, else `value`.
-    fn write_entry<M: SerializeMap>(
-        &self,
-        map: &mut M,
-        wire: &'static str,
-        value: &T,
-        casing: &WireCasing,
-    ) -> Result<(), M::Error>
-    where
-        T: Serialize,
-    {
-        match self.kept_text(value, casing, wire) {
-            Some(text) => map.serialize_entry(wire, text),
-            None => map.serialize_entry(wire, value),
-        }
-    }
 }
 
 impl<T: OpenEnum> EnumField<T> for &Probe<T> {
@@ -679,25 +653,30 @@ pub trait OtherField<T> {
     fn kept_text<'c>(&self, _: &T, _: &'c WireCasing, _: &str) -> Option<&'c str> {
         None
     }
-    /// `value`'s own request-body value.
-    fn request_value(&self, value: &T, _: &WireCasing, _: &str) -> serde_json::Value
-    where
-        T: crate::model::RequestBody,
-    {
-        value.to_request_body()
+}
+
+/// Writes the field `wire`: `kept` (the text it came with, from `kept_text`) when there is one,
+/// else `value`.
+#[doc(hidden)]
+pub fn write_entry<M: SerializeMap, T: Serialize>(
+    map: &mut M,
+    wire: &'static str,
+    value: &T,
+    kept: Option<&str>,
+) -> Result<(), M::Error> {
+    match kept {
+        Some(text) => map.serialize_entry(wire, text),
+        None => map.serialize_entry(wire, value),
     }
-    /// Writes the field `wire` as `value`.
-    fn write_entry<M: SerializeMap>(
-        &self,
-        map: &mut M,
-        wire: &'static str,
-        value: &T,
-        _: &WireCasing,
-    ) -> Result<(), M::Error>
-    where
-        T: Serialize,
-    {
-        map.serialize_entry(wire, value)
+}
+
+/// The request-body value of a field: `kept` (the text it came with, from `kept_text`) when
+/// there is one, else `value`'s own.
+#[doc(hidden)]
+pub fn request_value<T: crate::model::RequestBody>(value: &T, kept: Option<&str>) -> Value {
+    match kept {
+        Some(text) => Value::String(text.to_owned()),
+        None => value.to_request_body(),
     }
 }
 

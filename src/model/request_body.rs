@@ -158,8 +158,8 @@ macro_rules! writable_field {
             use $crate::model::macros::{EnumField as _, OtherField as _};
             // An enum value read in another casing is sent back as it came (as `Serialize`
             // writes it), as long as the field still holds that value.
-            let value =
-                (&&$crate::model::macros::Probe::<$ty>::NEW).request_value(v, &$casing, $wire);
+            let kept = (&&$crate::model::macros::Probe::<$ty>::NEW).kept_text(v, &$casing, $wire);
+            let value = $crate::model::macros::request_value(v, kept);
             $m.insert(::std::string::String::from($wire), value);
         }
     };
