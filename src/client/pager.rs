@@ -137,15 +137,12 @@ struct Slot<T> {
     /// The result once done.
     done: Option<Result<Page<T>, Error>>,
     /// The `nextLink` taken from the end of the body before decoding, if the page ended with
-    /// one (set by the future).
+    /// one (set by the future, taken once by the pager).
     early: Arc<Mutex<Option<Url>>>,
-    /// Whether `early` has been used to start the next page.
-    early_used: bool,
-    /// Wakes the pager's task and records that this slot has news.
+    /// Wakes the pager's task and records that this slot has news (set when the slot starts,
+    /// so that its first poll happens).
     wake: Arc<SlotWake>,
     waker: Waker,
-    /// Polled at least once.
-    polled: bool,
 }
 
 /// How many pages a pager requests before their items are handed out.
@@ -350,7 +347,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             self.cursor = Cursor::Unknown;
             let early = Arc::new(Mutex::new(None));
             let wake = Arc::new(SlotWake {
-                woken: AtomicBool::new(false),
+                woken: AtomicBool::new(true),
                 task: Mutex::new(Some(cx.waker().clone())),
             });
             let waker = Waker::from(Arc::clone(&wake));
@@ -360,10 +357,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 fut: Some(fut),
                 done: None,
                 early,
-                early_used: false,
                 wake,
                 waker,
-                polled: false,
             });
         }
     }
@@ -379,10 +374,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 let last = i + 1 == self.slots.len();
                 let slot = &mut self.slots[i];
                 slot.wake.set_task(cx.waker());
-                if slot.fut.is_some()
-                    && (!slot.polled || slot.wake.woken.swap(false, Ordering::AcqRel))
-                {
-                    slot.polled = true;
+                if slot.fut.is_some() && slot.wake.woken.swap(false, Ordering::AcqRel) {
                     let waker = slot.waker.clone();
                     if let Some(fut) = slot.fut.as_mut() {
                         if let Poll::Ready(result) =
@@ -397,14 +389,13 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                     }
                 }
                 // The last page requested names the next one as soon as its body has arrived.
-                if last && !slot.early_used && matches!(self.cursor, Cursor::Unknown) {
+                if last && matches!(self.cursor, Cursor::Unknown) {
                     let early = slot
                         .early
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .take();
                     if let Some(next) = early {
-                        slot.early_used = true;
                         self.cursor = Cursor::Link(next);
                         progressed = true;
                     }
