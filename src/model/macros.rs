@@ -13,7 +13,8 @@
 //! for that field only: the field stays `None` and the value is kept, exactly as sent, in
 //! `additional_properties`; the rest of the resource is read. Numbers in unknown fields are kept
 //! exactly as sent (serde_json's `arbitrary_precision`): integers beyond `u64`, long decimals and
-//! `1e400` round-trip unchanged.
+//! `1e400` round-trip with their value and digits unchanged (serde_json writes an exponent with
+//! its sign: `1e+400`).
 //!
 //! Enum values keep the casing they came with. An open enum matches ARM's loose casing
 //! (`protected` is `Protected`); on that rare path its `Deserialize` leaves the text in a
@@ -240,20 +241,25 @@ macro_rules! model_struct {
 
             /// Reads the remaining entries of a map into `self`.
             #[doc(hidden)]
-            pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, mut map: A) -> ::std::result::Result<Self, A::Error> {
+            pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, map: A) -> ::std::result::Result<Self, A::Error> {
+                self.read_rest(map)?;
+                Ok(self)
+            }
+
+            /// Reads the remaining entries of a map into `self`, in place: a field that is
+            /// itself a model type is read into its slot, not built elsewhere and moved there.
+            #[doc(hidden)]
+            pub fn read_rest<'de, A: ::serde::de::MapAccess<'de>>(&mut self, mut map: A) -> ::std::result::Result<(), A::Error> {
                 #[allow(unused_imports)]
-                use $crate::model::macros::{EnumField as _, OtherField as _};
+                use $crate::model::macros::{EnumField as _, OtherField as _, InPlaceField as _, ValueField as _};
                 while let Some(key) = map.next_key::<$crate::model::macros::Key<'de>>()? {
                     match key.as_str() {
                         $( $wire => {
                             // For an enum field only (decided at compile time): a casing note
                             // left while reading this value is this field's.
                             let mark = (&&$crate::model::macros::Probe::<$ty>::NEW).casing_mark();
-                            match map.next_value_seed($crate::model::macros::FieldSeed::<$ty>::new())? {
-                                $crate::model::macros::Field::Set(v) => {
-                                    self.$field = Some(v);
-                                    self.wire_casing.after_field($wire, mark);
-                                }
+                            match (&&$crate::model::macros::Probe::<$ty>::NEW).read_field(&mut map, &mut self.$field)? {
+                                $crate::model::macros::Field::Set(()) => self.wire_casing.after_field($wire, mark),
                                 $crate::model::macros::Field::Null => { self.additional_properties.insert(key.into_string(), ::serde_json::Value::Null); }
                                 // A number out of the field's range (or not a number): the
                                 // field stays unset, the value is kept verbatim, the rest of
@@ -267,7 +273,26 @@ macro_rules! model_struct {
                         }
                     }
                 }
-                Ok(self)
+                Ok(())
+            }
+        }
+
+        impl $crate::model::macros::ReadInPlace for $name {
+            fn empty() -> Self {
+                Self::default()
+            }
+            fn read_in_place<'de, D: ::serde::Deserializer<'de>>(d: D, place: &mut Self) -> ::std::result::Result<(), D::Error> {
+                struct V<'p>(&'p mut $name);
+                impl<'de> ::serde::de::Visitor<'de> for V<'_> {
+                    type Value = ();
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
+                    }
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> ::std::result::Result<(), A::Error> {
+                        self.0.read_rest(map)
+                    }
+                }
+                d.deserialize_map(V(place))
             }
         }
 
@@ -289,7 +314,9 @@ macro_rules! model_struct {
                         f.write_str(concat!("a JSON object (", stringify!($name), ")"))
                     }
                     fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> ::std::result::Result<$name, A::Error> {
-                        $name::default().deserialize_rest(map)
+                        let mut value = $name::default();
+                        value.read_rest(map)?;
+                        Ok(value)
                     }
                 }
                 d.deserialize_map(V)
@@ -332,14 +359,22 @@ macro_rules! polymorphic {
                 }
             }
 
-            fn from_tag_and_rest<'de, A: ::serde::de::MapAccess<'de>>(tag: ::std::string::String, map: A) -> ::std::result::Result<Self, A::Error> {
-                match tag.as_str() {
-                    $( $tag => Ok($name::$variant(<$ty>::default().deserialize_rest(map)?)), )*
+            /// Reads the rest of an object whose first key was `instanceType`, with the string
+            /// value `tag`, into `place`: a known type is read in place.
+            fn read_tag_and_rest<'de, A: ::serde::de::MapAccess<'de>>(place: &mut Self, tag: &str, map: A) -> ::std::result::Result<(), A::Error> {
+                match tag {
+                    $( $tag => {
+                        *place = $name::$variant(<$ty>::default());
+                        if let $name::$variant(inner) = place {
+                            inner.read_rest(map)?;
+                        }
+                        Ok(())
+                    } )*
                     _ => {
                         let mut m = ::serde_json::Map::new();
-                        m.insert("instanceType".to_owned(), ::serde_json::Value::String(tag));
-                        let rest = $crate::model::macros::collect_map(map, m)?;
-                        Ok($name::Unknown(rest))
+                        m.insert("instanceType".to_owned(), ::serde_json::Value::String(tag.to_owned()));
+                        *place = $name::Unknown($crate::model::macros::collect_map(map, m)?);
+                        Ok(())
                     }
                 }
             }
@@ -389,24 +424,34 @@ macro_rules! polymorphic {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                struct V;
-                impl<'de> ::serde::de::Visitor<'de> for V {
-                    type Value = $name;
+                let mut value = <$name as $crate::model::macros::ReadInPlace>::empty();
+                <$name as $crate::model::macros::ReadInPlace>::read_in_place(d, &mut value)?;
+                Ok(value)
+            }
+        }
+
+        impl $crate::model::macros::ReadInPlace for $name {
+            fn empty() -> Self {
+                $name::Unknown(::serde_json::Map::new())
+            }
+            fn read_in_place<'de, D: ::serde::Deserializer<'de>>(d: D, place: &mut Self) -> ::std::result::Result<(), D::Error> {
+                struct V<'p>(&'p mut $name);
+                impl<'de> ::serde::de::Visitor<'de> for V<'_> {
+                    type Value = ();
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str(concat!("a JSON object with an instanceType (", stringify!($name), ")"))
                     }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<$name, A::Error> {
+                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, mut map: A) -> ::std::result::Result<(), A::Error> {
                         let first = map.next_key::<$crate::model::macros::Key<'de>>()?;
                         match first {
-                            None => Ok($name::Unknown(::serde_json::Map::new())),
+                            None => *self.0 = $name::Unknown(::serde_json::Map::new()),
                             Some(k) if k.as_str() == "instanceType" => {
-                                let tag: ::serde_json::Value = map.next_value()?;
-                                match tag {
-                                    ::serde_json::Value::String(tag) => $name::from_tag_and_rest(tag, map),
-                                    other => {
+                                match map.next_value::<$crate::model::macros::Tag<'de>>()? {
+                                    $crate::model::macros::Tag::Text(tag) => return $name::read_tag_and_rest(self.0, &tag, map),
+                                    $crate::model::macros::Tag::Other(other) => {
                                         let mut m = ::serde_json::Map::new();
                                         m.insert("instanceType".to_owned(), other);
-                                        Ok($name::Unknown($crate::model::macros::collect_map(map, m)?))
+                                        *self.0 = $name::Unknown($crate::model::macros::collect_map(map, m)?);
                                     }
                                 }
                             }
@@ -415,12 +460,13 @@ macro_rules! polymorphic {
                                 let v: ::serde_json::Value = map.next_value()?;
                                 m.insert(k.into_string(), v);
                                 let m = $crate::model::macros::collect_map(map, m)?;
-                                $name::from_object(m).map_err(<A::Error as ::serde::de::Error>::custom)
+                                *self.0 = $name::from_object(m).map_err(<A::Error as ::serde::de::Error>::custom)?;
                             }
                         }
+                        Ok(())
                     }
                 }
-                d.deserialize_map(V)
+                d.deserialize_map(V(place))
             }
         }
     };
@@ -467,6 +513,70 @@ impl<'de> Deserialize<'de> for Key<'de> {
             }
         }
         d.deserialize_str(KV)
+    }
+}
+
+/// The value of an `instanceType` key: its text (borrowed from the input where possible, so
+/// reading a known type allocates nothing for it), or any other JSON value, kept.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Tag<'de> {
+    /// A string.
+    Text(Cow<'de, str>),
+    /// Anything else (the object is then kept whole as unknown).
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Tag<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct TV;
+        impl<'de> Visitor<'de> for TV {
+            type Value = Tag<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Tag<'de>, E> {
+                Ok(Tag::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Tag<'de>, E> {
+                Ok(Tag::Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Tag<'de>, E> {
+                Ok(Tag::Text(Cow::Owned(v)))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Tag<'de>, E> {
+                Ok(Tag::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Tag<'de>, E> {
+                Ok(Tag::Other(Value::from(v)))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Tag<'de>, E> {
+                Ok(Tag::Other(Value::from(v)))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Tag<'de>, E> {
+                Ok(Tag::Other(Value::from(v)))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Tag<'de>, E> {
+                Ok(Tag::Other(Value::Null))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Tag<'de>, E> {
+                Ok(Tag::Other(Value::Null))
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Tag<'de>, D2::Error> {
+                Value::deserialize(d).map(Tag::Other)
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(self, seq: S) -> Result<Tag<'de>, S::Error> {
+                Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(Tag::Other)
+            }
+            // Numbers arrive here too (serde_json's `arbitrary_precision` hands them over as a
+            // one-entry map), and `Value` turns them back into the number as written.
+            fn visit_map<M: MapAccess<'de>>(self, map: M) -> Result<Tag<'de>, M::Error> {
+                Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Tag::Other)
+            }
+        }
+        d.deserialize_any(TV)
     }
 }
 
@@ -700,6 +810,100 @@ pub fn unfit_fields<'a>(
         .filter(|(k, v)| known(k) == Some(false) && !v.is_null())
         .map(|(k, _)| k.as_str())
         .collect()
+}
+
+/// A model type that can be read into an existing value ([`model_struct!`](crate::model_struct)
+/// and [`polymorphic!`](crate::polymorphic) types): a struct holding it reads the field straight
+/// into its slot, so a large value (a protected item's properties are about 2.7 KB) is not
+/// built on the stack and then moved, level by level, into place.
+#[doc(hidden)]
+pub trait ReadInPlace: Sized {
+    /// The value a slot holds before it is read into (an empty struct).
+    fn empty() -> Self;
+    /// Reads a value into `place`, which holds [`ReadInPlace::empty`].
+    fn read_in_place<'de, D: Deserializer<'de>>(d: D, place: &mut Self) -> Result<(), D::Error>;
+}
+
+/// Reading a field of a [`ReadInPlace`] type: into its slot. See [`Probe`].
+#[doc(hidden)]
+pub trait InPlaceField<T> {
+    /// Reads the next value of `map` into `place` (`Field::Set(())`), or tells it was `null`
+    /// (`place` untouched).
+    fn read_field<'de, A: MapAccess<'de>>(
+        &self,
+        map: &mut A,
+        place: &mut Option<T>,
+    ) -> Result<Field<()>, A::Error>
+    where
+        T: Deserialize<'de>;
+}
+
+impl<T: ReadInPlace> InPlaceField<T> for &Probe<T> {
+    fn read_field<'de, A: MapAccess<'de>>(
+        &self,
+        map: &mut A,
+        place: &mut Option<T>,
+    ) -> Result<Field<()>, A::Error>
+    where
+        T: Deserialize<'de>,
+    {
+        map.next_value_seed(InPlaceSeed(place))
+    }
+}
+
+/// Reading a field of any other type: by value, catching a number that does not fit. See
+/// [`Probe`].
+#[doc(hidden)]
+pub trait ValueField<T> {
+    /// Reads the next value of `map` into `place`.
+    fn read_field<'de, A: MapAccess<'de>>(
+        &self,
+        map: &mut A,
+        place: &mut Option<T>,
+    ) -> Result<Field<()>, A::Error>
+    where
+        T: Deserialize<'de>,
+    {
+        Ok(match map.next_value_seed(FieldSeed::<T>::new())? {
+            Field::Set(v) => {
+                *place = Some(v);
+                Field::Set(())
+            }
+            Field::Null => Field::Null,
+            Field::Unfit(v) => Field::Unfit(v),
+        })
+    }
+}
+
+impl<T> ValueField<T> for Probe<T> {}
+
+/// Reads a [`ReadInPlace`] value into an `Option` slot; `null` leaves the slot as it was.
+struct InPlaceSeed<'p, T>(&'p mut Option<T>);
+
+impl<'de, T: ReadInPlace> serde::de::DeserializeSeed<'de> for InPlaceSeed<'_, T> {
+    type Value = Field<()>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Field<()>, D::Error> {
+        d.deserialize_option(self)
+    }
+}
+
+impl<'de, T: ReadInPlace> Visitor<'de> for InPlaceSeed<'_, T> {
+    type Value = Field<()>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object or null")
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Field<()>, E> {
+        Ok(Field::Null)
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Field<()>, E> {
+        Ok(Field::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Field<()>, D::Error> {
+        // A repeated key replaces the earlier value, as reading by value does.
+        let slot = self.0.insert(T::empty());
+        T::read_in_place(d, slot)?;
+        Ok(Field::Set(()))
+    }
 }
 
 /// How a known field was read: a value, JSON `null`, or a value that does not fit its type.

@@ -85,4 +85,6 @@ pub use vault::*;
 #[cfg(test)]
 mod casing_tests;
 #[cfg(test)]
+mod in_place_tests;
+#[cfg(test)]
 mod tests;
