@@ -199,11 +199,32 @@ pub(crate) fn decode<T: DeserializeOwned>(
     body: &[u8],
     context: impl FnOnce() -> String,
 ) -> Result<T, Error> {
+    decode_seed::<T, T, _>(body, std::marker::PhantomData::<T>, context)
+}
+
+/// [`decode`] through a seed (which may carry a buffer to decode into); `T` names the type in
+/// an error.
+pub(crate) fn decode_seed<T, V, S>(
+    body: &[u8],
+    seed: S,
+    context: impl FnOnce() -> String,
+) -> Result<V, Error>
+where
+    S: for<'de> serde::de::DeserializeSeed<'de, Value = V>,
+{
+    fn read<'de, R: serde_json::de::Read<'de>, V, S: serde::de::DeserializeSeed<'de, Value = V>>(
+        mut de: serde_json::Deserializer<R>,
+        seed: S,
+    ) -> serde_json::Result<V> {
+        let value = seed.deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    }
     // Valid UTF-8 (almost every body) is checked once, so the parser does not check each
     // string again; anything else goes through the byte parser, which names the bad byte.
     let parsed = match std::str::from_utf8(body) {
-        Ok(text) => serde_json::from_str(text),
-        Err(_) => serde_json::from_slice(body),
+        Ok(text) => read(serde_json::Deserializer::from_str(text), seed),
+        Err(_) => read(serde_json::Deserializer::from_slice(body), seed),
     };
     parsed.map_err(|e| Error::decode::<T>(context(), body, e))
 }

@@ -1,13 +1,16 @@
 //! Lists as lazy streams that follow `nextLink`.
 
-use super::{decode, SiteRecoveryClient};
+use super::{decode_seed, SiteRecoveryClient};
 use crate::error::Error;
 use crate::http::{Method, Request};
+use crate::model::macros::Key;
 use crate::model::Page;
 #[cfg(feature = "reqwest")]
 use crate::transport::{TransportError, TransportErrorKind};
 use futures_core::Stream;
-use serde::de::DeserializeOwned;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::fmt;
@@ -19,12 +22,89 @@ use std::task::{Context, Poll, Wake, Waker};
 use url::Url;
 
 /// The wire shape of a list page; every other field is skipped without being kept.
-#[derive(Deserialize)]
 struct WirePage<T> {
-    #[serde(default = "Vec::new")]
     value: Vec<T>,
-    #[serde(rename = "nextLink", default)]
     next_link: Option<String>,
+}
+
+/// Reads a [`WirePage`] whose items go into `items` (an emptied buffer of an earlier page,
+/// whose capacity is used again: no growing, no freeing of a large buffer every page).
+struct WirePageSeed<T> {
+    items: Vec<T>,
+    /// Yield the thread after every this many items (decoding on a thread of its own).
+    yield_every: Option<usize>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for WirePageSeed<T> {
+    type Value = WirePage<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<WirePage<T>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for WirePageSeed<T> {
+    type Value = WirePage<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list page (a JSON object with `value`)")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<WirePage<T>, A::Error> {
+        let yield_every = self.yield_every;
+        let mut items = self.items;
+        items.clear();
+        let (mut seen_value, mut next_link) = (false, None);
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            match key.as_str() {
+                "value" => {
+                    if seen_value {
+                        return Err(serde::de::Error::duplicate_field("value"));
+                    }
+                    seen_value = true;
+                    map.next_value_seed(ItemsSeed(&mut items, yield_every))?;
+                }
+                "nextLink" => {
+                    if next_link.is_some() {
+                        return Err(serde::de::Error::duplicate_field("nextLink"));
+                    }
+                    next_link = Some(map.next_value::<Option<String>>()?);
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(WirePage {
+            value: items,
+            next_link: next_link.flatten(),
+        })
+    }
+}
+
+/// Appends the elements of a JSON array to a vector.
+struct ItemsSeed<'v, T>(&'v mut Vec<T>, Option<usize>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ItemsSeed<'_, T> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ItemsSeed<'_, T> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of items")
+    }
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<(), S::Error> {
+        while let Some(item) = seq.next_element()? {
+            self.0.push(item);
+            if let Some(every) = self.1 {
+                if self.0.len() % every == 0 {
+                    std::thread::yield_now();
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>>;
@@ -39,8 +119,12 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 ///   items of the pages before it, as it would without the read-ahead; dropping the pager
 ///   cancels the reads in flight. [`Pager::into_pages`] hands out one page at a time.
 /// * Decoded off the async task: inside a tokio runtime (the `reqwest` feature), a large page
-///   (64 KiB or more) is decoded on tokio's blocking threads, so decoding one page overlaps
-///   receiving the next and two pages can decode at once on two cores. When a page ends with
+///   (64 KiB or more) after the first is decoded on tokio's blocking threads, so decoding one
+///   page overlaps receiving the next and two pages can decode at once on two cores (the
+///   decoding thread yields every few items, so that the task handing out items and reading the
+///   network is not kept waiting behind it). The first page is decoded in place: nothing else
+///   is ready then, and its first item arrives sooner. Each page decodes into the emptied buffer
+///   of an earlier one (no buffer grown or freed per page). When a page ends with
 ///   its `nextLink` (as ARM's pages do), the next page is requested as soon as the body has
 ///   arrived, before it is decoded; the link is checked against the decoded page, and a read
 ///   started from a link the decoded page does not confirm is dropped (only a malformed page
@@ -105,7 +189,10 @@ pub struct Pager<T> {
     /// The most pages in flight: [`PAGES_AHEAD`] for a stream of items, 1 for a stream of
     /// pages (read when asked).
     window: usize,
-    buffer: std::vec::IntoIter<T>,
+    /// The items of the current page not handed out yet.
+    buffer: VecDeque<T>,
+    /// An emptied buffer, for the next page requested to decode into (its capacity is kept).
+    spare: Vec<T>,
     failed: bool,
     /// The link of the page that failed (the continuation after a failure).
     failed_at: Option<Url>,
@@ -151,6 +238,9 @@ const PAGES_AHEAD: usize = 2;
 /// Pages at least this large are decoded on tokio's blocking threads (inside a tokio runtime).
 #[cfg(feature = "reqwest")]
 const DECODE_ELSEWHERE_FROM: usize = 64 * 1024;
+
+#[cfg(feature = "reqwest")]
+const YIELD_EVERY: usize = 8;
 
 /// The most pages a list reads unless told otherwise ([`Pager::max_pages`]): a million items at
 /// the usual 100 per page.
@@ -213,7 +303,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             pages_started: 0,
             max_pages: DEFAULT_MAX_PAGES,
             window: PAGES_AHEAD,
-            buffer: Vec::new().into_iter(),
+            buffer: VecDeque::new(),
+            spare: Vec::new(),
             failed: false,
             failed_at: None,
             pending_error: None,
@@ -231,7 +322,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             pages_started: 0,
             max_pages: DEFAULT_MAX_PAGES,
             window: PAGES_AHEAD,
-            buffer: Vec::new().into_iter(),
+            buffer: VecDeque::new(),
+            spare: Vec::new(),
             failed: false,
             failed_at: None,
             pending_error: Some(error),
@@ -284,8 +376,11 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         Pages { pager: self }
     }
 
-    fn fetch(&self, url: Url, early: Arc<Mutex<Option<Url>>>) -> PageFuture<T> {
+    fn fetch(&self, url: Url, early: Arc<Mutex<Option<Url>>>, items: Vec<T>) -> PageFuture<T> {
         let client = self.client.clone();
+        // The first page is decoded in place: nothing else is ready to run while it decodes,
+        // and it reaches the caller sooner without a hop to another thread.
+        let first = self.pages_started <= 1;
         let api_version = Arc::clone(&self.api_version);
         Box::pin(async move {
             let response = client.send(Request::new(Method::Get, url.clone())).await?;
@@ -295,7 +390,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                     *early.lock().unwrap_or_else(PoisonError::into_inner) = Some(next);
                 }
             }
-            decode_page::<T>(body, url, api_version).await
+            decode_page::<T>(body, items, url, api_version, !first).await
         })
     }
 
@@ -351,7 +446,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                 task: Mutex::new(Some(cx.waker().clone())),
             });
             let waker = Waker::from(Arc::clone(&wake));
-            let fut = self.fetch(url.clone(), Arc::clone(&early));
+            let items = std::mem::take(&mut self.spare);
+            let fut = self.fetch(url.clone(), Arc::clone(&early), items);
             self.slots.push_back(Slot {
                 url,
                 fut: Some(fut),
@@ -544,14 +640,17 @@ impl Wake for SlotWake {
 /// runs this future, in place otherwise.
 async fn decode_page<T: DeserializeOwned + Send + 'static>(
     body: Vec<u8>,
+    items: Vec<T>,
     url: Url,
     api_version: Arc<str>,
+    elsewhere: bool,
 ) -> Result<Page<T>, Error> {
     #[cfg(feature = "reqwest")]
-    if body.len() >= DECODE_ELSEWHERE_FROM {
+    if elsewhere && body.len() >= DECODE_ELSEWHERE_FROM {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let task =
-                runtime.spawn_blocking(move || page_from_body::<T>(&body, &url, &api_version));
+            let task = runtime.spawn_blocking(move || {
+                page_from_body::<T>(&body, items, Some(YIELD_EVERY), &url, &api_version)
+            });
             return match task.await {
                 Ok(page) => page,
                 Err(e) => Err(Error::ResponseUnreadable(TransportError::new(
@@ -563,16 +662,21 @@ async fn decode_page<T: DeserializeOwned + Send + 'static>(
             };
         }
     }
-    page_from_body(&body, &url, &api_version)
+    page_from_body(&body, items, None, &url, &api_version)
 }
 
-/// A decoded list page, its `nextLink` resolved.
+/// A decoded list page, its `nextLink` resolved; its items go into `items` (an emptied buffer
+/// whose capacity is used again).
 fn page_from_body<T: DeserializeOwned>(
     body: &[u8],
+    items: Vec<T>,
+    yield_every: Option<usize>,
     url: &Url,
     api_version: &str,
 ) -> Result<Page<T>, Error> {
-    let page: WirePage<T> = decode(body, || format!("list page GET {}", url.path()))?;
+    let page = decode_seed::<WirePage<T>, _, _>(body, WirePageSeed { items, yield_every }, || {
+        format!("list page GET {}", url.path())
+    })?;
     let next_link = match page.next_link.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(link) => Some(resolve_next_link(api_version, url, link)?),
@@ -646,7 +750,7 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
-            if let Some(item) = this.buffer.next() {
+            if let Some(item) = this.buffer.pop_front() {
                 this.drive(cx, false);
                 return Poll::Ready(Some(Ok(item)));
             }
@@ -654,7 +758,13 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Ready(Some(Err(e))) => return Poll::Ready(Some(Err(e))),
-                Poll::Ready(Some(Ok(page))) => this.buffer = page.into_items().into_iter(),
+                Poll::Ready(Some(Ok(page))) => {
+                    // The emptied buffer (capacity kept) is the next page's to decode into.
+                    let emptied = std::mem::replace(&mut this.buffer, page.into_items().into());
+                    if this.spare.capacity() == 0 {
+                        this.spare = emptied.into();
+                    }
+                }
             }
         }
     }

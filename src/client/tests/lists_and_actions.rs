@@ -711,3 +711,80 @@ fn a_malformed_large_page_ends_the_list_and_drops_the_page_started_from_its_tail
     let sent = t.requests().len();
     assert!((2..=3).contains(&sent), "{sent} requests");
 }
+
+#[test]
+fn pages_of_every_size_decoded_into_reused_buffers_hand_out_exactly_their_items() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    // Large pages (decoded on blocking threads, into the emptied buffer of an earlier page),
+    // a page larger than any before it, small pages (decoded in place), an empty one.
+    let sizes = [150, 120, 260, 3, 0, 150, 1, 200];
+    for (p, &n) in sizes.iter().enumerate() {
+        let next = (p + 1 < sizes.len()).then(|| {
+            format!(
+                "{ARM}{VAULT}/protectedItems?api-version=2024-09-01&$skiptoken={}",
+                p + 1
+            )
+        });
+        let names: Vec<String> = (0..n).map(|i| format!("vm{p:03}x{i:03}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let body = if n >= 150 {
+            big_page(p, n, next.as_deref())
+        } else {
+            page(&names, next.as_deref())
+        };
+        t.ok(Method::Get, "/protectedItems", 200, body);
+    }
+    let names: Vec<String> = tokio_runtime()
+        .block_on(c.protected_items(&vault()).list().try_collect::<Vec<_>>())
+        .unwrap()
+        .into_iter()
+        .map(|item: ProtectedItem| item.name.unwrap())
+        .collect();
+    let expected: Vec<String> = sizes
+        .iter()
+        .enumerate()
+        .flat_map(|(p, &n)| (0..n).map(move |i| format!("vm{p:03}x{i:03}")))
+        .collect();
+    assert_eq!(names, expected);
+    t.assert_done();
+}
+
+#[test]
+fn a_page_with_value_twice_is_a_decode_error_not_a_merge() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    t.respond(
+        Method::Get,
+        "/protectedItems",
+        200,
+        r#"{"value":[{"name":"a"}],"value":[{"name":"b"}]}"#,
+    );
+    let results: Vec<Result<ProtectedItem, Error>> =
+        tokio_runtime().block_on(c.protected_items(&vault()).list().collect());
+    assert_eq!(results.len(), 1, "{results:?}");
+    let Err(Error::Decode(e)) = &results[0] else {
+        panic!("{results:?}");
+    };
+    assert!(e.to_string().contains("duplicate field"), "{e}");
+}
+
+#[test]
+fn a_page_without_value_or_with_a_null_link_ends_cleanly_and_skips_unknown_fields() {
+    for body in [
+        r#"{"nextLink":null}"#,
+        r#"{"value":[{"name":"a"}],"nextLink":null,"count":1,"extra":{"deep":[1,2,{"x":null}]}}"#,
+    ] {
+        let t = Scripted::new();
+        let (c, _) = client(t.clone());
+        t.respond(Method::Get, "/protectedItems", 200, body);
+        let names: Vec<Option<String>> = tokio_runtime()
+            .block_on(c.protected_items(&vault()).list().try_collect::<Vec<_>>())
+            .unwrap()
+            .into_iter()
+            .map(|i: ProtectedItem| i.name)
+            .collect();
+        assert_eq!(names.len(), usize::from(body.contains("value")), "{body}");
+        t.assert_done();
+    }
+}

@@ -45,6 +45,15 @@ impl Scripted {
         self.expect(method, path_suffix, Ok(json_response(status, body)));
     }
 
+    /// Like [`Scripted::ok`], with the body as raw text (for bodies a `Value` cannot hold,
+    /// such as a repeated key).
+    pub(super) fn respond(&self, method: Method, path_suffix: &str, status: u16, body: &str) {
+        let mut r = Response::new(status);
+        r.headers.insert("content-type", "application/json");
+        r.body = body.as_bytes().to_vec();
+        self.expect(method, path_suffix, Ok(r));
+    }
+
     pub(super) fn requests(&self) -> Vec<Request> {
         self.log.lock().unwrap().clone()
     }
