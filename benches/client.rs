@@ -194,6 +194,19 @@ async fn first_with_plain_reqwest(http: &reqwest::Client, first: &str) -> Value 
     page["value"][0].take()
 }
 
+/// The process's CPU time (user + system, all threads) in ms, from `/proc/self/stat`; None off
+/// Linux.
+fn cpu_ms() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    // Clock ticks; 100 a second on Linux.
+    Some((utime + stime) * 10.0)
+}
+
 /// Resets the process's peak resident set (`5` to `/proc/self/clear_refs`); false off Linux.
 fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
@@ -305,6 +318,32 @@ fn main() {
         rt.block_on(with_client(&late_client, &vault)),
         PAGES * PER_PAGE
     );
+
+    // `AZS_BENCH_ONLY=client|client-late|plain [AZS_BENCH_ROUNDS=N]`: only that list, N times,
+    // with the process's CPU time: for `perf record` and `perf stat` of one side.
+    if let Ok(only) = std::env::var("AZS_BENCH_ONLY") {
+        let rounds: u32 = std::env::var("AZS_BENCH_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(50);
+        let (cpu0, t) = (cpu_ms(), Instant::now());
+        for _ in 0..rounds {
+            let n = match only.as_str() {
+                "client" => rt.block_on(with_client(&client, &vault)),
+                "client-late" => rt.block_on(with_client(&late_client, &vault)),
+                "plain" => rt.block_on(with_plain_reqwest(&http, &first)),
+                other => panic!("AZS_BENCH_ONLY={other}: client, client-late or plain"),
+            };
+            assert_eq!(n, PAGES * PER_PAGE);
+        }
+        let wall = t.elapsed().as_secs_f64() * 1e3 / f64::from(rounds);
+        let cpu = cpu_ms().zip(cpu0).map(|(b, a)| (b - a) / f64::from(rounds));
+        println!(
+            "{only}: {wall:.1} ms wall, {} CPU (all threads, the server's included) per list",
+            cpu.map_or("?".to_owned(), |c| format!("{c:.1} ms"))
+        );
+        return;
+    }
 
     // The ratios, measured interleaved so both see the same machine load.
     let rounds = 5;
