@@ -202,6 +202,8 @@ pub struct Pager<T> {
     read: VecDeque<u64>,
     /// The api-version a `nextLink` without one gets: the first page's.
     api_version: Arc<str>,
+    /// Set when a page in flight has news (its waker fired) since the last [`Pager::drive`].
+    news: Arc<AtomicBool>,
 }
 
 /// The link after the last page requested.
@@ -309,6 +311,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             failed_at: None,
             pending_error: None,
             read: VecDeque::new(),
+            news: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -328,6 +331,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             failed_at: None,
             pending_error: Some(error),
             read: VecDeque::new(),
+            news: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -443,6 +447,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             let early = Arc::new(Mutex::new(None));
             let wake = Arc::new(SlotWake {
                 woken: AtomicBool::new(true),
+                news: Arc::clone(&self.news),
                 task: Mutex::new(Some(cx.waker().clone())),
             });
             let waker = Waker::from(Arc::clone(&wake));
@@ -462,6 +467,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     /// Moves every page in flight along (those woken since their last poll), starts the pages
     /// their early links name, and settles what comes after a page once it is decoded.
     fn drive(&mut self, cx: &Context<'_>, raise: bool) {
+        // Cleared before the pages are polled: news arriving meanwhile sets it again.
+        self.news.store(false, Ordering::Release);
         loop {
             self.fill(cx, raise);
             let mut progressed = false;
@@ -605,6 +612,8 @@ impl fmt::Display for PageLimitReached {
 /// The waker of one page in flight: records that the page has news and wakes the pager's task.
 struct SlotWake {
     woken: AtomicBool,
+    /// The pager's flag that some page has news.
+    news: Arc<AtomicBool>,
     task: Mutex<Option<Waker>>,
 }
 
@@ -625,6 +634,7 @@ impl Wake for SlotWake {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
+        self.news.store(true, Ordering::Release);
         let task = self
             .task
             .lock()
@@ -751,7 +761,10 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
         let this = self.get_mut();
         loop {
             if let Some(item) = this.buffer.pop_front() {
-                this.drive(cx, false);
+                // Pages in flight are moved along only when one of them has news.
+                if this.news.load(Ordering::Acquire) {
+                    this.drive(cx, false);
+                }
                 return Poll::Ready(Some(Ok(item)));
             }
             match this.poll_page(cx) {
