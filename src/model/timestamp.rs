@@ -13,8 +13,53 @@ use std::fmt;
 /// than failing the whole response.
 #[derive(Clone)]
 pub struct Timestamp {
-    raw: String,
+    raw: Text,
     parsed: Option<DateTime<Utc>>,
+}
+
+/// The text of a timestamp: inline when it is as short as ARM's usual forms (no allocation for
+/// `2026-01-02T03:04:05.1234567Z`), on the heap otherwise.
+#[derive(Clone)]
+enum Text {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+/// The longest text kept inline, in bytes.
+const INLINE: usize = 30;
+
+impl Text {
+    fn new(s: &str) -> Self {
+        match s.len() {
+            len @ 0..=INLINE => {
+                let mut bytes = [0; INLINE];
+                bytes[..len].copy_from_slice(s.as_bytes());
+                Text::Inline {
+                    len: len as u8,
+                    bytes,
+                }
+            }
+            _ => Text::Heap(s.into()),
+        }
+    }
+
+    fn from_string(s: String) -> Self {
+        if s.len() <= INLINE {
+            Text::new(&s)
+        } else {
+            Text::Heap(s.into_boxed_str())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always whole UTF-8 text (copied from a `&str`), so this never falls back.
+            Text::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Text::Heap(s) => s,
+        }
+    }
 }
 
 impl Timestamp {
@@ -22,7 +67,18 @@ impl Timestamp {
     pub fn parse(raw: impl Into<String>) -> Self {
         let raw = raw.into();
         let parsed = parse_lenient(&raw);
-        Timestamp { raw, parsed }
+        Timestamp {
+            raw: Text::from_string(raw),
+            parsed,
+        }
+    }
+
+    /// Parses ARM's text from a borrowed string (no allocation for the usual forms).
+    fn parse_str(raw: &str) -> Self {
+        Timestamp {
+            raw: Text::new(raw),
+            parsed: parse_lenient(raw),
+        }
     }
 
     /// The instant, in UTC, or `None` when the text was not a timestamp.
@@ -32,14 +88,14 @@ impl Timestamp {
 
     /// The text exactly as received.
     pub fn as_str(&self) -> &str {
-        &self.raw
+        self.raw.as_str()
     }
 }
 
 impl From<DateTime<Utc>> for Timestamp {
     fn from(t: DateTime<Utc>) -> Self {
         Timestamp {
-            raw: t.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            raw: Text::from_string(t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             parsed: Some(t),
         }
     }
@@ -51,20 +107,20 @@ impl PartialEq for Timestamp {
     fn eq(&self, other: &Self) -> bool {
         match (self.parsed, other.parsed) {
             (Some(a), Some(b)) => a == b,
-            _ => self.raw == other.raw,
+            _ => self.as_str() == other.as_str(),
         }
     }
 }
 
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({:?})", self.raw)
+        write!(f, "Timestamp({:?})", self.as_str())
     }
 }
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
+        f.write_str(self.as_str())
     }
 }
 
@@ -156,14 +212,26 @@ fn parse_common(b: &[u8]) -> Option<DateTime<Utc>> {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.raw)
+        s.serialize_str(self.as_str())
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(d)?;
-        Ok(Timestamp::parse(raw))
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Timestamp;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string (a timestamp)")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Timestamp, E> {
+                Ok(Timestamp::parse_str(v))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Timestamp, E> {
+                Ok(Timestamp::parse(v))
+            }
+        }
+        d.deserialize_str(V)
     }
 }
 
@@ -248,6 +316,47 @@ mod tests {
         let t: Timestamp = serde_json::from_str("\"not a date\"").unwrap();
         assert_eq!(t.to_utc(), None);
         assert_eq!(serde_json::to_string(&t).unwrap(), "\"not a date\"");
+    }
+
+    #[test]
+    fn text_of_every_length_is_kept_exactly_inline_or_not() {
+        let long_offset = "2024-03-02T09:59:59.9999999+00:00"; // 33 bytes: on the heap
+        let cases = [
+            "",
+            "2023-05-01T10:00:00Z",
+            "2023-05-01T10:00:00.1234567Z",
+            "2023-05-01T10:00:00.123456789Z", // 30 bytes: the longest inline
+            "2023-05-01T10:00:00.1234567890Z", // 31 bytes
+            long_offset,
+            "ünïcödé ünïcödé ünïcödé ünïcödé ünïcödé",
+            "2023-05-01T10:00:00.12345678é", // a two-byte character ending at byte 30
+        ];
+        for text in cases {
+            let quoted = serde_json::to_string(text).unwrap();
+            // Borrowed from the input, and owned (an escape makes serde_json build the string).
+            let escaped = quoted.replacen('2', "\\u0032", 1);
+            for json in [&quoted, &escaped] {
+                let t: Timestamp = serde_json::from_str(json).unwrap();
+                assert_eq!(t.as_str(), text, "{json}");
+                assert_eq!(t.to_string(), text);
+                assert_eq!(serde_json::to_string(&t).unwrap(), quoted);
+                assert_eq!(t, Timestamp::parse(text));
+                assert_eq!(t.to_utc(), Timestamp::parse(text).to_utc());
+            }
+        }
+        assert!(Timestamp::parse(long_offset).to_utc().is_some());
+        assert_eq!(
+            format!("{:?}", Timestamp::parse(long_offset)),
+            format!("Timestamp({long_offset:?})")
+        );
+    }
+
+    #[test]
+    fn a_timestamp_that_is_not_a_string_is_an_error() {
+        let e = serde_json::from_str::<Timestamp>("5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected a string"), "{e}");
     }
 
     #[test]
