@@ -204,6 +204,8 @@ pub struct Pager<T> {
     api_version: Arc<str>,
     /// Set when a page in flight has news (its waker fired) since the last [`Pager::drive`].
     news: Arc<AtomicBool>,
+    /// Items handed out since the task last yielded (see [`YIELD_TASK_EVERY`]).
+    since_yield: usize,
 }
 
 /// The link after the last page requested.
@@ -243,6 +245,10 @@ const DECODE_ELSEWHERE_FROM: usize = 64 * 1024;
 
 #[cfg(feature = "reqwest")]
 const YIELD_EVERY: usize = 8;
+
+/// While pages are in flight, the pager's task yields to the runtime after handing out this
+/// many items in a row (the next page's request and body move along meanwhile).
+const YIELD_TASK_EVERY: usize = 16;
 
 /// The most pages a list reads unless told otherwise ([`Pager::max_pages`]): a million items at
 /// the usual 100 per page.
@@ -312,6 +318,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             pending_error: None,
             read: VecDeque::new(),
             news: Arc::new(AtomicBool::new(false)),
+            since_yield: 0,
         }
     }
 
@@ -332,6 +339,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             pending_error: Some(error),
             read: VecDeque::new(),
             news: Arc::new(AtomicBool::new(false)),
+            since_yield: 0,
         }
     }
 
@@ -760,7 +768,19 @@ impl<T: DeserializeOwned + Send + 'static> Stream for Pager<T> {
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
         loop {
+            if !this.buffer.is_empty()
+                && this.since_yield >= YIELD_TASK_EVERY
+                && !this.slots.is_empty()
+            {
+                // Handing out a page's items never waits, so the task would not let the
+                // runtime run anything else until the page is done: the connection that sends
+                // the next request and reads the next page would sit idle. Yield now and then.
+                this.since_yield = 0;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             if let Some(item) = this.buffer.pop_front() {
+                this.since_yield += 1;
                 // Pages in flight are moved along only when one of them has news.
                 if this.news.load(Ordering::Acquire) {
                     this.drive(cx, false);
