@@ -851,6 +851,26 @@ impl<T: ReadInPlace> InPlaceField<T> for &Probe<T> {
     }
 }
 
+/// A text field: read straight as an optional string (no number to catch). See [`Probe`].
+impl InPlaceField<String> for &Probe<String> {
+    fn read_field<'de, A: MapAccess<'de>>(
+        &self,
+        map: &mut A,
+        place: &mut Option<String>,
+    ) -> Result<Field<()>, A::Error>
+    where
+        String: Deserialize<'de>,
+    {
+        Ok(match map.next_value::<Option<String>>()? {
+            Some(text) => {
+                *place = Some(text);
+                Field::Set(())
+            }
+            None => Field::Null,
+        })
+    }
+}
+
 /// Reading a field of any other type: by value, catching a number that does not fit. See
 /// [`Probe`].
 #[doc(hidden)]
