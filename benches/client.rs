@@ -346,7 +346,7 @@ fn main() {
     }
 
     // The ratios, measured interleaved so both see the same machine load.
-    let rounds = 5;
+    let rounds = 10;
     let (c, p) = ratio_of(&rt, &client, &vault, &http, &first, rounds);
     println!(
         "list {} items in {PAGES} pages ({:.1} MB): client {c:.1} ms, plain reqwest + serde_json::Value {p:.1} ms, ratio {:.2}x (target <= 0.50x)",
