@@ -654,8 +654,8 @@ impl Wake for SlotWake {
     }
 }
 
-/// Decodes a list page: on tokio's blocking threads when the page is large and a tokio runtime
-/// runs this future, in place otherwise.
+/// Decodes a list page: on tokio's blocking threads when `elsewhere` allows it, the page is
+/// large and a tokio runtime runs this future; in place otherwise.
 async fn decode_page<T: DeserializeOwned + Send + 'static>(
     body: Vec<u8>,
     items: Vec<T>,
@@ -663,6 +663,9 @@ async fn decode_page<T: DeserializeOwned + Send + 'static>(
     api_version: Arc<str>,
     elsewhere: bool,
 ) -> Result<Page<T>, Error> {
+    // Without tokio (no `reqwest` feature) every page is decoded in place.
+    #[cfg(not(feature = "reqwest"))]
+    let _ = elsewhere;
     #[cfg(feature = "reqwest")]
     if elsewhere && body.len() >= DECODE_ELSEWHERE_FROM {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
