@@ -788,3 +788,57 @@ fn a_page_without_value_or_with_a_null_link_ends_cleanly_and_skips_unknown_field
         t.assert_done();
     }
 }
+
+#[test]
+fn handing_out_a_page_yields_to_the_runtime_while_pages_are_in_flight() {
+    use futures_core::Stream;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let second = format!("{ARM}{VAULT}/protectedItems?api-version=2024-09-01&$skiptoken=2");
+    let names: Vec<String> = (0..40).map(|i| format!("vm{i:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        page(&names, Some(&second)),
+    );
+    t.ok(Method::Get, "/protectedItems", 200, page(&["last"], None));
+
+    let count = Arc::new(Count(AtomicUsize::new(0)));
+    let waker = Waker::from(Arc::clone(&count));
+    let mut cx = Context::from_waker(&waker);
+    let mut pager = c.protected_items(&vault()).list();
+    let mut got = Vec::new();
+    let mut yields = Vec::new();
+    for _ in 0..200 {
+        match Pin::new(&mut pager).poll_next(&mut cx) {
+            Poll::Ready(Some(item)) => got.push(item.unwrap().name.unwrap()),
+            Poll::Ready(None) => break,
+            Poll::Pending => {
+                // A yield, not a wait: the task was woken to be polled again at once.
+                assert_eq!(count.0.load(Ordering::SeqCst), yields.len() + 1);
+                yields.push(got.len());
+            }
+        }
+    }
+    assert_eq!(got.len(), 41, "every item, in order");
+    assert_eq!(got[40], "last");
+    assert_eq!(
+        yields,
+        [16, 32],
+        "a yield after every 16 items of the first page, while the second is held"
+    );
+    t.assert_done();
+}
