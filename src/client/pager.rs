@@ -113,8 +113,10 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 ///
 /// * Lazy: nothing is sent until the stream is polled.
 /// * Two pages ahead: while the items of a page are handed out, the next two pages are
-///   fetched and decoded (each item handed out moves them along), so the network wait
-///   overlaps the caller's work. At most three pages are in memory (the current one and the
+///   fetched and decoded, so the network wait overlaps the caller's work. Handing out items
+///   moves the pages in flight along when they have news, and the stream yields to the
+///   runtime (wakes itself and returns `Pending` once) every 16 items while pages are in
+///   flight, so that the connection can send the next request and read its answer. At most three pages are in memory (the current one and the
 ///   two read ahead), however long the list. An error of a page read ahead comes after the
 ///   items of the pages before it, as it would without the read-ahead; dropping the pager
 ///   cancels the reads in flight. [`Pager::into_pages`] hands out one page at a time.
