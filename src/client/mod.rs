@@ -199,12 +199,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
     body: &[u8],
     context: impl FnOnce() -> String,
 ) -> Result<T, Error> {
-    decode_seed::<T, T, _>(body, std::marker::PhantomData::<T>, context)
+    decode_seed(body, std::marker::PhantomData::<T>, context)
 }
 
-/// [`decode`] through a seed (which may carry a buffer to decode into); `T` names the type in
-/// an error.
-pub(crate) fn decode_seed<T, V, S>(
+/// [`decode`] through a seed (which may carry a buffer to decode into).
+pub(crate) fn decode_seed<V, S>(
     body: &[u8],
     seed: S,
     context: impl FnOnce() -> String,
@@ -226,5 +225,5 @@ where
         Ok(text) => read(serde_json::Deserializer::from_str(text), seed),
         Err(_) => read(serde_json::Deserializer::from_slice(body), seed),
     };
-    parsed.map_err(|e| Error::decode::<T>(context(), body, e))
+    parsed.map_err(|e| Error::decode::<V>(context(), body, e))
 }

@@ -116,8 +116,9 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 ///   fetched and decoded, so the network wait overlaps the caller's work. Handing out items
 ///   moves the pages in flight along when they have news, and the stream yields to the
 ///   runtime (wakes itself and returns `Pending` once) every 16 items while pages are in
-///   flight, so that the connection can send the next request and read its answer. At most three pages are in memory (the current one and the
-///   two read ahead), however long the list. An error of a page read ahead comes after the
+///   flight, so that the connection can send the next request and read its answer. At most
+///   three pages are in memory (the current one and the two read ahead), however long the
+///   list. An error of a page read ahead comes after the
 ///   items of the pages before it, as it would without the read-ahead; dropping the pager
 ///   cancels the reads in flight. [`Pager::into_pages`] hands out one page at a time.
 /// * Decoded off the async task: inside a tokio runtime (the `reqwest` feature), a large page
@@ -697,7 +698,7 @@ fn page_from_body<T: DeserializeOwned>(
     url: &Url,
     api_version: &str,
 ) -> Result<Page<T>, Error> {
-    let page = decode_seed::<WirePage<T>, _, _>(body, WirePageSeed { items, yield_every }, || {
+    let page = decode_seed(body, WirePageSeed { items, yield_every }, || {
         format!("list page GET {}", url.path())
     })?;
     let next_link = match page.next_link.as_deref().map(str::trim) {

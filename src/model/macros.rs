@@ -167,8 +167,8 @@ macro_rules! open_enum {
 ///
 /// Every field is `Option<T>` (the service may omit anything); fields the crate does not know
 /// are kept in `additional_properties`. The struct also gets `serialize_fields` (write its fields
-/// into a map being serialized, used by tagged `customProperties`) and `deserialize_rest`
-/// (continue reading a map whose first keys were consumed by a caller).
+/// into a map being serialized, used by tagged `customProperties`) and `read_rest` (continue
+/// reading, into `self`, a map whose first keys were consumed by a caller).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! model_struct {
@@ -237,13 +237,6 @@ macro_rules! model_struct {
                     $( $wire => self.$field.is_some(), )*
                     _ => false,
                 }
-            }
-
-            /// Reads the remaining entries of a map into `self`.
-            #[doc(hidden)]
-            pub fn deserialize_rest<'de, A: ::serde::de::MapAccess<'de>>(mut self, map: A) -> ::std::result::Result<Self, A::Error> {
-                self.read_rest(map)?;
-                Ok(self)
             }
 
             /// Reads the remaining entries of a map into `self`, in place: a field that is
