@@ -5,7 +5,6 @@ use crate::error::Error;
 use crate::http::{Method, Request};
 use crate::model::macros::Key;
 use crate::model::Page;
-#[cfg(feature = "reqwest")]
 use crate::transport::{TransportError, TransportErrorKind};
 use futures_core::Stream;
 use serde::de::{
@@ -122,12 +121,16 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 ///   items of the pages before it, as it would without the read-ahead; dropping the pager
 ///   cancels the reads in flight. [`Pager::into_pages`] hands out one page at a time.
 /// * Decoded off the async task: inside a tokio runtime (the `reqwest` feature), a large page
-///   (64 KiB or more) after the first is decoded on tokio's blocking threads, so decoding one
-///   page overlaps receiving the next and two pages can decode at once on two cores (the
-///   decoding thread yields every few items, so that the task handing out items and reading the
-///   network is not kept waiting behind it). The first page is decoded in place: nothing else
-///   is ready then, and its first item arrives sooner. Each page decodes into the emptied buffer
-///   of an earlier one (no buffer grown or freed per page). When a page ends with
+///   (64 KiB or more) after the first is decoded by the list's decoding thread, one of tokio's
+///   blocking threads, so decoding one page overlaps receiving the next (the decoding thread
+///   yields every few items, so that the task handing out items and reading the network is
+///   not kept waiting behind it). One page at a time decodes there; when the caller has
+///   nothing left to hand out and a page waits behind the one being decoded, the stream
+///   decodes that page itself, so two pages decode at once on two cores. Between pages the
+///   decoding thread waits up to 1 ms for the next one (yielding its core) before it goes back
+///   to the pool. The first page is decoded in place: nothing else is ready then, and its
+///   first item arrives sooner. Each page decodes into the emptied buffer of an earlier one (no
+///   buffer grown or freed per page). When a page ends with
 ///   its `nextLink` (as ARM's pages do), the next page is requested as soon as the body has
 ///   arrived, before it is decoded; the link is checked against the decoded page, and a read
 ///   started from a link the decoded page does not confirm is dropped (only a malformed page
@@ -209,6 +212,11 @@ pub struct Pager<T> {
     news: Arc<AtomicBool>,
     /// Items handed out since the task last yielded (see [`YIELD_TASK_EVERY`]).
     since_yield: usize,
+    /// The list's decoding thread and the pages waiting for it (see [`Lane`]).
+    lane: Arc<Lane<T>>,
+    /// A page waits for the lane while the task has nothing to hand out: the task yielded once
+    /// (so the connection moves along) and decodes that page itself on its next poll.
+    steal_next: bool,
 }
 
 /// The link after the last page requested.
@@ -322,6 +330,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             read: VecDeque::new(),
             news: Arc::new(AtomicBool::new(false)),
             since_yield: 0,
+            lane: Arc::new(Lane::new()),
+            steal_next: false,
         }
     }
 
@@ -343,6 +353,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             read: VecDeque::new(),
             news: Arc::new(AtomicBool::new(false)),
             since_yield: 0,
+            lane: Arc::new(Lane::new()),
+            steal_next: false,
         }
     }
 
@@ -397,6 +409,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
         // and it reaches the caller sooner without a hop to another thread.
         let first = self.pages_started <= 1;
         let api_version = Arc::clone(&self.api_version);
+        let lane = Arc::clone(&self.lane);
         Box::pin(async move {
             let response = client.send(Request::new(Method::Get, url.clone())).await?;
             let body = response.body;
@@ -405,7 +418,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                     *early.lock().unwrap_or_else(PoisonError::into_inner) = Some(next);
                 }
             }
-            decode_page::<T>(body, items, url, api_version, !first).await
+            decode_page::<T>(body, items, url, api_version, (!first).then_some(lane)).await
         })
     }
 
@@ -563,6 +576,24 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             return Poll::Ready(None);
         }
         if self.slots.front().is_some_and(|slot| slot.done.is_none()) {
+            // Nothing to hand out until a page is decoded: rather than wait while a page sits
+            // in the lane's queue behind the one it decodes, decode that page here. Yield
+            // once first, so the connection sends what is queued and reads what has arrived.
+            if self.lane.has_waiting() {
+                if self.steal_next {
+                    self.steal_next = false;
+                    if let Some(job) = self.lane.take_waiting() {
+                        job.decode_here();
+                        // Its slot has news now (its waker ran): move it along.
+                        return self.poll_page(cx);
+                    }
+                } else {
+                    self.steal_next = true;
+                    cx.waker().wake_by_ref();
+                }
+            } else {
+                self.steal_next = false;
+            }
             return Poll::Pending;
         }
         let Some(mut slot) = self.slots.pop_front() else {
@@ -657,36 +688,263 @@ impl Wake for SlotWake {
     }
 }
 
-/// Decodes a list page: on tokio's blocking threads when `elsewhere` allows it, the page is
-/// large and a tokio runtime runs this future; in place otherwise.
+/// Decodes a list page. With a `lane` (every page after the first), inside a tokio runtime, a
+/// large page is queued for the list's decoding thread (see [`Lane`]); any other page is
+/// decoded in place.
 async fn decode_page<T: DeserializeOwned + Send + 'static>(
     body: Vec<u8>,
     items: Vec<T>,
     url: Url,
     api_version: Arc<str>,
-    elsewhere: bool,
+    lane: Option<Arc<Lane<T>>>,
 ) -> Result<Page<T>, Error> {
     // Without tokio (no `reqwest` feature) every page is decoded in place.
     #[cfg(not(feature = "reqwest"))]
-    let _ = elsewhere;
+    let _ = lane;
     #[cfg(feature = "reqwest")]
-    if elsewhere && body.len() >= DECODE_ELSEWHERE_FROM {
+    if let Some(lane) = lane.filter(|_| body.len() >= DECODE_ELSEWHERE_FROM) {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let task = runtime.spawn_blocking(move || {
-                page_from_body::<T>(&body, items, Some(YIELD_EVERY), &url, &api_version)
+            let job = Arc::new(Job {
+                state: Mutex::new((
+                    JobState::Waiting(Box::new(Work {
+                        body,
+                        items,
+                        url,
+                        api_version,
+                    })),
+                    None,
+                )),
             });
-            return match task.await {
-                Ok(page) => page,
-                Err(e) => Err(Error::ResponseUnreadable(TransportError::new(
-                    TransportErrorKind::ResponseUnreadable,
-                    format!(
-                        "decoding a list page stopped before it ended ({e}); read the list again"
-                    ),
-                ))),
-            };
+            lane.queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push_back(Arc::clone(&job));
+            if lane.try_start() {
+                // The task's handle is not kept: the job's state tells how it ended.
+                drop(runtime.spawn_blocking(move || Lane::run(&lane)));
+            }
+            return Decoded(job).await;
         }
     }
     page_from_body(&body, items, None, &url, &api_version)
+}
+
+/// A list's decoding thread: pages after the first, when large, are queued here and decoded
+/// one after the other on one of tokio's blocking threads, so that decoding overlaps receiving
+/// the next page and handing out the items of the one before. When the pager's task has
+/// nothing to hand out while a page waits in the queue (the thread is busy with the page
+/// before it), the task decodes the waiting page itself: two pages decode at once, on two
+/// cores.
+///
+/// One decoding thread per list, not one per page read ahead: several decoding threads woken
+/// by the same task tend to be placed on its core while another idles, and the items of a page
+/// decoded by the task are later freed on the thread that built them (cheaper than freeing
+/// another thread's memory). Between pages the thread lingers (see [`LANE_LINGER`]) rather
+/// than go back to the pool at once.
+// Without tokio, pages are decoded in place and never queued.
+#[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+struct Lane<T> {
+    /// Pages received and not yet taken, in list order.
+    queue: Mutex<VecDeque<Arc<Job<T>>>>,
+    /// Set while a blocking thread runs [`Lane::run`].
+    running: AtomicBool,
+}
+
+/// How long the decoding thread of a list waits for the next page (yielding its core while it
+/// waits) before it goes back to tokio's pool, while the list is alive. Waking
+/// a sleeping thread for every page costs more than this on a busy machine, and the kernel
+/// tends to place a thread that wakes that often on the core of the task that woke it.
+#[cfg(feature = "reqwest")]
+const LANE_LINGER: std::time::Duration = std::time::Duration::from_millis(1);
+
+impl<T: DeserializeOwned> Lane<T> {
+    fn new() -> Self {
+        Lane {
+            queue: Mutex::new(VecDeque::new()),
+            running: AtomicBool::new(false),
+        }
+    }
+
+    fn has_waiting(&self) -> bool {
+        !self
+            .queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// The first page waiting, taken off the queue.
+    fn take_waiting(&self) -> Option<Arc<Job<T>>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front()
+    }
+
+    /// Marks the lane running; false if it already was.
+    #[cfg(feature = "reqwest")]
+    fn try_start(&self) -> bool {
+        !self.running.swap(true, Ordering::AcqRel)
+    }
+
+    /// Decodes queued pages until none is left or coming (on a blocking thread).
+    #[cfg(feature = "reqwest")]
+    fn run(lane: &Arc<Self>) {
+        /// Clears `running` however the loop ends (a panic included), so that the next page
+        /// starts a thread again.
+        struct Running<'a>(&'a AtomicBool);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        loop {
+            let running = Running(&lane.running);
+            loop {
+                while let Some(job) = lane.take_waiting() {
+                    job.decode(Some(YIELD_EVERY));
+                }
+                // Linger for the next page while the list is alive (this thread holds one
+                // reference to the lane; the pager and its reads in flight the others).
+                let since = std::time::Instant::now();
+                while !lane.has_waiting()
+                    && Arc::strong_count(lane) > 1
+                    && since.elapsed() < LANE_LINGER
+                {
+                    std::thread::yield_now();
+                }
+                if !lane.has_waiting() {
+                    break;
+                }
+            }
+            drop(running);
+            // A page queued after the queue was found empty and before `running` was cleared
+            // started no thread: take it on if no thread has started since.
+            if !lane.has_waiting() || !lane.try_start() {
+                return;
+            }
+        }
+    }
+}
+
+/// One page to decode: its body (until taken) and then its result, with the waker of the
+/// page's future.
+struct Job<T> {
+    state: Mutex<(JobState<T>, Option<Waker>)>,
+}
+
+/// What a page to decode needs.
+struct Work<T> {
+    body: Vec<u8>,
+    items: Vec<T>,
+    url: Url,
+    api_version: Arc<str>,
+}
+
+// Without tokio, pages are decoded in place and never queued.
+#[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+enum JobState<T> {
+    /// Received, waiting for the lane or the task.
+    Waiting(Box<Work<T>>),
+    /// Being decoded.
+    Decoding,
+    /// Decoded (or failed), not yet taken by the page's future.
+    Done(Result<Page<T>, Error>),
+    /// Taken by the page's future, or abandoned by it (the list was dropped).
+    Gone,
+}
+
+impl<T: DeserializeOwned> Job<T> {
+    /// Decodes the page here, on the pager's task (which has nothing else to do).
+    fn decode_here(&self) {
+        self.decode(None);
+    }
+
+    /// Decodes the page if it still waits, stores the result and wakes the page's future.
+    fn decode(&self, yield_every: Option<usize>) {
+        let work = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            match std::mem::replace(&mut state.0, JobState::Decoding) {
+                JobState::Waiting(work) => work,
+                other => {
+                    state.0 = other;
+                    return;
+                }
+            }
+        };
+        /// Ends the job with an error if decoding does not return (a panic), so that the
+        /// page's future does not wait forever.
+        struct Unfinished<'a, T>(&'a Job<T>, bool);
+        impl<T> Drop for Unfinished<'_, T> {
+            fn drop(&mut self) {
+                if !self.1 {
+                    self.0
+                        .finish(Err(Error::ResponseUnreadable(TransportError::new(
+                            TransportErrorKind::ResponseUnreadable,
+                            "decoding a list page stopped before it ended; read the list again",
+                        ))));
+                }
+            }
+        }
+        let mut guard = Unfinished(self, false);
+        let page = page_from_body(
+            &work.body,
+            work.items,
+            yield_every,
+            &work.url,
+            &work.api_version,
+        );
+        guard.1 = true;
+        drop(work.body);
+        self.finish(page);
+    }
+}
+
+impl<T> Job<T> {
+    fn finish(&self, result: Result<Page<T>, Error>) {
+        let waker = {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if matches!(state.0, JobState::Gone) {
+                return;
+            }
+            state.0 = JobState::Done(result);
+            state.1.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+/// The decoded page of a [`Job`], once it is.
+// Without tokio, pages are decoded in place and never queued.
+#[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
+struct Decoded<T>(Arc<Job<T>>);
+
+impl<T> Future for Decoded<T> {
+    type Output = Result<Page<T>, Error>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(state.0, JobState::Done(_)) {
+            if let JobState::Done(result) = std::mem::replace(&mut state.0, JobState::Gone) {
+                return Poll::Ready(result);
+            }
+        }
+        if !state.1.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            state.1 = Some(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Decoded<T> {
+    /// A list dropped (or a read ahead abandoned) leaves no page to decode for nobody: a
+    /// waiting body is freed at once.
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.0 = JobState::Gone;
+        state.1 = None;
+    }
 }
 
 /// A decoded list page, its `nextLink` resolved; its items go into `items` (an emptied buffer
@@ -879,5 +1137,164 @@ mod trailing_tests {
         ] {
             assert_eq!(trailing_next_link(body.as_bytes()), None, "{body}");
         }
+    }
+}
+
+#[cfg(test)]
+mod lane_tests {
+    use super::{Decoded, Job, JobState, Lane, Work};
+    use crate::error::Error;
+    use crate::model::Page;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::task::{Context, Poll, Wake, Waker};
+    use url::Url;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn job(names: &[&str]) -> Arc<Job<serde_json::Value>> {
+        let value: Vec<_> = names
+            .iter()
+            .map(|n| serde_json::json!({ "name": n }))
+            .collect();
+        Arc::new(Job {
+            state: Mutex::new((
+                JobState::Waiting(Box::new(Work {
+                    body: serde_json::to_vec(&serde_json::json!({ "value": value })).unwrap(),
+                    items: Vec::new(),
+                    url: Url::parse("https://arm.test/items?api-version=2024-09-01").unwrap(),
+                    api_version: "2024-09-01".into(),
+                })),
+                None,
+            )),
+        })
+    }
+
+    fn names(page: &Page<serde_json::Value>) -> Vec<&str> {
+        page.items()
+            .iter()
+            .map(|v| v["name"].as_str().unwrap())
+            .collect()
+    }
+
+    fn poll(
+        fut: &mut Decoded<serde_json::Value>,
+        count: &Arc<Count>,
+    ) -> Poll<Result<Page<serde_json::Value>, Error>> {
+        let waker = Waker::from(Arc::clone(count));
+        Pin::new(fut).poll(&mut Context::from_waker(&waker))
+    }
+
+    #[test]
+    fn a_page_decoded_by_the_task_wakes_its_future_and_is_handed_over_once() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let job = job(&["a", "b"]);
+        let mut fut = Decoded(Arc::clone(&job));
+        assert!(poll(&mut fut, &count).is_pending());
+        job.decode_here();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the future was woken");
+        let Poll::Ready(Ok(page)) = poll(&mut fut, &count) else {
+            panic!("the decoded page");
+        };
+        assert_eq!(names(&page), ["a", "b"]);
+        // Decoding again does nothing: the body was taken.
+        job.decode_here();
+        assert!(matches!(job.state.lock().unwrap().0, JobState::Gone));
+    }
+
+    #[test]
+    fn a_page_nobody_waits_for_any_more_is_freed_and_skipped() {
+        let job = job(&["a"]);
+        drop(Decoded(Arc::clone(&job)));
+        assert!(
+            matches!(job.state.lock().unwrap().0, JobState::Gone),
+            "the body is freed as soon as the page's future is dropped"
+        );
+        job.decode_here();
+        assert!(matches!(job.state.lock().unwrap().0, JobState::Gone));
+    }
+
+    #[test]
+    fn an_undecodable_page_ends_its_future_with_a_decode_error() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let job = job(&[]);
+        if let JobState::Waiting(work) = &mut job.state.lock().unwrap().0 {
+            work.body = b"{\"value\":[1,".to_vec();
+        }
+        let mut fut = Decoded(Arc::clone(&job));
+        job.decode_here();
+        assert!(matches!(
+            poll(&mut fut, &count),
+            Poll::Ready(Err(Error::Decode(_)))
+        ));
+    }
+
+    #[cfg(feature = "reqwest")]
+    #[test]
+    fn the_lane_decodes_its_queue_in_order_and_stops_when_the_list_is_gone() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let lane = Arc::new(Lane::new());
+        let jobs = [job(&["a"]), job(&["b", "c"]), job(&["d"])];
+        let mut futs: Vec<_> = jobs.iter().map(|j| Decoded(Arc::clone(j))).collect();
+        for j in &jobs {
+            lane.queue.lock().unwrap().push_back(Arc::clone(j));
+        }
+        assert!(lane.try_start());
+        assert!(!lane.try_start(), "one decoding thread per list");
+        // Nothing else holds the lane: it decodes what is queued and returns at once.
+        let started = std::time::Instant::now();
+        Lane::run(&lane);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(!lane.has_waiting());
+        assert!(lane.try_start(), "the lane is free again");
+        let got: Vec<Vec<String>> = futs
+            .iter_mut()
+            .map(|f| match poll(f, &count) {
+                Poll::Ready(Ok(page)) => names(&page).into_iter().map(String::from).collect(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(got, [vec!["a"], vec!["b", "c"], vec!["d"]]);
+    }
+
+    #[cfg(feature = "reqwest")]
+    #[test]
+    fn a_page_queued_while_the_lane_lingers_is_decoded() {
+        let lane = Arc::new(Lane::new());
+        let pager_ref = Arc::clone(&lane);
+        assert!(lane.try_start());
+        let runner = {
+            let lane = Arc::clone(&lane);
+            std::thread::spawn(move || Lane::run(&lane))
+        };
+        // Queued while the lane lingers (the list is alive): it is decoded by the running
+        // thread, or, if the linger ended first, the lane is free for the pager to start.
+        let next = job(&["late"]);
+        let mut fut = Decoded(Arc::clone(&next));
+        pager_ref.queue.lock().unwrap().push_back(Arc::clone(&next));
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let started = std::time::Instant::now();
+        loop {
+            if let Poll::Ready(result) = poll(&mut fut, &count) {
+                assert_eq!(names(&result.unwrap()), ["late"]);
+                break;
+            }
+            if lane.try_start() {
+                // The linger ended before the page was queued: start the lane as the pager
+                // would.
+                Lane::run(&lane);
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::yield_now();
+        }
+        drop(pager_ref);
+        runner.join().unwrap();
     }
 }

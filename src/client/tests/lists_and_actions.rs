@@ -673,6 +673,65 @@ fn large_pages_decoded_off_the_task_keep_their_order_and_the_page_limit() {
 }
 
 #[test]
+fn large_pages_on_a_multi_thread_runtime_come_in_order_and_a_dropped_list_stops_its_decoding() {
+    let t = Scripted::new();
+    let (c, _) = client(t.clone());
+    let pages = 10;
+    let link =
+        |p: usize| format!("{ARM}{VAULT}/protectedItems?api-version=2024-09-01&$skiptoken={p}");
+    for p in 0..pages {
+        let next = (p + 1 < pages).then(|| link(p + 1));
+        t.ok(
+            Method::Get,
+            "/protectedItems",
+            200,
+            big_page(p, 150, next.as_deref()),
+        );
+    }
+    // Two pages for a list dropped after its first item.
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        big_page(0, 150, Some(&link(1))),
+    );
+    t.ok(
+        Method::Get,
+        "/protectedItems",
+        200,
+        big_page(1, 150, Some(&link(2))),
+    );
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let names: Vec<String> = rt
+        .block_on(c.protected_items(&vault()).list().try_collect::<Vec<_>>())
+        .unwrap()
+        .into_iter()
+        .map(|item: ProtectedItem| item.name.unwrap())
+        .collect();
+    let expected: Vec<String> = (0..pages)
+        .flat_map(|p| (0..150).map(move |i| format!("vm{p:03}x{i:03}")))
+        .collect();
+    assert_eq!(names, expected, "every item once, in list order");
+    let first = rt.block_on(async {
+        let mut items = c.protected_items(&vault()).list();
+        let first = items.next().await.unwrap().unwrap();
+        // Let the read ahead get going before the list is dropped.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        first
+    });
+    assert_eq!(first.name.as_deref(), Some("vm000x000"));
+    // The runtime waits for its blocking threads when it shuts down: a decoding thread that
+    // kept waiting for pages of a dropped list would hold this up.
+    let started = std::time::Instant::now();
+    rt.shutdown_timeout(std::time::Duration::from_secs(30));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
 fn a_malformed_large_page_ends_the_list_and_drops_the_page_started_from_its_tail() {
     let t = Scripted::new();
     let (c, _) = client(t.clone());
