@@ -720,8 +720,14 @@ async fn decode_page<T: DeserializeOwned + Send + 'static>(
                 .unwrap_or_else(PoisonError::into_inner)
                 .push_back(Arc::clone(&job));
             if lane.try_start() {
+                let start = LaneStart(Some(lane));
                 // The task's handle is not kept: the job's state tells how it ended.
-                drop(runtime.spawn_blocking(move || Lane::run(&lane)));
+                drop(runtime.spawn_blocking(move || {
+                    let mut start = start;
+                    if let Some(lane) = start.0.take() {
+                        Lane::run(&lane);
+                    }
+                }));
             }
             return Decoded(job).await;
         }
@@ -748,6 +754,21 @@ struct Lane<T> {
     queue: Mutex<VecDeque<Arc<Job<T>>>>,
     /// Set while a blocking thread runs [`Lane::run`].
     running: AtomicBool,
+}
+
+/// A lane marked running whose thread has not started: if the runtime drops the thread's work
+/// unrun (it is shutting down), the lane is marked free again, so that a later page starts a
+/// thread.
+#[cfg(feature = "reqwest")]
+struct LaneStart<T>(Option<Arc<Lane<T>>>);
+
+#[cfg(feature = "reqwest")]
+impl<T> Drop for LaneStart<T> {
+    fn drop(&mut self) {
+        if let Some(lane) = self.0.take() {
+            lane.running.store(false, Ordering::Release);
+        }
+    }
 }
 
 /// How long the decoding thread of a list waits for the next page (yielding its core while it
@@ -1262,6 +1283,16 @@ mod lane_tests {
             })
             .collect();
         assert_eq!(got, [vec!["a"], vec!["b", "c"], vec!["d"]]);
+    }
+
+    #[cfg(feature = "reqwest")]
+    #[test]
+    fn a_lane_whose_thread_never_ran_is_free_again() {
+        let lane: Arc<Lane<serde_json::Value>> = Arc::new(Lane::new());
+        assert!(lane.try_start());
+        // What the runtime drops when it shuts down before the thread starts.
+        drop(super::LaneStart(Some(Arc::clone(&lane))));
+        assert!(lane.try_start(), "the next page can start a thread");
     }
 
     #[cfg(feature = "reqwest")]
