@@ -126,16 +126,16 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 ///   yields every few items, so that the task handing out items and reading the network is
 ///   not kept waiting behind it). One page at a time decodes there; when the caller has
 ///   nothing left to hand out and a page waits behind the one being decoded, the stream
-///   decodes that page itself, so two pages decode at once on two cores. Between pages the
-///   decoding thread waits up to 1 ms for the next one (yielding its core) before it goes back
-///   to the pool. The first page is decoded in place: nothing else is ready then, and its
-///   first item arrives sooner. Each page decodes into the emptied buffer of an earlier one (no
-///   buffer grown or freed per page). When a page ends with
-///   its `nextLink` (as ARM's pages do), the next page is requested as soon as the body has
-///   arrived, before it is decoded; the link is checked against the decoded page, and a read
-///   started from a link the decoded page does not confirm is dropped (only a malformed page
-///   can cause that; the extra request is a GET of the same list). Outside a tokio runtime,
-///   pages are decoded in place.
+///   decodes that page itself, on the caller's task (about 1 ms for a 400 KB page), so two
+///   pages decode at once on two cores. Between pages the decoding thread waits up to 1 ms for
+///   the next one (yielding its core) before it goes back to the pool. The first page is
+///   decoded in place: nothing else is ready then, and its first item arrives sooner. Each page
+///   decodes into the emptied buffer of an earlier one (no buffer grown or freed per page).
+///   When a page ends with its `nextLink` (as ARM's pages do), the next page is requested as
+///   soon as the body has arrived, before it is decoded; the link is checked against the
+///   decoded page, and a read started from a link the decoded page does not confirm is dropped
+///   (only a malformed page can cause that; the extra request is a GET of the same list).
+///   Outside a tokio runtime, pages are decoded in place.
 /// * Every `nextLink` is resolved against the page it came from and gets the client's
 ///   `api-version` when it has none; a link to another host is refused, never followed; a link
 ///   back to one of the last 64 pages read ends the list with an error instead of looping
