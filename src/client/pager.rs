@@ -117,9 +117,9 @@ type PageFuture<T> = Pin<Box<dyn Future<Output = Result<Page<T>, Error>> + Send>
 ///   runtime (wakes itself and returns `Pending` once) every 16 items while pages are in
 ///   flight, so that the connection can send the next request and read its answer. At most
 ///   three pages are in memory (the current one and the two read ahead), however long the
-///   list. An error of a page read ahead comes after the
-///   items of the pages before it, as it would without the read-ahead; dropping the pager
-///   cancels the reads in flight. [`Pager::into_pages`] hands out one page at a time.
+///   list. An error of a page read ahead comes after the items of the pages before it, as it
+///   would without the read-ahead; dropping the pager cancels the reads in flight.
+///   [`Pager::into_pages`] hands out one page at a time.
 /// * Decoded off the async task: inside a tokio runtime (the `reqwest` feature), a large page
 ///   (64 KiB or more) after the first is decoded by the list's decoding thread, one of tokio's
 ///   blocking threads, so decoding one page overlaps receiving the next (the decoding thread
@@ -250,10 +250,13 @@ struct Slot<T> {
 /// How many pages a pager requests before their items are handed out.
 const PAGES_AHEAD: usize = 2;
 
-/// Pages at least this large are decoded on tokio's blocking threads (inside a tokio runtime).
+/// Pages at least this large (after the first) are queued for the list's decoding thread
+/// (inside a tokio runtime); smaller ones are decoded in place.
 #[cfg(feature = "reqwest")]
 const DECODE_ELSEWHERE_FROM: usize = 64 * 1024;
 
+/// The decoding thread yields its core after every this many items, so that the task handing
+/// out items and reading the network is not kept waiting behind it on a shared core.
 #[cfg(feature = "reqwest")]
 const YIELD_EVERY: usize = 8;
 

@@ -300,19 +300,9 @@ macro_rules! model_struct {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                struct V;
-                impl<'de> ::serde::de::Visitor<'de> for V {
-                    type Value = $name;
-                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                        f.write_str(concat!("a JSON object (", stringify!($name), ")"))
-                    }
-                    fn visit_map<A: ::serde::de::MapAccess<'de>>(self, map: A) -> ::std::result::Result<$name, A::Error> {
-                        let mut value = $name::default();
-                        value.read_rest(map)?;
-                        Ok(value)
-                    }
-                }
-                d.deserialize_map(V)
+                let mut value = $name::default();
+                <$name as $crate::model::macros::ReadInPlace>::read_in_place(d, &mut value)?;
+                Ok(value)
             }
         }
     };
